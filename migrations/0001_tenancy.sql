@@ -1,0 +1,110 @@
+-- Tenancy: organizations, users, API keys, and the row-level security every tenant table shares.
+--
+-- The application never works as the table owner: each tenant transaction does
+-- `SET LOCAL ROLE porchlight_app` and sets `app.org_id` (plus the acting user and role), and the
+-- policies below compare against those settings. The owner (the role that runs migrations) is
+-- expected to be a superuser or to have BYPASSRLS; it is used only for migrations and for
+-- operator commands that span organizations (org create/list).
+
+DO $$
+BEGIN
+  CREATE ROLE porchlight_app NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+EXCEPTION
+  -- The role is cluster-wide: another database on the same server may have created it already,
+  -- possibly at the same moment (then the catalog's unique index answers instead).
+  WHEN duplicate_object OR unique_violation THEN NULL;
+END $$;
+
+DO $$
+BEGIN
+  -- A non-superuser owner must be a member of the role to SET ROLE to it.
+  GRANT porchlight_app TO CURRENT_USER;
+EXCEPTION WHEN OTHERS THEN NULL;
+END $$;
+
+GRANT USAGE ON SCHEMA public TO porchlight_app;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO porchlight_app;
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO porchlight_app;
+
+-- The per-transaction settings, read in one place.
+CREATE FUNCTION app_org_id() RETURNS uuid LANGUAGE sql STABLE
+  AS $$ SELECT nullif(current_setting('app.org_id', true), '')::uuid $$;
+CREATE FUNCTION app_user_id() RETURNS uuid LANGUAGE sql STABLE
+  AS $$ SELECT nullif(current_setting('app.user_id', true), '')::uuid $$;
+-- Unset means least privilege.
+CREATE FUNCTION app_user_role() RETURNS text LANGUAGE sql STABLE
+  AS $$ SELECT coalesce(nullif(current_setting('app.user_role', true), ''), 'agent') $$;
+-- Which shell or engine made the change: api, cli, web, import, scoring, system ...
+CREATE FUNCTION app_via() RETURNS text LANGUAGE sql STABLE
+  AS $$ SELECT coalesce(nullif(current_setting('app.via', true), ''), 'system') $$;
+
+-- The one rule of tenancy: enable and force RLS and allow only the current organization's rows.
+CREATE FUNCTION porchlight_tenant_table(tbl regclass) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
+  EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
+  EXECUTE format(
+    'CREATE POLICY tenant_isolation ON %s USING (organization_id = app_org_id()) '
+    'WITH CHECK (organization_id = app_org_id())', tbl);
+END $$;
+
+CREATE FUNCTION set_updated_at() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.updated_at := now();
+  RETURN NEW;
+END $$;
+
+CREATE TABLE organization (
+  id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+  slug        text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'),
+  name        text NOT NULL CHECK (length(btrim(name)) BETWEEN 1 AND 200),
+  plan        text NOT NULL DEFAULT 'trial' CHECK (plan IN ('trial', 'professional', 'enterprise')),
+  settings    jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(settings) = 'object'),
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);
+-- The tenant root: a tenant sees only its own row.
+ALTER TABLE organization ENABLE ROW LEVEL SECURITY;
+ALTER TABLE organization FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON organization USING (id = app_org_id()) WITH CHECK (id = app_org_id());
+CREATE TRIGGER organization_updated_at BEFORE UPDATE ON organization
+  FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+
+CREATE TABLE app_user (
+  organization_id uuid NOT NULL REFERENCES organization (id) ON DELETE CASCADE,
+  id              uuid NOT NULL DEFAULT gen_random_uuid(),
+  email           text NOT NULL CHECK (email = lower(btrim(email)) AND email ~ '^[^@\s]+@[^@\s]+\.[^@\s]+$'),
+  full_name       text CHECK (length(full_name) <= 200),
+  role            text NOT NULL CHECK (role IN ('owner', 'admin', 'manager', 'agent')),
+  is_active       boolean NOT NULL DEFAULT true,
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (organization_id, id),
+  UNIQUE (organization_id, email)
+);
+SELECT porchlight_tenant_table('app_user');
+CREATE TRIGGER app_user_updated_at BEFORE UPDATE ON app_user
+  FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+
+CREATE TABLE api_key (
+  organization_id uuid NOT NULL REFERENCES organization (id) ON DELETE CASCADE,
+  id              uuid NOT NULL DEFAULT gen_random_uuid(),
+  user_id         uuid NOT NULL,
+  name            text NOT NULL DEFAULT 'default' CHECK (length(btrim(name)) BETWEEN 1 AND 100),
+  -- The first characters of the key, shown so people can tell their keys apart.
+  prefix          text NOT NULL,
+  -- SHA-256 of the whole key; the key itself is shown once and never stored.
+  key_hash        bytea NOT NULL CHECK (length(key_hash) = 32),
+  created_at      timestamptz NOT NULL DEFAULT now(),
+  last_used_at    timestamptz,
+  revoked_at      timestamptz,
+  PRIMARY KEY (organization_id, id),
+  UNIQUE (organization_id, key_hash),
+  FOREIGN KEY (organization_id, user_id) REFERENCES app_user (organization_id, id) ON DELETE CASCADE
+);
+CREATE INDEX api_key_key_hash_idx ON api_key (key_hash);
+SELECT porchlight_tenant_table('api_key');
+-- Authentication happens before the organization is known: a transaction that presents a key's
+-- hash may read that one row, and nothing else. Knowing the hash means knowing the key.
+CREATE POLICY api_key_lookup ON api_key FOR SELECT
+  USING (key_hash = decode(nullif(current_setting('app.api_key_hash', true), ''), 'hex'));

@@ -1,0 +1,246 @@
+// Kysely's view of the tables, snake_case as in SQL (no case-mapping plugin anywhere).
+// Keep in step with migrations/; test/medium/schema-types.test.ts checks every column is here.
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Bytes = ColumnType<Uint8Array, Uint8Array, Uint8Array>;
+type Json = ColumnType<unknown, string | undefined, string>;
+type Identity = ColumnType<number, never, never>;
+
+export type Role = 'owner' | 'admin' | 'manager' | 'agent';
+
+export const LEAD_STATUSES = [
+  'new', 'contacted', 'qualified', 'nurturing', 'appointment_scheduled', 'proposal_sent',
+  'closed_won', 'closed_lost', 'dnc', 'enriched', 'contactable', 'do_not_contact',
+] as const;
+export type LeadStatus = (typeof LEAD_STATUSES)[number];
+export const TIERS = ['hot', 'warm', 'cold'] as const;
+export const TEMPERATURES = ['hot', 'warm', 'cold', 'dead'] as const;
+
+export interface OrganizationTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  plan: Generated<'trial' | 'professional' | 'enterprise'>;
+  settings: Json;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface AppUserTable {
+  organization_id: string;
+  id: Generated<string>;
+  email: string;
+  full_name: string | null;
+  role: Role;
+  is_active: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ApiKeyTable {
+  organization_id: string;
+  id: Generated<string>;
+  user_id: string;
+  name: Generated<string>;
+  prefix: string;
+  key_hash: Bytes;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface PropertyTable {
+  organization_id: string;
+  id: Generated<string>;
+  address_line1: string | null;
+  address_line2: string | null;
+  city: string | null;
+  state: string | null;
+  zip: string | null;
+  zip4: string | null;
+  county: string | null;
+  normalized_line: string | null;
+  addr_hash: Bytes | null;
+  apn: string | null;
+  mak: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  subdivision: string | null;
+  property_type: string | null;
+  year_built: number | null;
+  bedrooms: number | null;
+  bathrooms: number | null;
+  living_area_sqft: number | null;
+  lot_size_sqft: number | null;
+  roof_age_years: number | null;
+  roof_material: string | null;
+  roof_condition_score: number | null;
+  roof_size_sqft: number | null;
+  estimated_value_cents: number | null;
+  equity_cents: number | null;
+  equity_percent: number | null;
+  mortgage_balance_cents: number | null;
+  has_mortgage: boolean | null;
+  has_liens: boolean | null;
+  lien_amount_cents: number | null;
+  recent_refinance: boolean | null;
+  recent_heloc: boolean | null;
+  last_sale_date: string | null;
+  last_sale_price_cents: number | null;
+  tax_debt_cents: Generated<number>;
+  violations: Generated<number>;
+  is_probate: Generated<boolean>;
+  is_vacant: Generated<boolean>;
+  owner_occupied: boolean | null;
+  days_on_market: number | null;
+  condition_score: number | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface PersonTable {
+  organization_id: string;
+  id: Generated<string>;
+  first_name: string | null;
+  middle_name: string | null;
+  last_name: string | null;
+  full_name: string | null;
+  company_name: string | null;
+  is_company: Generated<boolean>;
+  age: number | null;
+  mailing_line1: string | null;
+  mailing_line2: string | null;
+  mailing_city: string | null;
+  mailing_state: string | null;
+  mailing_zip: string | null;
+  timezone: string | null;
+  demographics: Json;
+  notes: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ContactPointTable {
+  organization_id: string;
+  id: Generated<string>;
+  person_id: string;
+  kind: 'phone' | 'email';
+  value: string | null;
+  value_enc: Bytes | null;
+  value_hash: Bytes;
+  display: string;
+  type: string | null;
+  carrier: string | null;
+  sources: ColumnType<string[], string[] | undefined, string[]>;
+  score: number | null;
+  verified: Generated<boolean>;
+  dnc: Generated<boolean>;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface LeadTable {
+  organization_id: string;
+  id: Generated<string>;
+  person_id: string | null;
+  property_id: string | null;
+  status: Generated<LeadStatus>;
+  quality_score: number | null;
+  motivation_score: number | null;
+  lead_score: number | null;
+  temperature: (typeof TEMPERATURES)[number] | null;
+  tier: (typeof TIERS)[number] | null;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  source: Generated<string>;
+  vendor_record_id: string | null;
+  vendor_list_id: string | null;
+  assignee_id: string | null;
+  notes: string | null;
+  acquisition_cost_cents: Generated<number>;
+  enrichment_cost_cents: Generated<number>;
+  raw_data: Json | null;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+  last_contacted_at: Timestamp | null;
+  next_follow_up_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface LeadStatusHistoryTable {
+  organization_id: string;
+  id: Identity;
+  lead_id: string;
+  from_status: string | null;
+  to_status: string;
+  trigger_type: string;
+  changed_by: string | null;
+  changed_at: CreatedAt;
+}
+
+export interface LeadFieldAuditTable {
+  organization_id: string;
+  id: Identity;
+  lead_id: string;
+  field: string;
+  old_value: unknown;
+  new_value: unknown;
+  changed_by: string | null;
+  via: string;
+  changed_at: CreatedAt;
+}
+
+export interface LeadScoreHistoryTable {
+  organization_id: string;
+  id: Identity;
+  lead_id: string;
+  scorer: string;
+  version: number;
+  score: number;
+  factors: Json;
+  calculated_at: CreatedAt;
+}
+
+export interface AuditLogTable {
+  organization_id: string;
+  id: Identity;
+  actor_user_id: string | null;
+  via: string;
+  action: 'create' | 'update' | 'delete' | 'export' | 'access';
+  entity: string;
+  entity_id: string | null;
+  details: Json;
+  created_at: CreatedAt;
+}
+
+export interface DB {
+  organization: OrganizationTable;
+  app_user: AppUserTable;
+  api_key: ApiKeyTable;
+  property: PropertyTable;
+  person: PersonTable;
+  contact_point: ContactPointTable;
+  lead: LeadTable;
+  lead_status_history: LeadStatusHistoryTable;
+  lead_field_audit: LeadFieldAuditTable;
+  lead_score_history: LeadScoreHistoryTable;
+  audit_log: AuditLogTable;
+}
+
+export type Organization = Selectable<OrganizationTable>;
+export type AppUser = Selectable<AppUserTable>;
+export type ApiKey = Selectable<ApiKeyTable>;
+export type Property = Selectable<PropertyTable>;
+export type NewProperty = Insertable<PropertyTable>;
+export type Person = Selectable<PersonTable>;
+export type NewPerson = Insertable<PersonTable>;
+export type ContactPoint = Selectable<ContactPointTable>;
+export type NewContactPoint = Insertable<ContactPointTable>;
+export type Lead = Selectable<LeadTable>;
+export type NewLead = Insertable<LeadTable>;
+export type LeadUpdate = Updateable<LeadTable>;

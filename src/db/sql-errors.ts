@@ -1,0 +1,53 @@
+import { AppError } from '../app/errors.ts';
+
+// SQLSTATE → AppError, in one place. The database enforces the rules; this names them.
+
+interface PgError {
+  code?: string;
+  constraint?: string;
+  column?: string;
+  table?: string;
+  detail?: string;
+  message: string;
+}
+
+const isPgError = (e: unknown): e is PgError =>
+  typeof e === 'object' && e !== null && typeof (e as PgError).code === 'string' && /^[0-9A-Z]{5}$/.test((e as PgError).code!);
+
+/** The column a constraint is about, read from PostgreSQL's default constraint names. */
+export function fieldOfConstraint(table: string | undefined, constraint: string | undefined): string | undefined {
+  if (!constraint) return undefined;
+  let name = constraint.replace(/_(check|fkey|key|idx|pkey)$/, '');
+  if (table && name.startsWith(`${table}_`)) name = name.slice(table.length + 1);
+  // foreign keys are named table_organization_id_<column>_fkey: the tenant column is not the news
+  name = name.replace(/^organization_id_/, '');
+  return name || undefined;
+}
+
+export function toAppError(e: unknown): unknown {
+  if (e instanceof AppError || !isPgError(e)) return e;
+  const field = e.column ?? fieldOfConstraint(e.table, e.constraint);
+  const detail = (message: string) => [{ ...(field ? { field } : {}), message }];
+  switch (e.code) {
+    case '23505': // unique_violation
+      return new AppError('CONFLICT', `${field ?? 'record'} already exists${e.detail ? `: ${e.detail}` : ''}`, detail('already exists'), { cause: e });
+    case '23503': // foreign_key_violation
+      return new AppError('VALIDATION', `${field ?? 'reference'}: refers to a record that does not exist`, detail('refers to a record that does not exist'), { cause: e });
+    case '23514': // check_violation
+    case '23502': // not_null_violation
+    case '22P02': // invalid_text_representation (a malformed uuid, number ...)
+    case '22001': // string_data_right_truncation
+    case '22003': // numeric_value_out_of_range
+    case '22007': // invalid_datetime_format
+    case '22008': // datetime_field_overflow
+      return new AppError('VALIDATION', `${field ? `${field}: ` : ''}${e.message}`, detail(e.message), { cause: e });
+    case '42501': // insufficient_privilege, and row-level security refusing a row
+      return new AppError('FORBIDDEN', 'not allowed for this organization or role', [], { cause: e });
+    case '40001': // serialization_failure
+    case '40P01': // deadlock_detected
+    case '55P03': // lock_not_available
+      return new AppError('CONFLICT', 'the record is being changed by someone else; try again', [], { cause: e });
+    default:
+      return e;
+  }
+}
