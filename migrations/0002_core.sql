@@ -173,8 +173,10 @@ CREATE TABLE lead (
 -- The same person on the same parcel is one lead; a vendor's record is one lead.
 CREATE UNIQUE INDEX lead_person_property_key ON lead (organization_id, property_id, person_id) NULLS NOT DISTINCT;
 CREATE UNIQUE INDEX lead_vendor_key ON lead (organization_id, source, vendor_record_id) WHERE vendor_record_id IS NOT NULL;
-CREATE INDEX lead_created_idx ON lead (organization_id, created_at DESC, id DESC) WHERE deleted_at IS NULL;
-CREATE INDEX lead_score_idx ON lead (organization_id, lead_score DESC NULLS LAST, id DESC) WHERE deleted_at IS NULL;
+CREATE INDEX lead_created_idx ON lead (organization_id, created_at, id) WHERE deleted_at IS NULL;
+-- lists sort by score with unscored leads last, and page by (key, id)
+CREATE INDEX lead_score_idx ON lead (organization_id, (coalesce(lead_score, -1)), id) WHERE deleted_at IS NULL;
+CREATE INDEX lead_updated_idx ON lead (organization_id, updated_at, id) WHERE deleted_at IS NULL;
 CREATE INDEX lead_status_idx ON lead (organization_id, status) WHERE deleted_at IS NULL;
 CREATE INDEX lead_assignee_idx ON lead (organization_id, assignee_id) WHERE deleted_at IS NULL;
 CREATE INDEX lead_person_idx ON lead (organization_id, person_id);

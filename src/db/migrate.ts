@@ -74,6 +74,10 @@ export async function migrationStatus(db: Database, files = readMigrations()): P
 }
 
 function refuseChanged(states: MigrationState[]) {
+  const missing = states.filter((s) => s.state === 'missing');
+  if (missing.length) {
+    throw new AppError('CONFLICT', `the database has migration ${missing.map((m) => m.name).join(', ')} that this version of Porchlight does not know: upgrade Porchlight`);
+  }
   const changed = states.filter((s) => s.state === 'changed');
   if (changed.length === 0) return;
   throw new AppError(

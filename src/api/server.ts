@@ -1,0 +1,50 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import type { Container } from '../app/container.ts';
+import { authenticate } from './auth.ts';
+import { installErrorHandler } from './error-handler.ts';
+import { leadsRoutes } from './routes/leads.routes.ts';
+import { organizationRoutes } from './routes/organization.routes.ts';
+import { LANDING_PAGE } from './landing.ts';
+
+export const VERSION = '0.1.0';
+
+export async function buildServer(c: Container, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: opts.logger ?? false, genReqId: () => crypto.randomUUID(), bodyLimit: 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Porchlight API', version: VERSION, description: 'Leads, owners and parcels for people who sell to property owners.' },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'an API key: porchlight apikey create' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/', { schema: { hide: true } }, (_req, reply) => reply.type('text/html').send(LANDING_PAGE));
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.get('/health', { schema: { summary: 'Liveness and database reachability', tags: ['system'], security: [] } }, async (_req, reply) => {
+    const started = performance.now();
+    try {
+      await sql`SELECT 1`.execute(c.db.kysely);
+      return { status: 'ok', version: VERSION, engine: c.db.engine, database_ms: Math.round(performance.now() - started) };
+    } catch {
+      return reply.status(503).send({ status: 'unavailable', version: VERSION, engine: c.db.engine });
+    }
+  });
+
+  await app.register(async (v1) => {
+    v1.addHook('preHandler', authenticate(c.tenancy));
+    await v1.register(leadsRoutes(c));
+    await v1.register(organizationRoutes(c));
+  });
+  return app;
+}

@@ -1,0 +1,56 @@
+import { AppError } from './errors.ts';
+import type { Config } from './config.ts';
+import { resolveSecretKey } from './secrets.ts';
+import { openDatabase, type Database } from '../db/database.ts';
+import { migrate, migrationStatus } from '../db/migrate.ts';
+import { createDemoService } from '../domain/demo/demo.service.ts';
+import { createLeadsService } from '../domain/leads/leads.service.ts';
+import { createPii } from '../domain/pii/pii.ts';
+import { createTenancyService } from '../domain/tenancy/tenancy.service.ts';
+
+// The one place that wires the application: configuration in, services out.
+
+export interface ContainerOptions {
+  /** What this process is, for the data-directory lock: 'serve', 'leads list' ... */
+  command: string;
+  /** Share the embedded database with other commands (porchlight serve). */
+  share?: boolean;
+  /** Create PORCHLIGHT_SECRET_KEY's file in the data directory when there is none (the demo). */
+  generateSecret?: boolean;
+  /** Apply pending migrations (otherwise only the embedded database is migrated on its own). */
+  migrate?: boolean;
+  /** Skip the migration check entirely (db status, db migrate do their own). */
+  skipMigrationCheck?: boolean;
+  loadDataDir?: Blob;
+  database?: Database;
+}
+
+export async function createContainer(config: Config, opts: ContainerOptions) {
+  const db = opts.database ?? (await openDatabase({
+    databaseUrl: config.databaseUrl, dataDir: config.dataDir, command: opts.command, share: opts.share, loadDataDir: opts.loadDataDir,
+  }));
+  try {
+    if (!opts.skipMigrationCheck) await ensureMigrated(db, opts.migrate || !config.databaseUrl);
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  const pii = createPii({ secretKey: resolveSecretKey(config, { generate: !!opts.generateSecret }), encrypt: config.encryptPii });
+  const tenancy = createTenancyService({ db });
+  const leads = createLeadsService({ db, pii });
+  const demo = createDemoService({ db, pii, tenancy });
+  return { config, db, pii, tenancy, leads, demo, close: () => db.close() };
+}
+
+export type Container = Awaited<ReturnType<typeof createContainer>>;
+
+async function ensureMigrated(db: Database, auto: boolean) {
+  const states = await migrationStatus(db);
+  if (!states.some((s) => s.state !== 'applied')) return;
+  if (auto || states.some((s) => s.state === 'changed')) {
+    await migrate(db); // refuses changed migrations with a clear error
+    return;
+  }
+  const pending = states.filter((s) => s.state === 'pending').map((s) => s.name);
+  if (pending.length) throw new AppError('CONFLICT', `the database needs migrations (${pending.join(', ')}): run \`porchlight db migrate\``);
+}

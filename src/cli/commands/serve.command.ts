@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { AppError } from '../../app/errors.ts';
+import { buildServer } from '../../api/server.ts';
+import { command } from '../run.ts';
+import { loadDemo } from './demo.command.ts';
+
+export function registerServe(program: Command) {
+  program.command('serve')
+    .description('serve the API (and, with --demo, load the demo organization first)')
+    .option('--demo', 'load the demo organization and print its API key')
+    .option('--port <port>', 'port (default: PORT or 3000)')
+    .option('--host <host>', 'interface (default: HOST or localhost)')
+    .option('--json', 'print the start-up facts as JSON')
+    .action(command('serve', async ({ c, io }, o: { demo?: boolean; port?: string; host?: string; json?: boolean }) => {
+      const port = o.port === undefined ? c.config.port : Number(o.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('VALIDATION', '--port: a number from 0 to 65535', [{ field: 'port', message: 'invalid' }]);
+      const demo = o.demo ? await loadDemo(c) : undefined;
+      const app = await buildServer(c, { logger: { level: c.config.logLevel } });
+      await app.listen({ port, host: o.host ?? c.config.host });
+      const addr = app.server.address();
+      const url = `http://localhost:${typeof addr === 'object' && addr ? addr.port : port}`;
+      const stop = async () => {
+        await app.close();
+        await c.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const db = c.db.engine === 'postgres' ? `PostgreSQL at ${c.db.location}` : `embedded PGlite in ${c.db.location}`;
+      if (o.json) return { json: { url, engine: c.db.engine, demo: demo ? { slug: demo.demo.organization.slug, api_key: demo.demo.api_key } : null }, text: '' };
+      io.out([`Porchlight is running at ${url}  (API docs: ${url}/docs)`, `database: ${db}`, demo?.text ?? '',
+        demo ? `try: curl -H "Authorization: Bearer ${demo.demo.api_key}" ${url}/v1/leads` : ''].filter(Boolean).join('\n'));
+    }, { share: true, keepOpen: true, generateSecret: true, migrate: true }));
+}

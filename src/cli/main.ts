@@ -1,0 +1,30 @@
+import { Command, CommanderError } from 'commander';
+import { registerApiKey } from './commands/apikey.command.ts';
+import { registerDb } from './commands/db.command.ts';
+import { registerDemo } from './commands/demo.command.ts';
+import { registerLeads } from './commands/leads.command.ts';
+import { registerOrg } from './commands/org.command.ts';
+import { registerServe } from './commands/serve.command.ts';
+import { registerUser } from './commands/user.command.ts';
+
+const program = new Command('porchlight')
+  .description('Porchlight: the lead engine and CRM for people who sell to property owners')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerServe(program);
+registerDemo(program);
+registerDb(program);
+registerOrg(program);
+registerUser(program);
+registerApiKey(program);
+registerLeads(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (!(e instanceof CommanderError)) throw e;
+  // help and version exit 0; any other complaint of the parser is a usage error
+  process.exitCode = e.exitCode === 0 ? 0 : 2;
+}

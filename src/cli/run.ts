@@ -1,0 +1,77 @@
+import { AppError, exitCodeOf } from '../app/errors.ts';
+import { loadConfig, type Config } from '../app/config.ts';
+import { createContainer, type Container, type ContainerOptions } from '../app/container.ts';
+import type { Actor } from '../db/tenant.ts';
+
+// How every command runs: open what it needs, call one service method, print the answer as
+// JSON (--json, one document on stdout) or as text, and turn failures into exit codes.
+
+export interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export const processIo: Io = {
+  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+};
+
+export interface CommandContext {
+  config: Config;
+  c: Container;
+  io: Io;
+  /** The operator acting in an organization named by --org. */
+  operatorIn(org: string | undefined): Promise<Actor>;
+}
+
+export interface RunOptions extends Omit<ContainerOptions, 'command'> {
+  /** Commands that manage their own lifetime (serve) keep the container open. */
+  keepOpen?: boolean;
+}
+
+export function command<A extends unknown[]>(
+  name: string,
+  fn: (ctx: CommandContext, ...args: A) => Promise<{ json: unknown; text: string } | void>,
+  opts: RunOptions = {},
+) {
+  return async (...args: A) => {
+    const flags = (args.at(-2) ?? {}) as { json?: boolean };
+    const io = processIo;
+    let c: Container | undefined;
+    try {
+      const config = loadConfig();
+      c = await createContainer(config, { command: name, ...opts });
+      const container = c;
+      const ctx: CommandContext = {
+        config,
+        c: container,
+        io,
+        async operatorIn(org) {
+          if (!org) throw new AppError('VALIDATION', '--org: required (an organization id or slug; see `porchlight org list`)', [{ field: 'org', message: 'required' }]);
+          const o = await container.tenancy.resolveOrganization(org);
+          return container.tenancy.operator(o.id, 'cli');
+        },
+      };
+      const result = await fn(ctx, ...args);
+      if (result) io.out(flags.json ? JSON.stringify(result.json, null, 2) : result.text);
+      if (!opts.keepOpen) await c.close();
+    } catch (e) {
+      await c?.close().catch(() => {});
+      const err = e instanceof AppError ? e : new AppError('INTERNAL', (e as Error).message ?? String(e), [], { cause: e });
+      if (flags.json) io.out(JSON.stringify({ error: err.toJSON() }, null, 2));
+      io.err(`porchlight ${name}: ${err.message}`);
+      for (const d of err.details) if (d.field && !err.message.includes(d.field)) io.err(`  ${d.field}: ${d.message}`);
+      if (err.code === 'INTERNAL' && process.env.DEBUG) io.err(String((e as Error).stack));
+      process.exitCode = exitCodeOf[err.code];
+    }
+  };
+}
+
+/** A plain text table: columns sized to their widest cell. */
+export function table(rows: Record<string, unknown>[], columns: string[]): string {
+  if (rows.length === 0) return '(none)';
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString().slice(0, 16).replace('T', ' ') : Array.isArray(v) ? v.join(',') : String(v));
+  const widths = columns.map((c) => Math.min(40, Math.max(c.length, ...rows.map((r) => cell(r[c]).length))));
+  const line = (vals: string[]) => vals.map((v, i) => v.slice(0, widths[i]).padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
+}

@@ -1,0 +1,171 @@
+import { sql, type Expression, type SqlBool } from 'kysely';
+import type { LeadStatus } from '../../db/schema.ts';
+import type { Trx } from '../../db/tenant.ts';
+
+// Reading and changing leads. Visibility (tenant, agent scope) is the policies' job, not ours.
+
+export type LeadSort = 'created_at' | 'updated_at' | 'lead_score';
+
+export interface LeadFilter {
+  status?: LeadStatus[];
+  tier?: string[];
+  tags?: string[];
+  zip?: string[];
+  min_score?: number;
+  assignee?: string | 'none';
+  source?: string;
+  q?: string;
+}
+
+export interface Page {
+  sort: LeadSort;
+  direction: 'asc' | 'desc';
+  limit: number;
+  /** The sort key and id of the last row of the previous page. */
+  after?: { key: string; id: string };
+}
+
+// The sort keys as SQL: never null, and compared in SQL so no precision is lost on the way.
+const SORT_KEY = {
+  created_at: { expr: sql`l.created_at`, cast: sql`timestamptz` },
+  updated_at: { expr: sql`l.updated_at`, cast: sql`timestamptz` },
+  lead_score: { expr: sql`coalesce(l.lead_score, -1)`, cast: sql`numeric` },
+} as const;
+
+const LIST_COLUMNS = [
+  'l.id', 'l.status', 'l.lead_score', 'l.quality_score', 'l.motivation_score', 'l.temperature', 'l.tier',
+  'l.tags', 'l.source', 'l.assignee_id', 'l.person_id', 'l.property_id', 'l.last_contacted_at',
+  'l.next_follow_up_at', 'l.created_at', 'l.updated_at',
+] as const;
+
+export const leadsRepository = {
+  async list(filter: LeadFilter, page: Page, trx: Trx) {
+    const key = SORT_KEY[page.sort];
+    const desc = page.direction === 'desc';
+    let q = trx
+      .selectFrom('lead as l')
+      .leftJoin('property as p', (j) => j.onRef('p.organization_id', '=', 'l.organization_id').onRef('p.id', '=', 'l.property_id'))
+      .leftJoin('person as pe', (j) => j.onRef('pe.organization_id', '=', 'l.organization_id').onRef('pe.id', '=', 'l.person_id'))
+      .select(LIST_COLUMNS)
+      .select([
+        'p.address_line1', 'p.city', 'p.state', 'p.zip',
+        sql<string | null>`coalesce(pe.full_name, nullif(concat_ws(' ', pe.first_name, pe.last_name), ''), pe.company_name)`.as('owner_name'),
+        'pe.is_company',
+        sql<string>`(${key.expr})::text`.as('sort_key'),
+      ])
+      .where('l.deleted_at', 'is', null);
+    if (filter.status?.length) q = q.where('l.status', 'in', filter.status);
+    if (filter.tier?.length) q = q.where('l.tier', 'in', filter.tier as never);
+    if (filter.tags?.length) q = q.where(sql<SqlBool>`l.tags @> ${sql.val(filter.tags)}::text[]`);
+    if (filter.zip?.length) q = q.where('p.zip', 'in', filter.zip);
+    if (filter.min_score !== undefined) q = q.where('l.lead_score', '>=', filter.min_score);
+    if (filter.source) q = q.where('l.source', '=', filter.source);
+    if (filter.assignee === 'none') q = q.where('l.assignee_id', 'is', null);
+    else if (filter.assignee) q = q.where('l.assignee_id', '=', filter.assignee);
+    if (filter.q) {
+      const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      q = q.where((eb) =>
+        eb.or([
+          eb('p.address_line1', 'ilike', like),
+          eb('p.city', 'ilike', like),
+          eb('pe.full_name', 'ilike', like),
+          eb('pe.last_name', 'ilike', like),
+          eb('pe.company_name', 'ilike', like),
+        ]),
+      );
+    }
+    if (page.after) {
+      const after: Expression<SqlBool> = desc
+        ? sql<SqlBool>`(${key.expr}, l.id) < (${page.after.key}::${key.cast}, ${page.after.id}::uuid)`
+        : sql<SqlBool>`(${key.expr}, l.id) > (${page.after.key}::${key.cast}, ${page.after.id}::uuid)`;
+      q = q.where(after);
+    }
+    const dir = desc ? sql`DESC` : sql`ASC`;
+    return q
+      .orderBy(sql`${key.expr} ${dir}`)
+      .orderBy(sql`l.id ${dir}`)
+      .limit(page.limit + 1)
+      .execute();
+  },
+
+  findLead(id: string, trx: Trx) {
+    return trx.selectFrom('lead').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+  },
+  findProperty(id: string, trx: Trx) {
+    return trx.selectFrom('property').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+  findPerson(id: string, trx: Trx) {
+    return trx.selectFrom('person').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+  contactPointsOf(personId: string, trx: Trx) {
+    return trx
+      .selectFrom('contact_point')
+      .selectAll()
+      .where('person_id', '=', personId)
+      .orderBy('kind')
+      .orderBy(sql`score DESC NULLS LAST`)
+      .orderBy('first_seen_at')
+      .execute();
+  },
+  statusHistory(leadId: string, trx: Trx) {
+    return trx
+      .selectFrom('lead_status_history')
+      .select(['from_status', 'to_status', 'trigger_type', 'changed_by', 'changed_at'])
+      .where('lead_id', '=', leadId)
+      .orderBy('changed_at')
+      .orderBy('id')
+      .execute();
+  },
+  scoreHistory(leadId: string, trx: Trx) {
+    return trx
+      .selectFrom('lead_score_history')
+      .select(['scorer', 'version', 'score', 'factors', 'calculated_at'])
+      .where('lead_id', '=', leadId)
+      .orderBy('calculated_at')
+      .orderBy('id')
+      .execute();
+  },
+  fieldHistory(leadId: string, limit: number, trx: Trx) {
+    return trx
+      .selectFrom('lead_field_audit')
+      .select(['field', 'old_value', 'new_value', 'changed_by', 'via', 'changed_at'])
+      .where('lead_id', '=', leadId)
+      .orderBy('changed_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+  },
+  updateLead(
+    id: string,
+    patch: { status?: LeadStatus; tags?: string[]; assignee_id?: string | null; notes?: string | null; next_follow_up_at?: Date | null },
+    edit: { addTags?: string[]; removeTags?: string[] },
+    trx: Trx,
+  ) {
+    let q = trx.updateTable('lead').set(patch);
+    if (edit.addTags?.length || edit.removeTags?.length) {
+      // set arithmetic on tags in SQL, so concurrent edits of different tags both stand
+      q = q.set({
+        tags: sql`ARRAY(SELECT DISTINCT t FROM unnest(array_cat(${patch.tags ? sql.val(patch.tags) : sql.ref('tags')}::text[], ${sql.val(edit.addTags ?? [])}::text[])) t
+                 WHERE t <> ALL (${sql.val(edit.removeTags ?? [])}::text[]) ORDER BY t)`,
+      });
+    }
+    return q.where('id', '=', id).where('deleted_at', 'is', null).returning(['id']).executeTakeFirst();
+  },
+  softDelete(id: string, trx: Trx) {
+    return trx.updateTable('lead').set({ deleted_at: new Date() }).where('id', '=', id).where('deleted_at', 'is', null).returning(['id']).executeTakeFirst();
+  },
+  recordAccess(organizationId: string, entry: { action: 'access' | 'export'; entity: string; entity_id: string | null; details: object }, trx: Trx) {
+    return trx
+      .insertInto('audit_log')
+      .values({
+        organization_id: organizationId,
+        actor_user_id: sql`app_user_id()`,
+        via: sql`app_via()`,
+        action: entry.action,
+        entity: entry.entity,
+        entity_id: entry.entity_id,
+        details: JSON.stringify(entry.details),
+      })
+      .execute();
+  },
+};
