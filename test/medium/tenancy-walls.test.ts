@@ -1,0 +1,128 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withOwner, withTenant } from '../../src/db/tenant.ts';
+import { insertableColumns, tenantTables } from '../support/catalog.ts';
+import { createTestContext, type TestContext } from '../support/context.ts';
+
+// With two organizations holding rows in every tenant table, org A's transactions cannot read,
+// change, delete or create org B's rows, in any table the catalog lists.
+describe('tenant isolation, table by table', () => {
+  let t: TestContext;
+  let A: Awaited<ReturnType<TestContext['newOrganization']>>;
+  let B: Awaited<ReturnType<TestContext['newOrganization']>>;
+
+  beforeAll(async () => {
+    t = await createTestContext();
+    A = await t.newOrganization('A');
+    B = await t.newOrganization('B');
+    for (const org of [A, B]) {
+      const lead = await t.newLead(org.org.id, { lead_score: 50 });
+      await t.c.leads.update(org.actor, lead.id, { status: 'contacted', add_tags: ['x'] });
+      await t.newApiKey(org.org.id, org.owner.id);
+      await withTenant(t.c.db, org.actor, (trx) =>
+        trx.insertInto('lead_score_history').values({ organization_id: org.org.id, lead_id: lead.id, scorer: 'test', version: 1, score: 50, factors: '{}' }).execute(),
+      );
+    }
+  });
+  afterAll(async () => t.close());
+
+  const countFor = (table: string, org: string) =>
+    withOwner(t.c.db, 'test', async (trx) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)} WHERE organization_id = ${org}`.execute(trx)).rows[0]!.n);
+
+  it('the fixture has rows of both organizations in every tenant table', async () => {
+    const tables = await tenantTables(t.c.db);
+    expect(tables.length).toBeGreaterThan(8);
+    for (const table of tables) {
+      expect(await countFor(table, A.org.id), `${table} rows of A`).toBeGreaterThan(0);
+      expect(await countFor(table, B.org.id), `${table} rows of B`).toBeGreaterThan(0);
+    }
+  });
+
+  it("org A selects, updates and deletes none of org B's rows, and cannot insert rows for B", async () => {
+    for (const table of await tenantTables(t.c.db)) {
+      const before = await countFor(table, B.org.id);
+      const touched = await withTenant(t.c.db, A.actor, async (trx) => {
+        const seen = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)} WHERE organization_id = ${B.org.id}`.execute(trx)).rows[0]!.n;
+        const all = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)} WHERE organization_id <> ${A.org.id}`.execute(trx)).rows[0]!.n;
+        return seen + all;
+      });
+      expect(touched, `${table}: rows of B visible to A`).toBe(0);
+      for (const stmt of [
+        sql`UPDATE ${sql.table(table)} SET organization_id = organization_id WHERE organization_id = ${B.org.id}`,
+        sql`DELETE FROM ${sql.table(table)} WHERE organization_id = ${B.org.id}`,
+      ]) {
+        const affected = await withTenant(t.c.db, A.actor, async (trx) => Number((await stmt.execute(trx)).numAffectedRows ?? 0)).catch((e: { code?: string }) => {
+          expect(e.code, `${table}: only a privilege refusal may stop the statement`).toBe('FORBIDDEN'); // append-only history
+          return 0;
+        });
+        expect(affected, `${table}: rows of B changed by A`).toBe(0);
+      }
+      const cols = await insertableColumns(t.c.db, table);
+      const list = sql.join(cols.map((c) => sql.ref(c)));
+      const insert = withTenant(t.c.db, A.actor, (trx) =>
+        sql`INSERT INTO ${sql.table(table)} (${list})
+            SELECT ${list} FROM jsonb_populate_record(NULL::${sql.table(table)},
+              (SELECT to_jsonb(x) || jsonb_build_object('organization_id', ${B.org.id}::uuid) FROM ${sql.table(table)} x LIMIT 1))`.execute(trx),
+      );
+      await expect(insert, `${table}: A inserting a row for B`).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(await countFor(table, B.org.id), `${table}: B's rows after A's attempts`).toBe(before);
+    }
+  });
+
+  it('the organization root: A sees only itself and cannot create or rename another', async () => {
+    const seen = await withTenant(t.c.db, A.actor, (trx) => trx.selectFrom('organization').select('id').execute());
+    expect(seen.map((o) => o.id)).toEqual([A.org.id]);
+    const renamed = await withTenant(t.c.db, A.actor, (trx) => trx.updateTable('organization').set({ name: 'pwned' }).where('id', '=', B.org.id).execute());
+    expect(Number(renamed[0]!.numUpdatedRows)).toBe(0);
+    await expect(withTenant(t.c.db, A.actor, (trx) => trx.insertInto('organization').values({ slug: 'sneaky-org', name: 'Sneaky' }).execute())).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('a transaction without an organization sees no tenant rows at all', async () => {
+    const none = await withTenant(t.c.db, { ...A.actor, organizationId: '00000000-0000-0000-0000-000000000000' }, (trx) => trx.selectFrom('lead').select('id').execute());
+    expect(none).toEqual([]);
+  });
+});
+
+describe('roles', () => {
+  let t: TestContext;
+  beforeAll(async () => {
+    t = await createTestContext();
+  });
+  afterAll(async () => t.close());
+
+  it('an agent sees and edits only leads assigned to them or to nobody; a manager sees all', async () => {
+    const { org } = await t.newOrganization();
+    const one = await t.newUser(org.id, 'agent');
+    const two = await t.newUser(org.id, 'agent');
+    const manager = await t.newUser(org.id, 'manager');
+    const mine = await t.newLead(org.id, { assignee_id: one.user.id });
+    const theirs = await t.newLead(org.id, { assignee_id: two.user.id });
+    const open = await t.newLead(org.id);
+
+    const seen = (await t.c.leads.list(one.actor, {})).data.map((l) => l.id).sort();
+    expect(seen).toEqual([mine.id, open.id].sort());
+    expect((await t.c.leads.list(manager.actor, {})).data).toHaveLength(3);
+    await expect(t.c.leads.show(one.actor, theirs.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(t.c.leads.update(one.actor, theirs.id, { status: 'contacted' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    // taking an open lead is fine; handing one to somebody else is not
+    expect((await t.c.leads.update(one.actor, open.id, { assignee_id: one.user.id })).assignee_id).toBe(one.user.id);
+    await expect(t.c.leads.update(one.actor, mine.id, { assignee_id: two.user.id })).rejects.toMatchObject({ code: 'FORBIDDEN', details: [{ field: 'assignee_id' }] });
+    expect((await t.c.leads.show(manager.actor, mine.id)).assignee_id).toBe(one.user.id);
+    expect((await t.c.leads.update(manager.actor, mine.id, { assignee_id: two.user.id })).assignee_id).toBe(two.user.id);
+    await expect(t.c.leads.remove(one.actor, open.id)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('only owners and admins manage users and keys, and nobody grants more than they have', async () => {
+    const { org } = await t.newOrganization();
+    const admin = await t.newUser(org.id, 'admin');
+    const manager = await t.newUser(org.id, 'manager');
+    await expect(t.c.tenancy.createUser(manager.actor, { email: 'x@example.com', role: 'agent' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(t.c.tenancy.createUser(admin.actor, { email: 'y@example.com', role: 'owner' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect((await t.c.tenancy.createUser(admin.actor, { email: 'Z@Example.com ', role: 'agent' })).email).toBe('z@example.com');
+    await expect(t.c.tenancy.listApiKeys(manager.actor)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const own = await t.c.tenancy.createApiKey(manager.actor, {});
+    expect(own.user_email).toBe(manager.user.email);
+    await expect(t.c.tenancy.createApiKey(manager.actor, { user: admin.user.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
