@@ -63,7 +63,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const result = lockDataDir(opts.dataDir, opts.command);
   if ('heldBy' in result) {
     const socket = result.heldBy.socket;
-    if (!socket) throw new AppError('CONFLICT', describeHolder(opts.dataDir, result.heldBy));
+    // One server per data directory: a second would live only as long as the first.
+    if (!socket || opts.share) throw new AppError('CONFLICT', describeHolder(opts.dataDir, result.heldBy));
     return viaSocket(socket, opts.dataDir);
   }
   return openOwned(opts, result.acquired);

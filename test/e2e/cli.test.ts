@@ -1,0 +1,141 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliEnv, runCli, startServe } from '../support/cli.ts';
+import { newTestDatabase } from '../support/test-db.ts';
+
+// The CLI end to end, on the engine of this run: a data directory for PGlite, a fresh database
+// on the server.
+const onServer = !!process.env.DATABASE_URL;
+
+describe('porchlight CLI', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let close = async () => {};
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-cli-'));
+    let url: string | undefined;
+    if (onServer) {
+      const db = await newTestDatabase({ empty: true });
+      url = db.url;
+      close = () => db.close();
+      await db.kysely.destroy();
+    }
+    env = cliEnv({ PORCHLIGHT_DATA_DIR: path.join(dir, 'data'), DATABASE_URL: url, PORCHLIGHT_SECRET_KEY: undefined });
+  });
+  afterAll(async () => {
+    await close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('demo loads once, prints the same working key again, and leads can be listed and shown', async () => {
+    const first = await runCli(['demo', '--json'], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.json()).toMatchObject({ slug: 'demo', created: true, leads_added: 200 });
+    expect(fs.readFileSync(path.join(dir, 'data', 'secret.key'), 'utf8').trim().length).toBeGreaterThanOrEqual(32);
+    const again = await runCli(['demo', '--json'], env);
+    expect(again.json()).toMatchObject({ slug: 'demo', created: false, leads_added: 0, api_key: first.json().api_key });
+
+    const hot = await runCli(['leads', 'list', '--org', 'demo', '--tier', 'hot', '--min-score', '85', '--limit', '200', '--json'], env);
+    expect(hot.code, hot.stderr).toBe(0);
+    const rows = hot.json().data as { id: string; tier: string; lead_score: number }[];
+    expect(rows.length).toBeGreaterThan(5);
+    expect(rows.every((r) => r.tier === 'hot' && r.lead_score >= 85)).toBe(true);
+
+    const shown = await runCli(['leads', 'show', rows[0]!.id, '--org', 'demo', '--json'], env);
+    expect(shown.json()).toMatchObject({ id: rows[0]!.id, property: { city: 'AUSTIN' } });
+    expect(shown.json().status_history.length).toBeGreaterThan(0);
+    const text = await runCli(['leads', 'show', rows[0]!.id, '--org', 'demo'], env);
+    expect(text.stdout).toContain('status history:');
+
+    const orgs = await runCli(['org', 'list', '--json'], env);
+    expect(orgs.json().data).toMatchObject([{ slug: 'demo', lead_count: 200 }]);
+  });
+
+  it('creates organizations, users and keys, and a revoked key is listed as such', async () => {
+    const org = await runCli(['org', 'create', '--slug', 'acme', '--name', 'Acme Roofing', '--owner-email', 'boss@acme.example.com', '--json'], env);
+    expect(org.code, org.stderr).toBe(0);
+    const user = await runCli(['user', 'create', '--org', 'acme', '--email', 'rep@acme.example.com', '--role', 'agent', '--json'], env);
+    expect(user.json()).toMatchObject({ role: 'agent' });
+    const key = await runCli(['apikey', 'create', '--org', 'acme', '--user', 'rep@acme.example.com', '--json'], env);
+    expect(key.json().key).toMatch(/^pl_/);
+    const revoked = await runCli(['apikey', 'revoke', key.json().prefix, '--org', 'acme', '--json'], env);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    const list = await runCli(['apikey', 'list', '--org', 'acme', '--json'], env);
+    expect(list.json().data[0].revoked_at).not.toBeNull();
+    const leads = await runCli(['leads', 'list', '--org', 'acme', '--json'], env);
+    expect(leads.json()).toEqual({ data: [], next_cursor: null }); // the demo's leads stay in the demo
+  });
+
+  it('exits 2 on usage errors, 3 on bad input naming the field, 1 on other failures', async () => {
+    expect((await runCli(['frobnicate'], env)).code).toBe(2);
+    expect((await runCli(['leads', 'list'], env)).code).toBe(2); // --org missing
+    const bad = await runCli(['leads', 'list', '--org', 'demo', '--status', 'sold', '--json'], env);
+    expect(bad.code).toBe(3);
+    expect(bad.json().error).toMatchObject({ code: 'VALIDATION' });
+    expect(bad.stderr).toContain('status');
+    const slug = await runCli(['org', 'create', '--slug', 'Bad Slug!', '--name', 'x'], env);
+    expect(slug.code).toBe(3);
+    expect(slug.stderr).toContain('slug');
+    const missing = await runCli(['leads', 'show', '00000000-0000-4000-8000-000000000000', '--org', 'demo', '--json'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.json().error.code).toBe('NOT_FOUND');
+    expect((await runCli(['leads', 'list', '--org', 'nope'], env)).stderr).toContain('organization nope was not found');
+    expect((await runCli(['--help'], env)).code).toBe(0);
+  });
+
+  it.skipIf(onServer)('shares the embedded database while serve runs, and refuses a second server, naming the holder', async () => {
+    const { child, info } = await startServe(['--demo'], env);
+    try {
+      const health = await fetch(`${info.url}/health`).then((r) => r.json());
+      expect(health).toMatchObject({ status: 'ok', engine: 'pglite' });
+      const viaApi = await fetch(`${info.url}/v1/leads?limit=1`, { headers: { authorization: `Bearer ${info.demo!.api_key}` } }).then((r) => r.json());
+      expect(viaApi.data).toHaveLength(1);
+      // a command while serve holds the directory goes through serve's socket
+      const listed = await runCli(['leads', 'list', '--org', 'demo', '--limit', '3', '--json'], env);
+      expect(listed.code, listed.stderr).toBe(0);
+      expect(listed.json().data).toHaveLength(3);
+      const upd = await runCli(['leads', 'update', listed.json().data[0].id, '--org', 'demo', '--add-tag', 'via-socket', '--json'], env);
+      expect(upd.json().tags).toContain('via-socket');
+      const second = await runCli(['serve', '--port', '0'], env);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/in use by `porchlight serve` \(pid \d+/);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('close', r));
+    }
+    expect(fs.existsSync(path.join(dir, 'data', 'porchlight.lock'))).toBe(false);
+  });
+
+  it.skipIf(onServer)('refuses to open a data directory held by a command that does not share it', async () => {
+    // this test process plays a long-running import that holds the directory
+    const lockFile = path.join(dir, 'data', 'porchlight.lock');
+    fs.writeFileSync(lockFile, JSON.stringify({ pid: process.pid, command: 'import leads', started_at: new Date().toISOString() }));
+    try {
+      const r = await runCli(['leads', 'list', '--org', 'demo'], env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`in use by \`porchlight import leads\` \\(pid ${process.pid}`));
+    } finally {
+      fs.rmSync(lockFile);
+    }
+  });
+
+  it.skipIf(onServer)('recovers after serve is killed with -9: the stale lock is taken over and no data is lost', async () => {
+    const { child } = await startServe([], env);
+    const before = (await fetchCount(env));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('close', r));
+    expect(fs.existsSync(path.join(dir, 'data', 'porchlight.lock'))).toBe(true);
+    expect(await fetchCount(env)).toBe(before);
+    const tagged = await runCli(['leads', 'list', '--org', 'demo', '--tag', 'via-socket', '--json'], env);
+    expect(tagged.json().data).toHaveLength(1); // the change made through serve's socket survived
+  });
+});
+
+async function fetchCount(env: NodeJS.ProcessEnv) {
+  const r = await runCli(['org', 'list', '--json'], env);
+  expect(r.code, r.stderr).toBe(0);
+  return r.json().data.find((o: { slug: string }) => o.slug === 'demo').lead_count as number;
+}
