@@ -89,9 +89,9 @@ describe('porchlight CLI', () => {
   it.skipIf(onServer)('shares the embedded database while serve runs, and refuses a second server, naming the holder', async () => {
     const { child, info } = await startServe(['--demo'], env);
     try {
-      const health = await fetch(`${info.url}/health`).then((r) => r.json());
+      const health = (await fetch(`${info.url}/health`).then((r) => r.json())) as { status: string };
       expect(health).toMatchObject({ status: 'ok', engine: 'pglite' });
-      const viaApi = await fetch(`${info.url}/v1/leads?limit=1`, { headers: { authorization: `Bearer ${info.demo!.api_key}` } }).then((r) => r.json());
+      const viaApi = (await fetch(`${info.url}/v1/leads?limit=1`, { headers: { authorization: `Bearer ${info.demo!.api_key}` } }).then((r) => r.json())) as { data: unknown[] };
       expect(viaApi.data).toHaveLength(1);
       // a command while serve holds the directory goes through serve's socket
       const listed = await runCli(['leads', 'list', '--org', 'demo', '--limit', '3', '--json'], env);
