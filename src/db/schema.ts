@@ -1,5 +1,5 @@
 // Kysely's view of the tables, snake_case as in SQL (no case-mapping plugin anywhere).
-// Keep in step with migrations/; test/medium/schema-types.test.ts checks every column is here.
+// Keep in step with migrations/: test/medium/schema-types.test.ts checks each table has exactly these columns.
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;

@@ -1,0 +1,63 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/db/database.ts';
+import type { DB } from '../../src/db/schema.ts';
+import { GLOBAL_TABLES, publicTables } from '../support/catalog.ts';
+import { newTestDatabase } from '../support/test-db.ts';
+
+// src/db/schema.ts is written by hand; this keeps it equal to what the migrations build. The
+// compiler checks each list below names every key of its interface, the test that the catalog
+// has exactly those columns.
+type Exhaustive<T, K extends readonly (keyof T)[]> = [Exclude<keyof T, K[number]>] extends [never] ? K : { missing: Exclude<keyof T, K[number]> };
+const columns = <T>() => <const K extends readonly (keyof T & string)[]>(...keys: K & Exhaustive<T, K>) => keys as readonly string[];
+
+const EXPECTED: { [T in keyof DB]: readonly string[] } = {
+  organization: columns<DB['organization']>()('id', 'slug', 'name', 'plan', 'settings', 'created_at', 'updated_at'),
+  app_user: columns<DB['app_user']>()('organization_id', 'id', 'email', 'full_name', 'role', 'is_active', 'created_at', 'updated_at'),
+  api_key: columns<DB['api_key']>()('organization_id', 'id', 'user_id', 'name', 'prefix', 'key_hash', 'created_at', 'last_used_at', 'revoked_at'),
+  property: columns<DB['property']>()(
+    'organization_id', 'id', 'address_line1', 'address_line2', 'city', 'state', 'zip', 'zip4', 'county', 'normalized_line', 'addr_hash',
+    'apn', 'mak', 'latitude', 'longitude', 'subdivision', 'property_type', 'year_built', 'bedrooms', 'bathrooms', 'living_area_sqft',
+    'lot_size_sqft', 'roof_age_years', 'roof_material', 'roof_condition_score', 'roof_size_sqft', 'estimated_value_cents', 'equity_cents',
+    'equity_percent', 'mortgage_balance_cents', 'has_mortgage', 'has_liens', 'lien_amount_cents', 'recent_refinance', 'recent_heloc',
+    'last_sale_date', 'last_sale_price_cents', 'tax_debt_cents', 'violations', 'is_probate', 'is_vacant', 'owner_occupied', 'days_on_market',
+    'condition_score', 'created_at', 'updated_at',
+  ),
+  person: columns<DB['person']>()(
+    'organization_id', 'id', 'first_name', 'middle_name', 'last_name', 'full_name', 'company_name', 'is_company', 'age', 'mailing_line1',
+    'mailing_line2', 'mailing_city', 'mailing_state', 'mailing_zip', 'timezone', 'demographics', 'notes', 'created_at', 'updated_at',
+  ),
+  contact_point: columns<DB['contact_point']>()(
+    'organization_id', 'id', 'person_id', 'kind', 'value', 'value_enc', 'value_hash', 'display', 'type', 'carrier', 'sources', 'score',
+    'verified', 'dnc', 'first_seen_at', 'last_seen_at', 'created_at', 'updated_at',
+  ),
+  lead: columns<DB['lead']>()(
+    'organization_id', 'id', 'person_id', 'property_id', 'status', 'quality_score', 'motivation_score', 'lead_score', 'temperature', 'tier',
+    'tags', 'source', 'vendor_record_id', 'vendor_list_id', 'assignee_id', 'notes', 'acquisition_cost_cents', 'enrichment_cost_cents',
+    'raw_data', 'first_seen_at', 'last_seen_at', 'last_contacted_at', 'next_follow_up_at', 'created_at', 'updated_at', 'deleted_at',
+  ),
+  lead_status_history: columns<DB['lead_status_history']>()('organization_id', 'id', 'lead_id', 'from_status', 'to_status', 'trigger_type', 'changed_by', 'changed_at'),
+  lead_field_audit: columns<DB['lead_field_audit']>()('organization_id', 'id', 'lead_id', 'field', 'old_value', 'new_value', 'changed_by', 'via', 'changed_at'),
+  lead_score_history: columns<DB['lead_score_history']>()('organization_id', 'id', 'lead_id', 'scorer', 'version', 'score', 'factors', 'calculated_at'),
+  audit_log: columns<DB['audit_log']>()('organization_id', 'id', 'actor_user_id', 'via', 'action', 'entity', 'entity_id', 'details', 'created_at'),
+};
+
+describe('schema types', () => {
+  let db: Database;
+  beforeAll(async () => {
+    db = await newTestDatabase();
+  });
+  afterAll(async () => db.close());
+
+  it('name every table the migrations create', async () => {
+    const tables = (await publicTables(db)).map((t) => t.table).filter((t) => !GLOBAL_TABLES.includes(t) || t === 'organization');
+    expect(tables.sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it('name exactly the columns of each table', async () => {
+    for (const [table, cols] of Object.entries(EXPECTED)) {
+      const r = await sql<{ name: string }>`SELECT attname AS name FROM pg_attribute WHERE attrelid = ${table}::regclass AND attnum > 0 AND NOT attisdropped`.execute(db.kysely);
+      expect(r.rows.map((c) => c.name).sort(), table).toEqual([...cols].sort());
+    }
+  });
+});
