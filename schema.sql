@@ -19,7 +19,8 @@ TABLE api_key (
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX api_key_key_hash_idx ON public.api_key USING btree (key_hash)
-POLICY api_key_lookup PERMISSIVE FOR SELECT USING ((key_hash = decode(NULLIF(current_setting('app.api_key_hash'::text, true), ''::text), 'hex'::text)))
+POLICY api_key_lookup PERMISSIVE FOR SELECT USING (((app_org_id() IS NULL) AND (key_hash = decode(NULLIF(current_setting('app.api_key_hash'::text, true), ''::text), 'hex'::text))))
+POLICY own_or_admin RESTRICTIVE FOR ALL USING (((app_org_id() IS NULL) OR (user_id = app_user_id()) OR (app_is_admin() AND (api_key_holder_rank(organization_id, user_id) <= role_rank(app_user_role()))))) WITH CHECK (((user_id = app_user_id()) OR (app_is_admin() AND (api_key_holder_rank(organization_id, user_id) <= role_rank(app_user_role())))))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER api_key_audit_delete AFTER DELETE ON public.api_key REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER api_key_audit_insert AFTER INSERT ON public.api_key REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
@@ -42,10 +43,14 @@ TABLE app_user (
   CONSTRAINT app_user_role_check CHECK ((role = ANY (ARRAY['owner'::text, 'admin'::text, 'manager'::text, 'agent'::text])))
 );
 ROW LEVEL SECURITY FORCED
+POLICY admin_deletes RESTRICTIVE FOR DELETE USING (app_is_admin())
+POLICY admin_inserts RESTRICTIVE FOR INSERT USING () WITH CHECK (app_is_admin())
+POLICY admin_updates RESTRICTIVE FOR UPDATE USING (app_is_admin()) WITH CHECK (app_is_admin())
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER app_user_audit_delete AFTER DELETE ON public.app_user REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER app_user_audit_insert AFTER INSERT ON public.app_user REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER app_user_audit_update AFTER UPDATE ON public.app_user REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
+CREATE TRIGGER app_user_rank_guard BEFORE INSERT OR UPDATE ON public.app_user FOR EACH ROW EXECUTE FUNCTION app_user_rank_guard()
 CREATE TRIGGER app_user_updated_at BEFORE UPDATE ON public.app_user FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
 TABLE audit_log (
@@ -65,6 +70,7 @@ TABLE audit_log (
 ROW LEVEL SECURITY FORCED
 CREATE INDEX audit_log_created_idx ON public.audit_log USING btree (organization_id, created_at)
 CREATE INDEX audit_log_entity_idx ON public.audit_log USING btree (organization_id, entity, entity_id)
+POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR (actor_user_id = app_user_id())))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE contact_point (
@@ -100,6 +106,9 @@ TABLE contact_point (
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX contact_point_value_hash_idx ON public.contact_point USING btree (organization_id, kind, value_hash)
+POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR (EXISTS ( SELECT 1
+   FROM lead l
+  WHERE ((l.organization_id = contact_point.organization_id) AND (l.person_id = contact_point.person_id))))))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER contact_point_audit_delete AFTER DELETE ON public.contact_point REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER contact_point_audit_insert AFTER INSERT ON public.contact_point REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
@@ -159,8 +168,8 @@ CREATE INDEX lead_score_idx ON public.lead USING btree (organization_id, COALESC
 CREATE INDEX lead_status_idx ON public.lead USING btree (organization_id, status) WHERE (deleted_at IS NULL)
 CREATE INDEX lead_tags_idx ON public.lead USING gin (tags)
 CREATE INDEX lead_updated_idx ON public.lead USING btree (organization_id, updated_at, id) WHERE (deleted_at IS NULL)
-CREATE UNIQUE INDEX lead_person_property_key ON public.lead USING btree (organization_id, property_id, person_id) NULLS NOT DISTINCT
-CREATE UNIQUE INDEX lead_vendor_key ON public.lead USING btree (organization_id, source, vendor_record_id) WHERE (vendor_record_id IS NOT NULL)
+CREATE UNIQUE INDEX lead_person_property_key ON public.lead USING btree (organization_id, property_id, person_id) NULLS NOT DISTINCT WHERE (deleted_at IS NULL)
+CREATE UNIQUE INDEX lead_vendor_key ON public.lead USING btree (organization_id, source, vendor_record_id) WHERE ((vendor_record_id IS NOT NULL) AND (deleted_at IS NULL))
 POLICY lead_agent_scope RESTRICTIVE FOR ALL USING (((app_user_role() <> 'agent'::text) OR (assignee_id IS NULL) OR (assignee_id = app_user_id()))) WITH CHECK (((app_user_role() <> 'agent'::text) OR (assignee_id IS NULL) OR (assignee_id = app_user_id())))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER lead_audit_delete AFTER DELETE ON public.lead REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
@@ -187,6 +196,9 @@ TABLE lead_field_audit (
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX lead_field_audit_lead_idx ON public.lead_field_audit USING btree (organization_id, lead_id, changed_at)
+POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR (EXISTS ( SELECT 1
+   FROM lead l
+  WHERE ((l.organization_id = lead_field_audit.organization_id) AND (l.id = lead_field_audit.lead_id))))))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE lead_score_history (
@@ -206,6 +218,9 @@ TABLE lead_score_history (
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX lead_score_history_lead_idx ON public.lead_score_history USING btree (organization_id, lead_id, scorer, calculated_at)
+POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR (EXISTS ( SELECT 1
+   FROM lead l
+  WHERE ((l.organization_id = lead_score_history.organization_id) AND (l.id = lead_score_history.lead_id))))))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE lead_status_history (
@@ -224,6 +239,9 @@ TABLE lead_status_history (
 ROW LEVEL SECURITY FORCED
 CREATE INDEX lead_status_history_changed_idx ON public.lead_status_history USING btree (organization_id, changed_at)
 CREATE INDEX lead_status_history_lead_idx ON public.lead_status_history USING btree (organization_id, lead_id, changed_at)
+POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR (EXISTS ( SELECT 1
+   FROM lead l
+  WHERE ((l.organization_id = lead_status_history.organization_id) AND (l.id = lead_status_history.lead_id))))))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE organization (
@@ -242,6 +260,7 @@ TABLE organization (
   CONSTRAINT organization_slug_key UNIQUE (slug)
 );
 ROW LEVEL SECURITY FORCED
+POLICY admin_writes RESTRICTIVE FOR UPDATE USING (app_is_admin()) WITH CHECK (app_is_admin())
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((id = app_org_id())) WITH CHECK ((id = app_org_id()))
 CREATE TRIGGER organization_updated_at BEFORE UPDATE ON public.organization FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
@@ -274,6 +293,9 @@ TABLE person (
   CONSTRAINT person_pkey PRIMARY KEY (organization_id, id)
 );
 ROW LEVEL SECURITY FORCED
+POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR (EXISTS ( SELECT 1
+   FROM lead l
+  WHERE ((l.organization_id = person.organization_id) AND (l.person_id = person.id))))))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER person_audit_delete AFTER DELETE ON public.person REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER person_audit_insert AFTER INSERT ON public.person REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
@@ -371,15 +393,20 @@ CREATE UNIQUE INDEX property_mak_key ON public.property USING btree (organizatio
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER property_updated_at BEFORE UPDATE ON public.property FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
+FUNCTION api_key_holder_rank(org uuid, holder uuid) RETURNS integer
+FUNCTION app_is_admin() RETURNS boolean
 FUNCTION app_org_id() RETURNS uuid
 FUNCTION app_user_id() RETURNS uuid
+FUNCTION app_user_rank_guard() RETURNS trigger
 FUNCTION app_user_role() RETURNS text
 FUNCTION app_via() RETURNS text
 FUNCTION audit_log_write() RETURNS trigger
+FUNCTION audit_record(action text, entity text, entity_id uuid, details jsonb) RETURNS void
 FUNCTION history_ignored_fields() RETURNS text[]
 FUNCTION lead_field_audit_write() RETURNS trigger
 FUNCTION lead_status_history_write() RETURNS trigger
 FUNCTION lead_statuses() RETURNS text[]
 FUNCTION porchlight_audited_table(tbl regclass) RETURNS void
 FUNCTION porchlight_tenant_table(tbl regclass) RETURNS void
+FUNCTION role_rank(role text) RETURNS integer
 FUNCTION set_updated_at() RETURNS trigger

@@ -23,6 +23,12 @@ EXCEPTION WHEN OTHERS THEN NULL;
 END $$;
 
 GRANT USAGE ON SCHEMA public TO porchlight_app;
+-- The application role needs no temporary tables, which could shadow real ones by name.
+DO $$
+BEGIN
+  EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+EXCEPTION WHEN insufficient_privilege THEN NULL;
+END $$;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO porchlight_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO porchlight_app;
 
@@ -37,6 +43,11 @@ CREATE FUNCTION app_user_role() RETURNS text LANGUAGE sql STABLE
 -- Which shell or engine made the change: api, cli, web, import, scoring, system ...
 CREATE FUNCTION app_via() RETURNS text LANGUAGE sql STABLE
   AS $$ SELECT coalesce(nullif(current_setting('app.via', true), ''), 'system') $$;
+-- Roles in order of power; nobody may grant or touch a role above their own.
+CREATE FUNCTION role_rank(role text) RETURNS integer LANGUAGE sql IMMUTABLE
+  AS $$ SELECT CASE role WHEN 'owner' THEN 3 WHEN 'admin' THEN 2 WHEN 'manager' THEN 1 WHEN 'agent' THEN 0 END $$;
+CREATE FUNCTION app_is_admin() RETURNS boolean LANGUAGE sql STABLE
+  AS $$ SELECT role_rank(app_user_role()) >= 2 $$;
 
 -- The one rule of tenancy: enable and force RLS and allow only the current organization's rows.
 CREATE FUNCTION porchlight_tenant_table(tbl regclass) RETURNS void LANGUAGE plpgsql AS $$
@@ -67,6 +78,10 @@ CREATE TABLE organization (
 ALTER TABLE organization ENABLE ROW LEVEL SECURITY;
 ALTER TABLE organization FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON organization USING (id = app_org_id()) WITH CHECK (id = app_org_id());
+-- Tenants rename themselves (owners and admins); creating, deleting and the plan are the operator's.
+REVOKE INSERT, UPDATE, DELETE ON organization FROM porchlight_app;
+GRANT UPDATE (name, settings, updated_at) ON organization TO porchlight_app;
+CREATE POLICY admin_writes ON organization AS RESTRICTIVE FOR UPDATE USING (app_is_admin()) WITH CHECK (app_is_admin());
 CREATE TRIGGER organization_updated_at BEFORE UPDATE ON organization
   FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
@@ -83,6 +98,22 @@ CREATE TABLE app_user (
   UNIQUE (organization_id, email)
 );
 SELECT porchlight_tenant_table('app_user');
+-- Only owners and admins add, change or remove users ...
+CREATE POLICY admin_inserts ON app_user AS RESTRICTIVE FOR INSERT WITH CHECK (app_is_admin());
+CREATE POLICY admin_updates ON app_user AS RESTRICTIVE FOR UPDATE USING (app_is_admin()) WITH CHECK (app_is_admin());
+CREATE POLICY admin_deletes ON app_user AS RESTRICTIVE FOR DELETE USING (app_is_admin());
+-- ... and never give or touch a role above their own.
+CREATE FUNCTION app_user_rank_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF role_rank(NEW.role) > role_rank(app_user_role())
+     OR (TG_OP = 'UPDATE' AND role_rank(OLD.role) > role_rank(app_user_role())) THEN
+    RAISE EXCEPTION 'a % may not give or change the role %', app_user_role(), NEW.role
+      USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER app_user_rank_guard BEFORE INSERT OR UPDATE ON app_user
+  FOR EACH ROW EXECUTE FUNCTION app_user_rank_guard();
 CREATE TRIGGER app_user_updated_at BEFORE UPDATE ON app_user
   FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
@@ -104,7 +135,16 @@ CREATE TABLE api_key (
 );
 CREATE INDEX api_key_key_hash_idx ON api_key (key_hash);
 SELECT porchlight_tenant_table('api_key');
--- Authentication happens before the organization is known: a transaction that presents a key's
--- hash may read that one row, and nothing else. Knowing the hash means knowing the key.
+-- Authentication happens before the organization is known: a transaction with no organization
+-- that presents a key's hash may read that one row, and nothing else.
 CREATE POLICY api_key_lookup ON api_key FOR SELECT
-  USING (key_hash = decode(nullif(current_setting('app.api_key_hash', true), ''), 'hex'));
+  USING (app_org_id() IS NULL AND key_hash = decode(nullif(current_setting('app.api_key_hash', true), ''), 'hex'));
+-- Inside an organization, users see and manage their own keys; owners and admins everyone's
+-- (below their own rank: an admin cannot mint or revoke an owner's key and so act as the owner).
+CREATE FUNCTION api_key_holder_rank(org uuid, holder uuid) RETURNS integer LANGUAGE sql STABLE
+  AS $$ SELECT role_rank(role) FROM app_user WHERE organization_id = org AND id = holder $$;
+CREATE POLICY own_or_admin ON api_key AS RESTRICTIVE
+  USING (app_org_id() IS NULL OR user_id = app_user_id()
+         OR (app_is_admin() AND api_key_holder_rank(organization_id, user_id) <= role_rank(app_user_role())))
+  WITH CHECK (user_id = app_user_id()
+         OR (app_is_admin() AND api_key_holder_rank(organization_id, user_id) <= role_rank(app_user_role())));

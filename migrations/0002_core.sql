@@ -170,11 +170,12 @@ CREATE TABLE lead (
   CHECK (person_id IS NOT NULL OR property_id IS NOT NULL),
   CHECK (last_seen_at >= first_seen_at)
 );
--- The same person on the same parcel is one lead; a vendor's record is one lead.
-CREATE UNIQUE INDEX lead_person_property_key ON lead (organization_id, property_id, person_id) NULLS NOT DISTINCT;
-CREATE UNIQUE INDEX lead_vendor_key ON lead (organization_id, source, vendor_record_id) WHERE vendor_record_id IS NOT NULL;
+-- The same person on the same parcel is one lead; a vendor's record is one lead. A deleted lead
+-- frees its keys, so the owner can come back in a later list.
+CREATE UNIQUE INDEX lead_person_property_key ON lead (organization_id, property_id, person_id) NULLS NOT DISTINCT WHERE deleted_at IS NULL;
+CREATE UNIQUE INDEX lead_vendor_key ON lead (organization_id, source, vendor_record_id) WHERE vendor_record_id IS NOT NULL AND deleted_at IS NULL;
 CREATE INDEX lead_created_idx ON lead (organization_id, created_at, id) WHERE deleted_at IS NULL;
--- lists sort by score with unscored leads last, and page by (key, id)
+-- lists sort by score (unscored leads rank below every score) and page by (key, id)
 CREATE INDEX lead_score_idx ON lead (organization_id, (coalesce(lead_score, -1)), id) WHERE deleted_at IS NULL;
 CREATE INDEX lead_updated_idx ON lead (organization_id, updated_at, id) WHERE deleted_at IS NULL;
 CREATE INDEX lead_status_idx ON lead (organization_id, status) WHERE deleted_at IS NULL;
@@ -188,3 +189,9 @@ CREATE POLICY lead_agent_scope ON lead AS RESTRICTIVE
   USING (app_user_role() <> 'agent' OR assignee_id IS NULL OR assignee_id = app_user_id())
   WITH CHECK (app_user_role() <> 'agent' OR assignee_id IS NULL OR assignee_id = app_user_id());
 CREATE TRIGGER lead_updated_at BEFORE UPDATE ON lead FOR EACH ROW EXECUTE FUNCTION set_updated_at();
+
+-- Agents see the owners, and their phones and emails, of the leads they can see.
+CREATE POLICY agent_scope ON person AS RESTRICTIVE FOR SELECT
+  USING (app_user_role() <> 'agent' OR EXISTS (SELECT 1 FROM lead l WHERE l.organization_id = person.organization_id AND l.person_id = person.id));
+CREATE POLICY agent_scope ON contact_point AS RESTRICTIVE FOR SELECT
+  USING (app_user_role() <> 'agent' OR EXISTS (SELECT 1 FROM lead l WHERE l.organization_id = contact_point.organization_id AND l.person_id = contact_point.person_id));

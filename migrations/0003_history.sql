@@ -68,14 +68,28 @@ CREATE INDEX audit_log_entity_idx ON audit_log (organization_id, entity, entity_
 CREATE INDEX audit_log_created_idx ON audit_log (organization_id, created_at);
 SELECT porchlight_tenant_table('audit_log');
 
--- History is append-only for the application.
-REVOKE UPDATE, DELETE ON lead_status_history, lead_field_audit, lead_score_history, audit_log FROM porchlight_app;
+-- History is append-only for the application, and written only by the database (the triggers
+-- and audit_record below run as the owner): the application cannot forge it. Scorers write
+-- their own score history.
+REVOKE INSERT, UPDATE, DELETE ON lead_status_history, lead_field_audit, audit_log FROM porchlight_app;
+REVOKE UPDATE, DELETE ON lead_score_history FROM porchlight_app;
+
+-- Agents see the history of the leads they can see, and their own audit trail.
+CREATE POLICY agent_scope ON lead_status_history AS RESTRICTIVE FOR SELECT
+  USING (app_user_role() <> 'agent' OR EXISTS (SELECT 1 FROM lead l WHERE l.organization_id = lead_status_history.organization_id AND l.id = lead_status_history.lead_id));
+CREATE POLICY agent_scope ON lead_field_audit AS RESTRICTIVE FOR SELECT
+  USING (app_user_role() <> 'agent' OR EXISTS (SELECT 1 FROM lead l WHERE l.organization_id = lead_field_audit.organization_id AND l.id = lead_field_audit.lead_id));
+CREATE POLICY agent_scope ON lead_score_history AS RESTRICTIVE FOR SELECT
+  USING (app_user_role() <> 'agent' OR EXISTS (SELECT 1 FROM lead l WHERE l.organization_id = lead_score_history.organization_id AND l.id = lead_score_history.lead_id));
+CREATE POLICY agent_scope ON audit_log AS RESTRICTIVE FOR SELECT
+  USING (app_user_role() <> 'agent' OR actor_user_id = app_user_id());
 
 -- Fields whose change is bookkeeping, not a change of the record.
 CREATE FUNCTION history_ignored_fields() RETURNS text[] LANGUAGE sql IMMUTABLE
   AS $$ SELECT ARRAY['updated_at', 'last_seen_at', 'first_seen_at', 'created_at', 'last_used_at'] $$;
 
-CREATE FUNCTION lead_status_history_write() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION lead_status_history_write() RETURNS trigger LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO lead_status_history (organization_id, lead_id, from_status, to_status, trigger_type, changed_by)
@@ -93,7 +107,8 @@ CREATE TRIGGER lead_status_history_insert AFTER INSERT ON lead
 CREATE TRIGGER lead_status_history_update AFTER UPDATE ON lead
   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION lead_status_history_write();
 
-CREATE FUNCTION lead_field_audit_write() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION lead_field_audit_write() RETURNS trigger LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 BEGIN
   INSERT INTO lead_field_audit (organization_id, lead_id, field, old_value, new_value, changed_by, via)
   SELECT n.organization_id, n.id, f.key, f.old_value, f.new_value, app_user_id(), app_via()
@@ -112,7 +127,8 @@ CREATE TRIGGER lead_field_audit_update AFTER UPDATE ON lead
 
 -- One audit row per created, changed or deleted record of a sensitive table (names of changed
 -- fields only, never their values).
-CREATE FUNCTION audit_log_write() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION audit_log_write() RETURNS trigger LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO audit_log (organization_id, actor_user_id, via, action, entity, entity_id)
@@ -136,6 +152,21 @@ BEGIN
     WHERE c.fields IS NOT NULL;
   END IF;
   RETURN NULL;
+END $$;
+
+-- What the application records itself: a person looked at contact values, or exported data.
+-- Always for the current organization, user and shell.
+CREATE FUNCTION audit_record(action text, entity text, entity_id uuid, details jsonb) RETURNS void LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+  IF action NOT IN ('access', 'export') THEN
+    RAISE EXCEPTION 'audit_record takes access or export, not %', action USING ERRCODE = 'check_violation';
+  END IF;
+  IF app_org_id() IS NULL THEN
+    RAISE EXCEPTION 'audit_record needs an organization' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  INSERT INTO audit_log (organization_id, actor_user_id, via, action, entity, entity_id, details)
+  VALUES (app_org_id(), app_user_id(), app_via(), action, entity, entity_id, coalesce(details, '{}'));
 END $$;
 
 -- Attach the audit triggers to a sensitive table.

@@ -8,7 +8,7 @@ declare module 'fastify' {
   }
 }
 
-/** The preHandler of every /v1 route: the bearer key decides organization, user and role. */
+/** The onRequest hook of every /v1 route: the bearer key decides organization, user and role. */
 export function authenticate(tenancy: TenancyService) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     const header = request.headers.authorization;

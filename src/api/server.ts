@@ -42,7 +42,9 @@ export async function buildServer(c: Container, opts: { logger?: boolean | objec
   });
 
   await app.register(async (v1) => {
-    v1.addHook('preHandler', authenticate(c.tenancy));
+    // onRequest: who is asking is settled before their input is parsed, so an anonymous caller
+    // learns nothing from validation errors
+    v1.addHook('onRequest', authenticate(c.tenancy));
     await v1.register(leadsRoutes(c));
     await v1.register(organizationRoutes(c));
   });

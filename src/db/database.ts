@@ -1,11 +1,13 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Kysely, PGliteDialect, PostgresDialect, sql, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../app/errors.ts';
-import { describeHolder, lockDataDir, type DataDirLock } from './lock.ts';
+import { describeHolder, lockDataDir, type DataDirLock, type LockHolder } from './lock.ts';
 import type { DB } from './schema.ts';
 
 // One handle over the two engines. Kysely sees the same database either way; the rest of the
@@ -65,7 +67,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     const socket = result.heldBy.socket;
     // One server per data directory: a second would live only as long as the first.
     if (!socket || opts.share) throw new AppError('CONFLICT', describeHolder(opts.dataDir, result.heldBy));
-    return viaSocket(socket, opts.dataDir);
+    return viaSocket(result.heldBy, opts.dataDir);
   }
   return openOwned(opts, result.acquired);
 }
@@ -83,8 +85,15 @@ async function openOwned(opts: OpenOptions, lock: DataDirLock): Promise<Database
   }
   // Sharing: every client, this process included, goes through the socket server, whose
   // multiplexer keeps each client's transaction whole. Direct calls would interleave with them.
-  const socket = await startSocketServer(pglite, opts.dataDir);
-  lock.share(socket.address);
+  let socket: Awaited<ReturnType<typeof startSocketServer>>;
+  try {
+    socket = await startSocketServer(pglite, opts.dataDir);
+    lock.share(socket.address);
+  } catch (e) {
+    await pglite.close().catch(() => {});
+    lock.release();
+    throw new AppError('INTERNAL', `could not share the embedded database in ${opts.dataDir}: ${(e as Error).message}`, [], { cause: e });
+  }
   const inner = openServerPool({ host: socket.address.host, port: socket.address.port, user: 'postgres', database: 'postgres' }, opts.poolSize ?? 8);
   return {
     engine: 'pglite',
@@ -102,19 +111,20 @@ async function openOwned(opts: OpenOptions, lock: DataDirLock): Promise<Database
 }
 
 async function startSocketServer(pglite: PGlite, dataDir: string) {
-  // A Unix socket in the data directory is private to its owner; its path must stay short.
-  const dir = path.resolve(dataDir);
+  // A Unix socket, never TCP: the socket server speaks as a superuser without a password, so
+  // only its owner may reach it. The socket lives in the data directory (0700), or, when that
+  // path is too long for a socket, in a private directory of its own under the system temp dir.
+  let dir = path.resolve(dataDir);
+  if (path.join(dir, '.s.PGSQL.5432').length > 100) {
+    dir = path.join(os.tmpdir(), `porchlight-${crypto.createHash('sha256').update(dir).digest('hex').slice(0, 16)}`);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
   const unixPath = path.join(dir, '.s.PGSQL.5432');
-  const useUnix = process.platform !== 'win32' && unixPath.length < 100;
-  if (useUnix) fs.rmSync(unixPath, { force: true }); // left by a crashed holder
-  const server = new PGLiteSocketServer({
-    db: pglite,
-    maxConnections: 32,
-    ...(useUnix ? { path: unixPath } : { host: '127.0.0.1', port: 0 }),
-  });
+  fs.rmSync(unixPath, { force: true }); // left by a holder that was killed
+  const server = new PGLiteSocketServer({ db: pglite, maxConnections: 32, path: unixPath });
   await server.start();
-  const address = useUnix ? { host: dir, port: 5432 } : { host: '127.0.0.1', port: Number(server.getServerConn().split(':').pop()) };
-  return { server, address };
+  fs.chmodSync(unixPath, 0o600);
+  return { server, address: { host: dir, port: 5432 } };
 }
 
 function direct(pglite: PGlite, location: string, close: () => Promise<void>): Database {
@@ -133,8 +143,15 @@ function direct(pglite: PGlite, location: string, close: () => Promise<void>): D
   };
 }
 
-function viaSocket(socket: { host: string; port: number }, dataDir: string): Database {
+async function viaSocket(holder: LockHolder, dataDir: string): Promise<Database> {
+  const socket = holder.socket!;
   const inner = openServerPool({ host: socket.host, port: socket.port, user: 'postgres', database: 'postgres' }, 2);
+  try {
+    await sql`SELECT 1`.execute(inner.kysely);
+  } catch (e) {
+    await inner.close();
+    throw new AppError('CONFLICT', `${describeHolder(dataDir, holder)} It does not answer on its socket (${(e as Error).message}); if it hangs, stop it.`, [], { cause: e });
+  }
   return { engine: 'pglite', location: `${dataDir} (shared by porchlight serve)`, ...inner };
 }
 
@@ -170,50 +187,40 @@ async function withRollback(script: string, run: (q: string) => Promise<unknown>
 // transactions would interleave on it. This dialect gives the connection to one caller at a time.
 class SerialPGliteDialect extends PGliteDialect {
   override createDriver(): Driver {
-    return new SerialDriver(super.createDriver());
-  }
-}
-
-class SerialDriver implements Driver {
-  #queue: Promise<void> = Promise.resolve();
-  #release: (() => void) | undefined;
-  constructor(private readonly inner: Driver) {}
-  init() {
-    return this.inner.init();
-  }
-  async acquireConnection(): Promise<DatabaseConnection> {
-    const previous = this.#queue;
-    let release!: () => void;
-    this.#queue = new Promise((r) => (release = r));
-    await previous;
-    this.#release = release;
-    return this.inner.acquireConnection();
-  }
-  async releaseConnection(connection: DatabaseConnection) {
-    await this.inner.releaseConnection(connection);
-    const release = this.#release;
-    this.#release = undefined;
-    release?.();
-  }
-  beginTransaction(c: DatabaseConnection, s: Parameters<Driver['beginTransaction']>[1]) {
-    return this.inner.beginTransaction(c, s);
-  }
-  commitTransaction(c: DatabaseConnection) {
-    return this.inner.commitTransaction(c);
-  }
-  rollbackTransaction(c: DatabaseConnection) {
-    return this.inner.rollbackTransaction(c);
-  }
-  savepoint(...a: Parameters<NonNullable<Driver['savepoint']>>) {
-    return this.inner.savepoint!(...a);
-  }
-  rollbackToSavepoint(...a: Parameters<NonNullable<Driver['rollbackToSavepoint']>>) {
-    return this.inner.rollbackToSavepoint!(...a);
-  }
-  releaseSavepoint(...a: Parameters<NonNullable<Driver['releaseSavepoint']>>) {
-    return this.inner.releaseSavepoint!(...a);
-  }
-  destroy() {
-    return this.inner.destroy();
+    const inner = super.createDriver();
+    let queue: Promise<void> = Promise.resolve();
+    let release: (() => void) | undefined;
+    const acquireConnection = async (): Promise<DatabaseConnection> => {
+      const previous = queue;
+      let done!: () => void;
+      queue = new Promise((r) => (done = r));
+      await previous;
+      try {
+        const connection = await inner.acquireConnection();
+        release = done;
+        return connection;
+      } catch (e) {
+        done(); // the next caller must not wait for a connection that never came
+        throw e;
+      }
+    };
+    const releaseConnection = async (connection: DatabaseConnection) => {
+      try {
+        await inner.releaseConnection(connection);
+      } finally {
+        const r = release;
+        release = undefined;
+        r?.();
+      }
+    };
+    return new Proxy(inner, {
+      get(target, prop) {
+        if (prop === 'acquireConnection') return acquireConnection;
+        if (prop === 'releaseConnection') return releaseConnection;
+        const value = Reflect.get(target, prop) as unknown;
+        // bound: the driver keeps its state in private fields, which a proxy as `this` cannot reach
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
   }
 }

@@ -1,10 +1,15 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../app/errors.ts';
 
 // An embedded database directory may be opened by one process only: two PGlite instances writing
-// the same files corrupt them. The holder writes who it is into a lock file; a holder that shares
-// the database (porchlight serve) also writes the socket other commands can connect through.
+// the same files corrupt them. The holder publishes who it is in a lock file; a holder that shares
+// the database (porchlight serve) also publishes the socket other commands can connect through.
+//
+// Every write is atomic: the file is written under a temporary name first, then published with
+// link() (which fails if a lock exists) or replaced with rename(). A reader never sees half a
+// lock, so an unreadable lock file is garbage, not a holder caught mid-write.
 
 export interface LockHolder {
   pid: number;
@@ -15,12 +20,14 @@ export interface LockHolder {
 
 export interface DataDirLock {
   holder: LockHolder;
-  /** Record the socket other processes may use while this process holds the directory. */
+  /** Publish the socket other processes may use while this process holds the directory. */
   share(socket: { host: string; port: number }): void;
   release(): void;
 }
 
 export type LockResult = { acquired: DataDirLock } | { heldBy: LockHolder };
+
+const heldHere = new Map<string, LockHolder>();
 
 const lockPath = (dataDir: string) => path.join(dataDir, 'porchlight.lock');
 
@@ -33,50 +40,85 @@ function alive(pid: number): boolean {
   }
 }
 
-function readHolder(file: string): LockHolder | undefined {
+function readHolder(file: string): LockHolder | 'missing' | 'garbage' {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as LockHolder;
-  } catch {
-    return undefined; // being written right now, or garbage left by a crash
+    const h = JSON.parse(fs.readFileSync(file, 'utf8')) as LockHolder;
+    return Number.isInteger(h.pid) ? h : 'garbage';
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'garbage';
   }
+}
+
+function writeTemp(file: string, holder: LockHolder): string {
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(holder), { mode: 0o600 });
+  return tmp;
 }
 
 export function lockDataDir(dataDir: string, command: string): LockResult {
   const file = lockPath(dataDir);
+  const mine = heldHere.get(path.resolve(dataDir));
+  if (mine) return { heldBy: mine };
   const holder: LockHolder = { pid: process.pid, command, started_at: new Date().toISOString() };
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const tmp = writeTemp(file, holder);
     try {
-      const fd = fs.openSync(file, 'wx', 0o600);
-      fs.writeSync(fd, JSON.stringify(holder));
-      fs.closeSync(fd);
-      return { acquired: makeLock(file, holder) };
+      fs.linkSync(tmp, file); // atomic: fails if any lock is there
+      return { acquired: makeLock(dataDir, file, holder) };
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      fs.rmSync(tmp, { force: true });
     }
     const other = readHolder(file);
-    if (other && other.pid !== process.pid && alive(other.pid)) return { heldBy: other };
-    // The holder died (kill -9, power cut): its lock is stale. Remove it and try again; if another
-    // process wins that race, the next attempt sees its live lock.
-    fs.rmSync(file, { force: true });
+    if (other === 'missing') continue; // released meanwhile
+    if (other !== 'garbage' && alive(other.pid)) return { heldBy: other };
+    takeOverStale(file, other);
   }
-  throw new AppError('CONFLICT', `could not lock ${dataDir}: another process keeps taking the lock`);
+  throw new AppError('CONFLICT', `could not lock ${dataDir}: other processes keep taking the lock`);
 }
 
-function makeLock(file: string, holder: LockHolder): DataDirLock {
+// The holder died (kill -9, power cut), or left garbage. Move its lock aside under a name of our
+// own: of several processes doing this at once, exactly one rename succeeds. If what we moved is
+// not the stale lock we looked at (a live holder replaced it meanwhile), put it back.
+function takeOverStale(file: string, seen: LockHolder | 'garbage') {
+  const aside = `${file}.stale.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  try {
+    fs.renameSync(file, aside);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // another process moved it first
+    throw e;
+  }
+  const moved = readHolder(aside);
+  const same = seen === 'garbage' ? moved === 'garbage' : moved !== 'missing' && moved !== 'garbage' && moved.pid === seen.pid;
+  if (!same && moved !== 'garbage' && moved !== 'missing' && alive(moved.pid)) {
+    try {
+      fs.linkSync(aside, file);
+    } catch {
+      // a third process locked meanwhile; the live holder we moved keeps running without a file
+    }
+  }
+  fs.rmSync(aside, { force: true });
+}
+
+function makeLock(dataDir: string, file: string, holder: LockHolder): DataDirLock {
+  const key = path.resolve(dataDir);
+  heldHere.set(key, holder);
   let released = false;
   const onExit = () => lock.release();
   const lock: DataDirLock = {
     holder,
     share(socket) {
       holder.socket = socket;
-      fs.writeFileSync(file, JSON.stringify(holder), { mode: 0o600 });
+      fs.renameSync(writeTemp(file, holder), file); // atomic replace
     },
     release() {
       if (released) return;
       released = true;
+      heldHere.delete(key);
       process.off('exit', onExit);
       const current = readHolder(file);
-      if (current?.pid === holder.pid) fs.rmSync(file, { force: true });
+      if (current !== 'missing' && current !== 'garbage' && current.pid === holder.pid) fs.rmSync(file, { force: true });
     },
   };
   process.on('exit', onExit);
@@ -84,8 +126,9 @@ function makeLock(file: string, holder: LockHolder): DataDirLock {
 }
 
 export function describeHolder(dataDir: string, h: LockHolder): string {
+  const what = h.pid === process.pid ? 'this process' : `pid ${h.pid}`;
   return (
-    `the data directory ${dataDir} is in use by \`porchlight ${h.command}\` (pid ${h.pid}, since ${h.started_at}). ` +
+    `the data directory ${dataDir} is in use by \`porchlight ${h.command}\` (${what}, since ${h.started_at}). ` +
     'Wait for it to finish, or start `porchlight serve` first: while it runs, other commands share its database.'
   );
 }

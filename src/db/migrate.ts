@@ -55,8 +55,12 @@ interface AppliedRow {
   applied_at: Date;
 }
 
+// Migrators on several processes take turns: the lock is held by each migration's transaction.
+const MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(hashtext('porchlight migrations'));";
+
 async function applied(db: Database): Promise<AppliedRow[]> {
-  await db.execScript(CREATE_TABLE);
+  const exists = await sql<{ t: string | null }>`SELECT to_regclass('public.porchlight_migration')::text AS t`.execute(db.kysely);
+  if (!exists.rows[0]?.t) await db.execScript(`BEGIN; ${MIGRATION_LOCK} ${CREATE_TABLE}; COMMIT;`);
   const r = await sql<AppliedRow>`SELECT version, name, checksum, applied_at FROM porchlight_migration ORDER BY version`.execute(db.kysely);
   return r.rows;
 }
@@ -95,11 +99,13 @@ export async function migrate(db: Database, files = readMigrations()): Promise<s
   const pending = files.filter((f) => states.find((s) => s.version === f.version)?.state === 'pending');
   const done: string[] = [];
   for (const f of pending) {
-    // Recording the version first makes a concurrent migrator fail on the primary key and roll
-    // back, instead of applying the same file twice.
+    // A script of several statements cannot take parameters; the values are safe to inline: the
+    // version is a number, the name matched the file-name pattern, the checksum is hex. Recording
+    // the version first, under the lock, makes a migrator that lost the race fail on the primary
+    // key and roll back instead of applying the same file twice.
     const record = `INSERT INTO porchlight_migration (version, name, checksum) VALUES (${f.version}, '${f.name}', '${f.checksum}');`;
     try {
-      await db.execScript(`BEGIN;\n${record}\n${f.sql}\n;COMMIT;`);
+      await db.execScript(`BEGIN;\n${MIGRATION_LOCK}\n${record}\n${f.sql}\n;COMMIT;`);
       done.push(f.name);
     } catch (e) {
       const again = (await migrationStatus(db, files)).find((s) => s.version === f.version);

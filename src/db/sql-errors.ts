@@ -30,8 +30,12 @@ export function toAppError(e: unknown): unknown {
   const detail = (message: string) => [{ ...(field ? { field } : {}), message }];
   switch (e.code) {
     case '23505': // unique_violation
-      return new AppError('CONFLICT', `${field ?? 'record'} already exists${e.detail ? `: ${e.detail}` : ''}`, detail('already exists'), { cause: e });
+      // not e.detail: it quotes the key's values, which may be hashes of contact data
+      return new AppError('CONFLICT', `${field ?? 'record'} already exists`, detail('already exists'), { cause: e });
     case '23503': // foreign_key_violation
+      if (/^update or delete on table/.test(e.message)) {
+        return new AppError('CONFLICT', 'other records still refer to this one', [], { cause: e });
+      }
       return new AppError('VALIDATION', `${field ?? 'reference'}: refers to a record that does not exist`, detail('refers to a record that does not exist'), { cause: e });
     case '23514': // check_violation
     case '23502': // not_null_violation

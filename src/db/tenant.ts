@@ -21,46 +21,34 @@ export type Trx = Transaction<DB>;
 
 export const APP_ROLE = 'porchlight_app';
 
-export async function withTenant<T>(db: Database, actor: Actor, fn: (trx: Trx) => Promise<T>): Promise<T> {
+/** One transaction with these settings made local to it (set_config(..., true)). */
+async function inTransaction<T>(db: Database, settings: Record<string, string>, fn: (trx: Trx) => Promise<T>): Promise<T> {
   try {
     return await db.kysely.transaction().execute(async (trx) => {
-      await sql`SELECT set_config('role', ${APP_ROLE}, true),
-                       set_config('app.org_id', ${actor.organizationId}, true),
-                       set_config('app.user_id', ${actor.userId ?? ''}, true),
-                       set_config('app.user_role', ${actor.role}, true),
-                       set_config('app.via', ${actor.via}, true)`.execute(trx);
+      const calls = Object.entries(settings).map(([k, v]) => sql`set_config(${k}, ${v}, true)`);
+      if (calls.length) await sql`SELECT ${sql.join(calls)}`.execute(trx);
       return fn(trx);
     });
   } catch (e) {
     throw toAppError(e);
   }
 }
+
+export const withTenant = <T>(db: Database, actor: Actor, fn: (trx: Trx) => Promise<T>) =>
+  inTransaction(db, {
+    role: APP_ROLE,
+    'app.org_id': actor.organizationId,
+    'app.user_id': actor.userId ?? '',
+    'app.user_role': actor.role,
+    'app.via': actor.via,
+  }, fn);
 
 /**
- * Work that spans organizations or precedes one (creating an organization, listing them,
- * looking up an API key): runs as the application role too, with no organization set, plus
- * whatever extra settings the caller's policies need. Only operator paths use the owner.
+ * Work before an organization is known (looking up an API key): the application role with no
+ * organization, plus the settings the look-up's policy reads.
  */
-export async function withLookup<T>(db: Database, settings: Record<string, string>, fn: (trx: Trx) => Promise<T>): Promise<T> {
-  try {
-    return await db.kysely.transaction().execute(async (trx) => {
-      await sql`SELECT set_config('role', ${APP_ROLE}, true)`.execute(trx);
-      for (const [k, v] of Object.entries(settings)) await sql`SELECT set_config(${k}, ${v}, true)`.execute(trx);
-      return fn(trx);
-    });
-  } catch (e) {
-    throw toAppError(e);
-  }
-}
+export const withLookup = <T>(db: Database, settings: Record<string, string>, fn: (trx: Trx) => Promise<T>) =>
+  inTransaction(db, { role: APP_ROLE, ...settings }, fn);
 
-/** Operator work across organizations, as the owner (migrations, org create/list, demo set-up). */
-export async function withOwner<T>(db: Database, via: Via, fn: (trx: Trx) => Promise<T>): Promise<T> {
-  try {
-    return await db.kysely.transaction().execute(async (trx) => {
-      await sql`SELECT set_config('app.via', ${via}, true)`.execute(trx);
-      return fn(trx);
-    });
-  } catch (e) {
-    throw toAppError(e);
-  }
-}
+/** Operator work across organizations, as the owner (org create/list, resolving --org). */
+export const withOwner = <T>(db: Database, via: Via, fn: (trx: Trx) => Promise<T>) => inTransaction(db, { 'app.via': via }, fn);

@@ -56,6 +56,31 @@ describe('HTTP API', () => {
     expect((await get('/v1/leads', temp)).statusCode).toBe(401);
   });
 
+  it('settles who is asking before looking at the input', async () => {
+    for (const r of [await get('/v1/leads?limit=abc', null), await app.inject({ method: 'PATCH', url: '/v1/users/x', payload: { role: 'king' } })]) {
+      expect(r.statusCode).toBe(401);
+      expect(r.json().error.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('gives an agent only their own and unassigned leads', async () => {
+    const agent = await t.newUser(A.org.id, 'agent');
+    const other = await t.newUser(A.org.id, 'agent');
+    const mine = await t.newLead(A.org.id, { assignee_id: agent.user.id });
+    const theirs = await t.newLead(A.org.id, { assignee_id: other.user.id });
+    const key = await t.newApiKey(A.org.id, agent.user.id);
+    const ids = (await get('/v1/leads?limit=200', key)).json().data.map((l: { id: string }) => l.id);
+    expect(ids).toContain(mine.id);
+    expect(ids).not.toContain(theirs.id);
+    expect(ids).toHaveLength(leadsA.length + 1); // the fixture's leads are unassigned
+    expect((await get(`/v1/leads/${theirs.id}`, key)).statusCode).toBe(404);
+    const handOff = await send('PATCH', `/v1/leads/${mine.id}`, { assignee_id: other.user.id }, key);
+    expect(handOff.statusCode).toBe(403);
+    expect(handOff.json().error.details).toMatchObject([{ field: 'assignee_id' }]);
+    await send('DELETE', `/v1/leads/${mine.id}`);
+    await send('DELETE', `/v1/leads/${theirs.id}`);
+  });
+
   it("never shows another organization's lead: 404, the same as a missing one", async () => {
     for (const r of [await get(`/v1/leads/${leadB.id}`), await send('PATCH', `/v1/leads/${leadB.id}`, { status: 'contacted' }), await send('DELETE', `/v1/leads/${leadB.id}`)]) {
       expect(r.statusCode).toBe(404);
@@ -75,7 +100,8 @@ describe('HTTP API', () => {
       [get('/v1/leads?cursor=garbage'), 'cursor'],
       [send('PATCH', `/v1/leads/${leadsA[0]!.id}`, { status: 'sold' }), 'status'],
       [send('PATCH', `/v1/leads/${leadsA[0]!.id}`, { tags: 'not-a-list' }), 'tags'],
-      [send('PATCH', `/v1/leads/${leadsA[0]!.id}`, { assignee_id: '00000000-0000-0000-0000-000000000001' }), 'assignee_id'],
+      [send('PATCH', `/v1/leads/${leadsA[0]!.id}`, { assignee_id: 'nobody' }), 'assignee_id'],
+      [send('PATCH', `/v1/leads/${leadsA[0]!.id}`, { assignee_id: B.owner.id }), 'assignee_id'], // a user, of another organization
       [send('PATCH', `/v1/leads/${leadsA[0]!.id}`, { colour: 'red' }), 'colour'],
       [send('POST', '/v1/users', { email: 'not-an-email', role: 'agent' }), 'email'],
       [send('POST', '/v1/users', { email: 'a@example.com', role: 'king' }), 'role'],
@@ -141,6 +167,9 @@ describe('HTTP API', () => {
     const removed = await send('PATCH', `/v1/leads/${lead.id}`, { remove_tags: ['motivated'], assignee_id: null });
     expect(removed.json()).toMatchObject({ tags: [], assignee_id: null });
     expect((await send('PATCH', `/v1/leads/${lead.id}`, {})).statusCode).toBe(400);
+    expect((await send('PATCH', `/v1/leads/${lead.id}`, { notes: undefined })).statusCode).toBe(400);
+    const combined = await send('PATCH', `/v1/leads/${lead.id}`, { tags: ['a', 'b'], add_tags: ['c'], remove_tags: ['a'] });
+    expect(combined.json().tags).toEqual(['b', 'c']);
   });
 
   it('soft-deletes a lead: gone from lists and lookups, kept in the database', async () => {
@@ -157,7 +186,12 @@ describe('HTTP API', () => {
     expect((await send('POST', '/v1/users', { email: 'new.agent@example.com', role: 'agent' })).json().error).toMatchObject({ code: 'CONFLICT', details: [{ field: 'email' }] });
     const agentKey = await t.newApiKey(A.org.id, created.json().id);
     expect((await get('/v1/me', agentKey)).json()).toMatchObject({ role: 'agent', user: { email: 'new.agent@example.com' } });
-    for (const r of [await send('POST', '/v1/users', { email: 'x@example.com', role: 'agent' }, agentKey), await get('/v1/api-keys', agentKey), await send('PATCH', '/v1/organization', { name: 'Mine' }, agentKey)]) {
+    expect((await get('/v1/api-keys', agentKey)).json().data).toHaveLength(1); // their own only
+    for (const r of [
+      await send('POST', '/v1/users', { email: 'x@example.com', role: 'agent' }, agentKey),
+      await send('POST', '/v1/api-keys', { user: A.owner.id }, agentKey),
+      await send('PATCH', '/v1/organization', { name: 'Mine' }, agentKey),
+    ]) {
       expect(r.statusCode).toBe(403);
       expect(r.json().error.code).toBe('FORBIDDEN');
     }

@@ -49,6 +49,13 @@ describe('history written by the database', () => {
     }
   });
 
+  it('records a change made as the owner, outside any tenant transaction, too', async () => {
+    const lead = await t.newLead(org.org.id);
+    await withOwner(t.c.db, 'system', (trx) => sql`UPDATE lead SET status = 'closed_lost' WHERE id = ${lead.id}`.execute(trx));
+    expect((await history(lead.id)).at(-1)).toMatchObject({ from_status: 'new', to_status: 'closed_lost', trigger_type: 'system', changed_by: null });
+    expect((await fields(lead.id)).map((f) => f.field)).toEqual(['status']);
+  });
+
   it('audits every changed field with old and new values, but not bookkeeping fields', async () => {
     const lead = await t.newLead(org.org.id);
     const before = (await t.c.leads.show(org.actor, lead.id)).updated_at;

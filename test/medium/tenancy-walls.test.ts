@@ -120,9 +120,51 @@ describe('roles', () => {
     await expect(t.c.tenancy.createUser(manager.actor, { email: 'x@example.com', role: 'agent' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(t.c.tenancy.createUser(admin.actor, { email: 'y@example.com', role: 'owner' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     expect((await t.c.tenancy.createUser(admin.actor, { email: 'Z@Example.com ', role: 'agent' })).email).toBe('z@example.com');
-    await expect(t.c.tenancy.listApiKeys(manager.actor)).rejects.toMatchObject({ code: 'FORBIDDEN' });
     const own = await t.c.tenancy.createApiKey(manager.actor, {});
     expect(own.user_email).toBe(manager.user.email);
+    await t.c.tenancy.createApiKey(admin.actor, {});
+    expect((await t.c.tenancy.listApiKeys(manager.actor)).map((k) => k.id)).toEqual([own.id]); // only their own
+    expect((await t.c.tenancy.listApiKeys(admin.actor)).length).toBe(2);
     await expect(t.c.tenancy.createApiKey(manager.actor, { user: admin.user.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('an admin cannot become an owner: not by a key for the owner, not by SQL', async () => {
+    const { org, owner, actor: ownerActor } = await t.newOrganization();
+    const admin = await t.newUser(org.id, 'admin');
+    const agent = await t.newUser(org.id, 'agent');
+    await expect(t.c.tenancy.createApiKey(admin.actor, { user: owner.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const ownerKey = await t.c.tenancy.createApiKey(ownerActor, {});
+    await expect(t.c.tenancy.revokeApiKey(admin.actor, ownerKey.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // straight SQL, as if the service had a bug: the database refuses
+    const asAdmin = (stmt: ReturnType<typeof sql>) => withTenant(t.c.db, admin.actor, (trx) => stmt.execute(trx));
+    await expect(asAdmin(sql`UPDATE app_user SET role = 'owner' WHERE id = ${admin.user.id}`)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(asAdmin(sql`UPDATE app_user SET role = 'agent' WHERE id = ${owner.id}`)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(asAdmin(sql`INSERT INTO api_key (organization_id, user_id, prefix, key_hash) VALUES (${org.id}, ${owner.id}, 'pl_x', decode(repeat('ab', 32), 'hex'))`))
+      .rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(asAdmin(sql`UPDATE organization SET plan = 'enterprise'`)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(asAdmin(sql`DELETE FROM organization`)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    // an agent changes no user at all
+    const changed = await withTenant(t.c.db, agent.actor, (trx) => sql`UPDATE app_user SET role = 'owner' WHERE id = ${agent.user.id}`.execute(trx));
+    expect(Number(changed.numAffectedRows)).toBe(0);
+    expect((await t.c.tenancy.listUsers(ownerActor)).find((u) => u.id === agent.user.id)?.role).toBe('agent');
+  });
+
+  it("an agent's transaction sees no history, owner or contact point of leads hidden from it, and cannot forge history", async () => {
+    const { org, actor: ownerActor } = await t.newOrganization();
+    const one = await t.newUser(org.id, 'agent');
+    const two = await t.newUser(org.id, 'agent');
+    const hidden = await t.newLead(org.id, { assignee_id: two.user.id });
+    const mine = await t.newLead(org.id, { assignee_id: one.user.id });
+    await t.c.leads.update(ownerActor, hidden.id, { status: 'contacted' });
+    const count = (table: string, column: string, id: string) =>
+      withTenant(t.c.db, one.actor, async (trx) => (await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)} WHERE ${sql.ref(column)} = ${id}`.execute(trx)).rows[0]!.n);
+    for (const table of ['lead_status_history', 'lead_field_audit']) expect(await count(table, 'lead_id', hidden.id), table).toBe(0);
+    expect(await count('person', 'id', hidden.person_id)).toBe(0);
+    expect(await count('contact_point', 'person_id', hidden.person_id)).toBe(0);
+    expect(await count('lead_status_history', 'lead_id', mine.id)).toBe(1);
+    expect(await count('contact_point', 'person_id', mine.person_id)).toBe(2);
+    await expect(withTenant(t.c.db, one.actor, (trx) =>
+      sql`INSERT INTO lead_status_history (organization_id, lead_id, to_status, trigger_type) VALUES (${org.id}, ${mine.id}, 'closed_won', 'api')`.execute(trx),
+    )).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 });

@@ -31,14 +31,23 @@ export async function insertableColumns(db: Database, table: string) {
 
 /** Every unique index and foreign key of a table with its first column(s). */
 export async function keysOf(db: Database, table: string) {
+  // pg_get_indexdef(index, 1, ...) is the first key column, or the first expression
   const idx = await sql<{ name: string; primary: boolean; first: string }>`
-    SELECT i.indexrelid::regclass::text AS name, i.indisprimary AS primary, a.attname AS first
-    FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-    WHERE i.indrelid = ${table}::regclass AND i.indisunique`.execute(db.kysely);
+    SELECT i.indexrelid::regclass::text AS name, i.indisprimary AS primary, pg_get_indexdef(i.indexrelid, 1, true) AS first
+    FROM pg_index i WHERE i.indrelid = ${table}::regclass AND i.indisunique`.execute(db.kysely);
   const fks = await sql<{ name: string; ref: string; first: string; ref_first: string }>`
     SELECT con.conname AS name, con.confrelid::regclass::text AS ref,
            (SELECT attname FROM pg_attribute WHERE attrelid = con.conrelid AND attnum = con.conkey[1]) AS first,
            (SELECT attname FROM pg_attribute WHERE attrelid = con.confrelid AND attnum = con.confkey[1]) AS ref_first
     FROM pg_constraint con WHERE con.conrelid = ${table}::regclass AND con.contype = 'f'`.execute(db.kysely);
   return { indexes: idx.rows, foreignKeys: fks.rows };
+}
+
+/** The row-level security policies of a table, with their expressions. */
+export async function policiesOf(db: Database, table: string) {
+  const r = await sql<{ name: string; permissive: boolean; cmd: string; using: string | null; check: string | null }>`
+    SELECT polname AS name, polpermissive AS permissive, polcmd::text AS cmd,
+           pg_get_expr(polqual, polrelid) AS using, pg_get_expr(polwithcheck, polrelid) AS check
+    FROM pg_policy WHERE polrelid = ${table}::regclass`.execute(db.kysely);
+  return r.rows;
 }

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Container } from '../../app/container.ts';
+import { IdParams } from './common.ts';
 import { ListLeadsQuery, UpdateLeadRequest } from '../../domain/leads/leads.service.ts';
 
-const IdParams = z.object({ id: z.string().describe('lead id') });
 
 export function leadsRoutes(c: Pick<Container, 'leads'>): FastifyPluginAsyncZod {
   return async (app) => {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Container } from '../../app/container.ts';
+import { IdParams } from './common.ts';
 import { CreateApiKeyInput, CreateUserInput, UpdateUserInput } from '../../domain/tenancy/tenancy.service.ts';
 
-const IdParams = z.object({ id: z.string() });
 
 export function organizationRoutes(c: Pick<Container, 'tenancy'>): FastifyPluginAsyncZod {
   return async (app) => {
@@ -25,14 +25,14 @@ export function organizationRoutes(c: Pick<Container, 'tenancy'>): FastifyPlugin
       schema: { tags: ['users'], summary: 'Change a user: name, role, active (owners, admins)', params: IdParams, body: UpdateUserInput.strict() },
     }, (req) => c.tenancy.updateUser(req.actor, req.params.id, req.body));
 
-    app.get('/v1/api-keys', { schema: { tags: ['api keys'], summary: 'API keys (owners, admins); never the keys themselves' } }, async (req) => ({
+    app.get('/v1/api-keys', { schema: { tags: ['api keys'], summary: 'Your API keys (owners, admins: also those of users up to their rank); never the keys themselves' } }, async (req) => ({
       data: await c.tenancy.listApiKeys(req.actor),
     }));
     app.post('/v1/api-keys', {
       schema: { tags: ['api keys'], summary: 'Create a key; the answer is the only time the key is shown', body: CreateApiKeyInput.strict() },
     }, async (req, reply) => reply.status(201).send(await c.tenancy.createApiKey(req.actor, req.body)));
     app.delete('/v1/api-keys/:id', {
-      schema: { tags: ['api keys'], summary: 'Revoke a key by id or prefix (owners, admins)', params: IdParams },
+      schema: { tags: ['api keys'], summary: 'Revoke a key by id or prefix: your own, or (owners, admins) one of a user up to your rank', params: IdParams },
     }, async (req) => ({ data: await c.tenancy.revokeApiKey(req.actor, req.params.id) }));
   };
 }

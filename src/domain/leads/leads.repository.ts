@@ -141,31 +141,25 @@ export const leadsRepository = {
     edit: { addTags?: string[]; removeTags?: string[] },
     trx: Trx,
   ) {
-    let q = trx.updateTable('lead').set(patch);
+    const { tags, ...rest } = patch;
+    let q = trx.updateTable('lead').set(rest);
     if (edit.addTags?.length || edit.removeTags?.length) {
       // set arithmetic on tags in SQL, so concurrent edits of different tags both stand
+      const base = tags ? sql`${sql.val(tags)}::text[]` : sql.ref('tags');
       q = q.set({
-        tags: sql`ARRAY(SELECT DISTINCT t FROM unnest(array_cat(${patch.tags ? sql.val(patch.tags) : sql.ref('tags')}::text[], ${sql.val(edit.addTags ?? [])}::text[])) t
+        tags: sql`ARRAY(SELECT DISTINCT t FROM unnest(array_cat(${base}, ${sql.val(edit.addTags ?? [])}::text[])) t
                  WHERE t <> ALL (${sql.val(edit.removeTags ?? [])}::text[]) ORDER BY t)`,
       });
+    } else if (tags) {
+      q = q.set({ tags });
     }
     return q.where('id', '=', id).where('deleted_at', 'is', null).returning(['id']).executeTakeFirst();
   },
   softDelete(id: string, trx: Trx) {
     return trx.updateTable('lead').set({ deleted_at: new Date() }).where('id', '=', id).where('deleted_at', 'is', null).returning(['id']).executeTakeFirst();
   },
-  recordAccess(organizationId: string, entry: { action: 'access' | 'export'; entity: string; entity_id: string | null; details: object }, trx: Trx) {
-    return trx
-      .insertInto('audit_log')
-      .values({
-        organization_id: organizationId,
-        actor_user_id: sql`app_user_id()`,
-        via: sql`app_via()`,
-        action: entry.action,
-        entity: entry.entity,
-        entity_id: entry.entity_id,
-        details: JSON.stringify(entry.details),
-      })
-      .execute();
+  /** An access or export row in audit_log, written by the database for the current actor. */
+  async recordAccess(entry: { action: 'access' | 'export'; entity: string; entity_id: string | null; details: object }, trx: Trx) {
+    await sql`SELECT audit_record(${entry.action}, ${entry.entity}, ${entry.entity_id}::uuid, ${JSON.stringify(entry.details)}::jsonb)`.execute(trx);
   },
 };

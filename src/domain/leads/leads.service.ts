@@ -3,7 +3,7 @@ import { AppError, notFound } from '../../app/errors.ts';
 import { isUuid, parseInput } from '../../app/validate.ts';
 import type { Database } from '../../db/database.ts';
 import { LEAD_STATUSES, TIERS } from '../../db/schema.ts';
-import { withTenant, type Actor } from '../../db/tenant.ts';
+import { withTenant, type Actor, type Trx } from '../../db/tenant.ts';
 import type { Pii } from '../pii/pii.ts';
 import { requireRole } from '../tenancy/tenancy.service.ts';
 import { leadsRepository as repo, type LeadFilter, type LeadSort } from './leads.repository.ts';
@@ -42,17 +42,25 @@ export const UpdateLeadRequest = z
     next_follow_up_at: z.coerce.date().nullable().optional(),
   })
   .strict()
-  .refine((v) => Object.keys(v).length > 0, { message: 'nothing to change' });
+  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'nothing to change' });
 export type UpdateLeadRequest = z.input<typeof UpdateLeadRequest>;
 
-function encodeCursor(sort: LeadSort, key: string, id: string) {
+// A cursor carries the sort it belongs to and the last row's sort key and id.
+const KEY_FORMAT: Record<LeadSort, RegExp> = {
+  created_at: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/,
+  updated_at: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/,
+  lead_score: /^-?\d{1,3}(\.\d{1,2})?$/,
+};
+
+function encodeCursor(sort: string, key: string, id: string) {
   return Buffer.from(JSON.stringify([sort, key, id])).toString('base64url');
 }
 
-function decodeCursor(cursor: string, sort: LeadSort): { key: string; id: string } {
+function decodeCursor(cursor: string, sort: string): { key: string; id: string } {
   try {
     const [s, key, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string, string];
-    if (s === sort && typeof key === 'string' && isUuid(id)) return { key, id };
+    const format = KEY_FORMAT[sort.replace(/^-/, '') as LeadSort];
+    if (s === sort && typeof key === 'string' && format.test(key) && isUuid(id)) return { key, id };
   } catch {
     // fall through
   }
@@ -66,6 +74,36 @@ const dedupe = (tags: string[] | undefined) => (tags ? [...new Set(tags)].sort()
 export function createLeadsService(deps: { db: Database; pii: Pii }) {
   const { db, pii } = deps;
 
+  async function loadLead(id: string, trx: Trx) {
+    const lead = await repo.findLead(id, trx);
+    if (!lead) throw notFound('lead', id);
+    const [property, person, status_history, score_history, field_history] = await Promise.all([
+      lead.property_id ? repo.findProperty(lead.property_id, trx) : undefined,
+      lead.person_id ? repo.findPerson(lead.person_id, trx) : undefined,
+      repo.statusHistory(id, trx),
+      repo.scoreHistory(id, trx),
+      repo.fieldHistory(id, 100, trx),
+    ]);
+    const points = lead.person_id ? await repo.contactPointsOf(lead.person_id, trx) : [];
+    const contact_points = points.map(({ value, value_enc, value_hash: _h, organization_id: _o, ...cp }) => ({
+      ...cp,
+      value: pii.open({ value, value_enc }),
+    }));
+    if (contact_points.length > 0) {
+      await repo.recordAccess({ action: 'access', entity: 'lead', entity_id: id, details: { contact_points: contact_points.length } }, trx);
+    }
+    const { organization_id: _o, ...rest } = lead;
+    return {
+      ...rest,
+      property: property ? (({ organization_id: _p, addr_hash, ...p }) => ({ ...p, addr_hash: addr_hash ? Buffer.from(addr_hash).toString('hex') : null }))(property) : null,
+      person: person ? (({ organization_id: _p, ...p }) => p)(person) : null,
+      contact_points,
+      status_history,
+      score_history,
+      field_history,
+    };
+  }
+
   return {
     async list(actor: Actor, query: unknown) {
       const q = parseInput(ListLeadsQuery, query);
@@ -74,62 +112,35 @@ export function createLeadsService(deps: { db: Database; pii: Pii }) {
         status: q.status, tier: q.tier, tags: q.tag, zip: q.zip, min_score: q.min_score, source: q.source, q: q.q,
         assignee: q.assignee === 'me' ? (actor.userId ?? 'none') : q.assignee,
       };
-      const page = { sort, direction: q.sort.startsWith('-') ? 'desc' : 'asc', limit: q.limit, after: q.cursor ? decodeCursor(q.cursor, sort) : undefined } as const;
+      const page = { sort, direction: q.sort.startsWith('-') ? 'desc' : 'asc', limit: q.limit, after: q.cursor ? decodeCursor(q.cursor, q.sort) : undefined } as const;
       const rows = await withTenant(db, actor, (trx) => repo.list(filter, page, trx));
       const more = rows.length > q.limit;
       const data = rows.slice(0, q.limit).map(({ sort_key: _k, ...r }) => r);
       const last = rows[q.limit - 1];
-      return { data, next_cursor: more && last ? encodeCursor(sort, last.sort_key, last.id) : null };
+      return { data, next_cursor: more && last ? encodeCursor(q.sort, last.sort_key, last.id) : null };
     },
 
     /** A lead with everything about it. Reveals contact values, so it writes an access audit row. */
     async show(actor: Actor, id: string) {
       if (!isUuid(id)) throw notFound('lead', id);
-      return withTenant(db, actor, async (trx) => {
-        const lead = await repo.findLead(id, trx);
-        if (!lead) throw notFound('lead', id);
-        const [property, person, status_history, score_history, field_history] = await Promise.all([
-          lead.property_id ? repo.findProperty(lead.property_id, trx) : undefined,
-          lead.person_id ? repo.findPerson(lead.person_id, trx) : undefined,
-          repo.statusHistory(id, trx),
-          repo.scoreHistory(id, trx),
-          repo.fieldHistory(id, 100, trx),
-        ]);
-        const points = lead.person_id ? await repo.contactPointsOf(lead.person_id, trx) : [];
-        const contact_points = points.map(({ value, value_enc, value_hash: _h, organization_id: _o, ...cp }) => ({
-          ...cp,
-          value: pii.open({ value, value_enc }),
-        }));
-        if (contact_points.length > 0) {
-          await repo.recordAccess(actor.organizationId, { action: 'access', entity: 'lead', entity_id: id, details: { contact_points: contact_points.length } }, trx);
-        }
-        const { organization_id: _o, addr_hash, ...prop } = property ?? ({} as Record<string, unknown>);
-        return {
-          ...lead,
-          property: property ? { ...prop, addr_hash: addr_hash ? Buffer.from(addr_hash as Uint8Array).toString('hex') : null } : null,
-          person: person ? (({ organization_id: _p, ...rest }) => rest)(person) : null,
-          contact_points,
-          status_history,
-          score_history,
-          field_history,
-        };
-      });
+      return withTenant(db, actor, (trx) => loadLead(id, trx));
     },
 
+    /** Change a lead; answers it as show does, read in the same transaction as the change. */
     async update(actor: Actor, id: string, input: unknown) {
       const patch = parseInput(UpdateLeadRequest, input);
       if (!isUuid(id)) throw notFound('lead', id);
       const { add_tags, remove_tags, ...set } = patch;
-      const changed = await withTenant(db, actor, (trx) =>
-        repo.updateLead(id, { ...set, tags: dedupe(set.tags) }, { addTags: add_tags, removeTags: remove_tags }, trx),
-      ).catch((e: unknown) => {
+      return withTenant(db, actor, async (trx) => {
+        const changed = await repo.updateLead(id, { ...set, tags: dedupe(set.tags) }, { addTags: add_tags, removeTags: remove_tags }, trx);
+        if (!changed) throw notFound('lead', id);
+        return loadLead(id, trx);
+      }).catch((e: unknown) => {
         if (e instanceof AppError && e.code === 'FORBIDDEN' && actor.role === 'agent') {
           throw new AppError('FORBIDDEN', 'agents may assign a lead only to themselves or to nobody', [{ field: 'assignee_id', message: 'not allowed' }]);
         }
         throw e;
       });
-      if (!changed) throw notFound('lead', id);
-      return this.show(actor, id);
     },
 
     async remove(actor: Actor, id: string) {

@@ -101,7 +101,11 @@ export function createTenancyService(deps: { db: Database }) {
         const owner = user ? await repo.findUser(user, trx) : actor.userId ? await repo.findUser(actor.userId, trx) : await repo.firstOwner(trx);
         if (!owner && user) throw notFound('user', user);
         if (!owner) throw new AppError('VALIDATION', 'user: the organization has no owner to hold the key; name a user', [{ field: 'user', message: 'required' }]);
-        if (owner.id !== actor.userId) requireRole(actor, 'admin', 'create keys for other users');
+        if (owner.id !== actor.userId) {
+          requireRole(actor, 'admin', 'create keys for other users');
+          // a key acts with its holder's role: minting one for a higher role would be a promotion
+          if (!atLeast(actor, owner.role)) throw new AppError('FORBIDDEN', `an ${actor.role} cannot create a key for an ${owner.role}`);
+        }
         if (!owner.is_active) throw new AppError('VALIDATION', `user: ${owner.email} is deactivated`, [{ field: 'user', message: 'deactivated' }]);
         const generated = generateApiKey();
         const row = await repo.insertApiKey(actor.organizationId, { user_id: owner.id, name, prefix: generated.prefix, key_hash: generated.hash }, trx);
@@ -109,13 +113,11 @@ export function createTenancyService(deps: { db: Database }) {
       });
     },
 
-    async listApiKeys(actor: Actor) {
-      requireRole(actor, 'admin', 'list API keys');
-      return withTenant(db, actor, (trx) => repo.listApiKeys(trx));
-    },
+    /** Your own keys; owners and admins also see those of users at or below their rank. */
+    listApiKeys: (actor: Actor) => withTenant(db, actor, (trx) => repo.listApiKeys(trx)),
 
+    /** Revoke a key you can see (see listApiKeys). */
     async revokeApiKey(actor: Actor, idOrPrefix: string) {
-      requireRole(actor, 'admin', 'revoke API keys');
       const rows = await withTenant(db, actor, (trx) => repo.revokeApiKey(idOrPrefix, trx));
       if (rows.length === 0) throw new AppError('NOT_FOUND', `no active API key ${idOrPrefix}`);
       return rows;

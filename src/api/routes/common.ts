@@ -1,0 +1,3 @@
+import { z } from 'zod';
+
+export const IdParams = z.object({ id: z.string().describe('record id') });
