@@ -75,7 +75,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
 async function openOwned(opts: OpenOptions, lock: DataDirLock): Promise<Database> {
   let pglite: PGlite;
   try {
-    pglite = await PGlite.create({ dataDir: path.join(opts.dataDir, 'pgdata'), parsers });
+    const pgdata = path.join(opts.dataDir, 'pgdata');
+    if (!fs.existsSync(pgdata)) await initDataDir(pgdata);
+    pglite = await PGlite.create({ dataDir: pgdata, parsers });
   } catch (e) {
     lock.release();
     throw new AppError('INTERNAL', `could not open the embedded database in ${opts.dataDir}: ${(e as Error).message}`, [], { cause: e });
@@ -108,6 +110,16 @@ async function openOwned(opts: OpenOptions, lock: DataDirLock): Promise<Database
       lock.release();
     },
   };
+}
+
+// A new cluster is created beside its final place and moved there when complete, so a process
+// killed during initdb leaves no half-made cluster behind: the next run simply starts again.
+async function initDataDir(pgdata: string) {
+  const creating = `${pgdata}.creating`;
+  fs.rmSync(creating, { recursive: true, force: true });
+  const fresh = await PGlite.create({ dataDir: creating });
+  await fresh.close();
+  fs.renameSync(creating, pgdata);
 }
 
 async function startSocketServer(pglite: PGlite, dataDir: string) {

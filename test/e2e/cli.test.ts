@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliEnv, runCli, startServe } from '../support/cli.ts';
+import { demoRecords } from '../../src/domain/demo/demo-data.ts';
+import { BIN, cliEnv, runCli, startServe } from '../support/cli.ts';
 import { newTestDatabase } from '../support/test-db.ts';
 
 // The CLI end to end, on the engine of this run: a data directory for PGlite, a fresh database
@@ -139,3 +141,52 @@ async function fetchCount(env: NodeJS.ProcessEnv) {
   expect(r.code, r.stderr).toBe(0);
   return r.json().data.find((o: { slug: string }) => o.slug === 'demo').lead_count as number;
 }
+
+describe('porchlight demo after kill -9', () => {
+  it('finishes the load with nothing twice and nothing missing, wherever it was killed', { timeout: 180_000 }, async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-crash-'));
+    let url: string | undefined;
+    let close = async () => {};
+    if (onServer) {
+      const db = await newTestDatabase({ empty: true });
+      url = db.url;
+      close = () => db.close();
+      await db.kysely.destroy();
+    }
+    const env = cliEnv({ PORCHLIGHT_DATA_DIR: path.join(dir, 'data'), DATABASE_URL: url, PORCHLIGHT_SECRET_KEY: undefined });
+    try {
+      // moments inside start-up, initdb (embedded), migrations, the organization and the data load
+      for (const after of onServer ? [1500, 2500, 3500] : [3000, 6000, 8000]) {
+        const child = spawn(process.execPath, [BIN, 'demo', '--json'], { env, stdio: 'ignore' });
+        const exited = new Promise((r) => child.once('close', r));
+        await Promise.race([exited, new Promise((r) => setTimeout(r, after))]);
+        child.kill('SIGKILL'); // a no-op when it finished first
+        await exited;
+      }
+      const done = await runCli(['demo', '--json'], env);
+      expect(done.code, done.stderr).toBe(0);
+      const { api_key } = done.json();
+      const again = await runCli(['demo', '--json'], env);
+      expect(again.json()).toMatchObject({ created: false, leads_added: 0, api_key });
+
+      const expected = demoRecords(200);
+      const orgs = await runCli(['org', 'list', '--json'], env);
+      expect(orgs.json().data).toMatchObject([{ slug: 'demo', lead_count: 200 }]);
+      expect((await runCli(['user', 'list', '--org', 'demo', '--json'], env)).json().data).toHaveLength(4);
+      const all = await runCli(['leads', 'list', '--org', 'demo', '--limit', '200', '--json'], env);
+      const ids = all.json().data.map((l: { id: string }) => l.id);
+      expect(new Set(ids).size).toBe(200);
+      // every lead's contact points are there exactly once
+      const sample = all.json().data.slice(0, 2) as { id: string; owner_name: string }[];
+      for (const lead of sample) {
+        const shown = (await runCli(['leads', 'show', lead.id, '--org', 'demo', '--json'], env)).json();
+        const n = Number(shown.vendor_record_id.replace('demo-', ''));
+        const rec = expected[n - 1]!;
+        expect(shown.contact_points.map((c: { value: string }) => c.value).sort()).toEqual([...rec.phones.map((p) => p.value), ...rec.emails.map((e) => e.value)].sort());
+      }
+    } finally {
+      await close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

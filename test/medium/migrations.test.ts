@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.ts';
+import { openDatabase, type Database } from '../../src/db/database.ts';
 import { MIGRATIONS_DIR, migrate, migrationStatus, readMigrations } from '../../src/db/migrate.ts';
 import { newTestDatabase } from '../support/test-db.ts';
 
@@ -22,6 +22,19 @@ describe('migrations', () => {
     expect(states.every((s) => s.state === 'applied')).toBe(true);
     const tables = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = 'lead'`.execute(db.kysely);
     expect(tables.rows[0]!.n).toBe(1);
+  });
+
+  it('apply once when two migrators race on the same database', async () => {
+    db = await newTestDatabase({ empty: true });
+    const url = (db as { url?: string }).url;
+    const other = url ? await openDatabase({ databaseUrl: url, dataDir: 'memory://', command: 'test' }) : db;
+    try {
+      const [a, b] = await Promise.all([migrate(db), migrate(other)]);
+      expect([...a, ...b].sort()).toEqual(readMigrations().map((f) => f.name).sort()); // each file applied by exactly one
+      expect((await migrationStatus(db)).every((s) => s.state === 'applied')).toBe(true);
+    } finally {
+      if (other !== db) await other.close();
+    }
   });
 
   it('refuse a migration changed after it was applied, naming it', async () => {

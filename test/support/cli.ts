@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 // The CLI as a user runs it: a separate process, its output and its exit code.
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/porchlight.js');
+export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/porchlight.js');
 
 export interface CliResult {
   code: number | null;

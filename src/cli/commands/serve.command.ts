@@ -16,7 +16,10 @@ export function registerServe(program: Command) {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('VALIDATION', '--port: a number from 0 to 65535', [{ field: 'port', message: 'invalid' }]);
       const demo = o.demo ? await loadDemo(c) : undefined;
       const app = await buildServer(c, { logger: { level: c.config.logLevel } });
-      await app.listen({ port, host: o.host ?? c.config.host });
+      await app.listen({ port, host: o.host ?? c.config.host }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'EADDRINUSE') throw new AppError('CONFLICT', `port ${port} is in use: stop what holds it, or choose another with --port or PORT`);
+        throw e;
+      });
       const addr = app.server.address();
       const url = `http://localhost:${typeof addr === 'object' && addr ? addr.port : port}`;
       const stop = async () => {
