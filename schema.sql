@@ -25,6 +25,7 @@ POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id(
 CREATE TRIGGER api_key_audit_delete AFTER DELETE ON public.api_key REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER api_key_audit_insert AFTER INSERT ON public.api_key REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER api_key_audit_update AFTER UPDATE ON public.api_key REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
+CREATE TRIGGER api_key_stays_revoked BEFORE UPDATE ON public.api_key FOR EACH ROW EXECUTE FUNCTION api_key_stays_revoked()
 
 TABLE app_user (
   organization_id uuid NOT NULL,
@@ -50,7 +51,7 @@ POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id(
 CREATE TRIGGER app_user_audit_delete AFTER DELETE ON public.app_user REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER app_user_audit_insert AFTER INSERT ON public.app_user REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER app_user_audit_update AFTER UPDATE ON public.app_user REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
-CREATE TRIGGER app_user_rank_guard BEFORE INSERT OR UPDATE ON public.app_user FOR EACH ROW EXECUTE FUNCTION app_user_rank_guard()
+CREATE TRIGGER app_user_rank_guard BEFORE INSERT OR DELETE OR UPDATE ON public.app_user FOR EACH ROW EXECUTE FUNCTION app_user_rank_guard()
 CREATE TRIGGER app_user_updated_at BEFORE UPDATE ON public.app_user FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
 TABLE audit_log (
@@ -106,9 +107,9 @@ TABLE contact_point (
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX contact_point_value_hash_idx ON public.contact_point USING btree (organization_id, kind, value_hash)
-POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR (EXISTS ( SELECT 1
-   FROM lead l
-  WHERE ((l.organization_id = contact_point.organization_id) AND (l.person_id = contact_point.person_id))))))
+POLICY agent_deletes RESTRICTIVE FOR DELETE USING (lead_visible_for_person(organization_id, person_id))
+POLICY agent_reads RESTRICTIVE FOR SELECT USING (lead_visible_for_person(organization_id, person_id))
+POLICY agent_updates RESTRICTIVE FOR UPDATE USING (lead_visible_for_person(organization_id, person_id))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER contact_point_audit_delete AFTER DELETE ON public.contact_point REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER contact_point_audit_insert AFTER INSERT ON public.contact_point REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
@@ -221,6 +222,7 @@ CREATE INDEX lead_score_history_lead_idx ON public.lead_score_history USING btre
 POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR (EXISTS ( SELECT 1
    FROM lead l
   WHERE ((l.organization_id = lead_score_history.organization_id) AND (l.id = lead_score_history.lead_id))))))
+POLICY scorers_write RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE lead_status_history (
@@ -293,9 +295,9 @@ TABLE person (
   CONSTRAINT person_pkey PRIMARY KEY (organization_id, id)
 );
 ROW LEVEL SECURITY FORCED
-POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR (EXISTS ( SELECT 1
-   FROM lead l
-  WHERE ((l.organization_id = person.organization_id) AND (l.person_id = person.id))))))
+POLICY agent_deletes RESTRICTIVE FOR DELETE USING (lead_visible_for_person(organization_id, id))
+POLICY agent_reads RESTRICTIVE FOR SELECT USING (lead_visible_for_person(organization_id, id))
+POLICY agent_updates RESTRICTIVE FOR UPDATE USING (lead_visible_for_person(organization_id, id))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER person_audit_delete AFTER DELETE ON public.person REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER person_audit_insert AFTER INSERT ON public.person REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
@@ -394,6 +396,7 @@ POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id(
 CREATE TRIGGER property_updated_at BEFORE UPDATE ON public.property FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
 FUNCTION api_key_holder_rank(org uuid, holder uuid) RETURNS integer
+FUNCTION api_key_stays_revoked() RETURNS trigger
 FUNCTION app_is_admin() RETURNS boolean
 FUNCTION app_org_id() RETURNS uuid
 FUNCTION app_user_id() RETURNS uuid
@@ -406,6 +409,7 @@ FUNCTION history_ignored_fields() RETURNS text[]
 FUNCTION lead_field_audit_write() RETURNS trigger
 FUNCTION lead_status_history_write() RETURNS trigger
 FUNCTION lead_statuses() RETURNS text[]
+FUNCTION lead_visible_for_person(org uuid, person uuid) RETURNS boolean
 FUNCTION porchlight_audited_table(tbl regclass) RETURNS void
 FUNCTION porchlight_tenant_table(tbl regclass) RETURNS void
 FUNCTION role_rank(role text) RETURNS integer

@@ -105,14 +105,15 @@ CREATE POLICY admin_deletes ON app_user AS RESTRICTIVE FOR DELETE USING (app_is_
 -- ... and never give or touch a role above their own.
 CREATE FUNCTION app_user_rank_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF role_rank(NEW.role) > role_rank(app_user_role())
-     OR (TG_OP = 'UPDATE' AND role_rank(OLD.role) > role_rank(app_user_role())) THEN
-    RAISE EXCEPTION 'a % may not give or change the role %', app_user_role(), NEW.role
+  IF (TG_OP <> 'DELETE' AND role_rank(NEW.role) > role_rank(app_user_role()))
+     OR (TG_OP <> 'INSERT' AND role_rank(OLD.role) > role_rank(app_user_role())) THEN
+    RAISE EXCEPTION 'a % may not give, change or remove the role %', app_user_role(),
+      CASE WHEN TG_OP = 'DELETE' THEN OLD.role ELSE NEW.role END
       USING ERRCODE = 'insufficient_privilege';
   END IF;
-  RETURN NEW;
+  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 END $$;
-CREATE TRIGGER app_user_rank_guard BEFORE INSERT OR UPDATE ON app_user
+CREATE TRIGGER app_user_rank_guard BEFORE INSERT OR UPDATE OR DELETE ON app_user
   FOR EACH ROW EXECUTE FUNCTION app_user_rank_guard();
 CREATE TRIGGER app_user_updated_at BEFORE UPDATE ON app_user
   FOR EACH ROW EXECUTE FUNCTION set_updated_at();
@@ -142,9 +143,21 @@ CREATE POLICY api_key_lookup ON api_key FOR SELECT
 -- Inside an organization, users see and manage their own keys; owners and admins everyone's
 -- (below their own rank: an admin cannot mint or revoke an owner's key and so act as the owner).
 CREATE FUNCTION api_key_holder_rank(org uuid, holder uuid) RETURNS integer LANGUAGE sql STABLE
+  SET search_path = pg_catalog, public, pg_temp
   AS $$ SELECT role_rank(role) FROM app_user WHERE organization_id = org AND id = holder $$;
 CREATE POLICY own_or_admin ON api_key AS RESTRICTIVE
   USING (app_org_id() IS NULL OR user_id = app_user_id()
          OR (app_is_admin() AND api_key_holder_rank(organization_id, user_id) <= role_rank(app_user_role())))
   WITH CHECK (user_id = app_user_id()
          OR (app_is_admin() AND api_key_holder_rank(organization_id, user_id) <= role_rank(app_user_role())));
+-- A key is named, used and revoked; a revoked key stays revoked.
+REVOKE UPDATE ON api_key FROM porchlight_app;
+GRANT UPDATE (name, last_used_at, revoked_at) ON api_key TO porchlight_app;
+CREATE FUNCTION api_key_stays_revoked() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD.revoked_at IS NOT NULL AND NEW.revoked_at IS DISTINCT FROM OLD.revoked_at THEN
+    RAISE EXCEPTION 'API key % is revoked for good', OLD.prefix USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER api_key_stays_revoked BEFORE UPDATE ON api_key FOR EACH ROW EXECUTE FUNCTION api_key_stays_revoked();

@@ -190,8 +190,16 @@ CREATE POLICY lead_agent_scope ON lead AS RESTRICTIVE
   WITH CHECK (app_user_role() <> 'agent' OR assignee_id IS NULL OR assignee_id = app_user_id());
 CREATE TRIGGER lead_updated_at BEFORE UPDATE ON lead FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
--- Agents see the owners, and their phones and emails, of the leads they can see.
-CREATE POLICY agent_scope ON person AS RESTRICTIVE FOR SELECT
-  USING (app_user_role() <> 'agent' OR EXISTS (SELECT 1 FROM lead l WHERE l.organization_id = person.organization_id AND l.person_id = person.id));
-CREATE POLICY agent_scope ON contact_point AS RESTRICTIVE FOR SELECT
-  USING (app_user_role() <> 'agent' OR EXISTS (SELECT 1 FROM lead l WHERE l.organization_id = contact_point.organization_id AND l.person_id = contact_point.person_id));
+-- Agents see, change and remove only the owners, and their phones and emails, of the leads they
+-- can see (adding is open: a person is created before its lead).
+CREATE FUNCTION lead_visible_for_person(org uuid, person uuid) RETURNS boolean LANGUAGE sql STABLE
+  AS $$ SELECT app_user_role() <> 'agent' OR EXISTS (SELECT 1 FROM lead l WHERE l.organization_id = org AND l.person_id = person) $$;
+CREATE POLICY agent_reads ON person AS RESTRICTIVE FOR SELECT USING (lead_visible_for_person(organization_id, id));
+CREATE POLICY agent_updates ON person AS RESTRICTIVE FOR UPDATE USING (lead_visible_for_person(organization_id, id));
+CREATE POLICY agent_deletes ON person AS RESTRICTIVE FOR DELETE USING (lead_visible_for_person(organization_id, id));
+CREATE POLICY agent_reads ON contact_point AS RESTRICTIVE FOR SELECT USING (lead_visible_for_person(organization_id, person_id));
+CREATE POLICY agent_updates ON contact_point AS RESTRICTIVE FOR UPDATE USING (lead_visible_for_person(organization_id, person_id));
+CREATE POLICY agent_deletes ON contact_point AS RESTRICTIVE FOR DELETE USING (lead_visible_for_person(organization_id, person_id));
+-- Leads are deleted softly (deleted_at) by the application; a hard delete, which would take the
+-- lead's history with it, is for the operator only.
+REVOKE DELETE ON lead FROM porchlight_app;

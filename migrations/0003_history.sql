@@ -83,13 +83,15 @@ CREATE POLICY agent_scope ON lead_score_history AS RESTRICTIVE FOR SELECT
   USING (app_user_role() <> 'agent' OR EXISTS (SELECT 1 FROM lead l WHERE l.organization_id = lead_score_history.organization_id AND l.id = lead_score_history.lead_id));
 CREATE POLICY agent_scope ON audit_log AS RESTRICTIVE FOR SELECT
   USING (app_user_role() <> 'agent' OR actor_user_id = app_user_id());
+-- Scores are written by the scoring engine (operator or manager and up), never by an agent.
+CREATE POLICY scorers_write ON lead_score_history AS RESTRICTIVE FOR INSERT WITH CHECK (app_user_role() <> 'agent');
 
 -- Fields whose change is bookkeeping, not a change of the record.
 CREATE FUNCTION history_ignored_fields() RETURNS text[] LANGUAGE sql IMMUTABLE
   AS $$ SELECT ARRAY['updated_at', 'last_seen_at', 'first_seen_at', 'created_at', 'last_used_at'] $$;
 
 CREATE FUNCTION lead_status_history_write() RETURNS trigger LANGUAGE plpgsql
-  SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO lead_status_history (organization_id, lead_id, from_status, to_status, trigger_type, changed_by)
@@ -108,7 +110,7 @@ CREATE TRIGGER lead_status_history_update AFTER UPDATE ON lead
   REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION lead_status_history_write();
 
 CREATE FUNCTION lead_field_audit_write() RETURNS trigger LANGUAGE plpgsql
-  SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   INSERT INTO lead_field_audit (organization_id, lead_id, field, old_value, new_value, changed_by, via)
   SELECT n.organization_id, n.id, f.key, f.old_value, f.new_value, app_user_id(), app_via()
@@ -128,7 +130,7 @@ CREATE TRIGGER lead_field_audit_update AFTER UPDATE ON lead
 -- One audit row per created, changed or deleted record of a sensitive table (names of changed
 -- fields only, never their values).
 CREATE FUNCTION audit_log_write() RETURNS trigger LANGUAGE plpgsql
-  SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO audit_log (organization_id, actor_user_id, via, action, entity, entity_id)
@@ -157,7 +159,7 @@ END $$;
 -- What the application records itself: a person looked at contact values, or exported data.
 -- Always for the current organization, user and shell.
 CREATE FUNCTION audit_record(action text, entity text, entity_id uuid, details jsonb) RETURNS void LANGUAGE plpgsql
-  SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+  SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF action NOT IN ('access', 'export') THEN
     RAISE EXCEPTION 'audit_record takes access or export, not %', action USING ERRCODE = 'check_violation';

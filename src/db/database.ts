@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,6 +61,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     return direct(pglite, 'memory', async () => {});
   }
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(opts.dataDir, 0o700); // it holds the database, secret.key and the shared socket
   const result = lockDataDir(opts.dataDir, opts.command);
   if ('heldBy' in result) {
     const socket = result.heldBy.socket;
@@ -105,7 +105,7 @@ async function openOwned(opts: OpenOptions, lock: DataDirLock): Promise<Database
     execScript: inner.execScript,
     async close() {
       await inner.kysely.destroy();
-      await socket.server.stop();
+      await socket.stop();
       await pglite.close();
       lock.release();
     },
@@ -127,16 +127,23 @@ async function startSocketServer(pglite: PGlite, dataDir: string) {
   // only its owner may reach it. The socket lives in the data directory (0700), or, when that
   // path is too long for a socket, in a private directory of its own under the system temp dir.
   let dir = path.resolve(dataDir);
+  let ownDir: string | undefined;
   if (path.join(dir, '.s.PGSQL.5432').length > 100) {
-    dir = path.join(os.tmpdir(), `porchlight-${crypto.createHash('sha256').update(dir).digest('hex').slice(0, 16)}`);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    dir = ownDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-')); // new, ours, 0700; published in the lock
   }
   const unixPath = path.join(dir, '.s.PGSQL.5432');
   fs.rmSync(unixPath, { force: true }); // left by a holder that was killed
   const server = new PGLiteSocketServer({ db: pglite, maxConnections: 32, path: unixPath });
   await server.start();
   fs.chmodSync(unixPath, 0o600);
-  return { server, address: { host: dir, port: 5432 } };
+  return {
+    server,
+    address: { host: dir, port: 5432 },
+    async stop() {
+      await server.stop();
+      if (ownDir) fs.rmSync(ownDir, { recursive: true, force: true });
+    },
+  };
 }
 
 function direct(pglite: PGlite, location: string, close: () => Promise<void>): Database {

@@ -27,7 +27,8 @@ describe('data directory lock', () => {
   it('takes over the lock of a holder that died (kill -9) or left garbage', () => {
     const dir = tmp();
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
-    for (const stale of [JSON.stringify({ pid: Number(dead), command: 'serve', started_at: 'then' }), '{"pid":']) {
+    // a dead pid; garbage; this very pid, left by an earlier process that had it (a restarted container)
+    for (const stale of [JSON.stringify({ pid: Number(dead), command: 'serve', started_at: 'then' }), '{"pid":', JSON.stringify({ pid: process.pid, command: 'serve', started_at: 'then' })]) {
       fs.writeFileSync(lockFile(dir), stale);
       const r = lockDataDir(dir, 'leads list');
       if (!('acquired' in r)) throw new Error(`not acquired over ${stale}`);

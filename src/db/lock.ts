@@ -10,6 +10,8 @@ import { AppError } from '../app/errors.ts';
 // Every write is atomic: the file is written under a temporary name first, then published with
 // link() (which fails if a lock exists) or replaced with rename(). A reader never sees half a
 // lock, so an unreadable lock file is garbage, not a holder caught mid-write.
+// Known limit: a holder is judged alive by its pid, so a dead holder whose pid was given to an
+// unrelated process keeps the directory locked until that process ends or the file is removed.
 
 export interface LockHolder {
   pid: number;
@@ -60,7 +62,7 @@ export function lockDataDir(dataDir: string, command: string): LockResult {
   const mine = heldHere.get(path.resolve(dataDir));
   if (mine) return { heldBy: mine };
   const holder: LockHolder = { pid: process.pid, command, started_at: new Date().toISOString() };
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 50; attempt++) {
     const tmp = writeTemp(file, holder);
     try {
       fs.linkSync(tmp, file); // atomic: fails if any lock is there
@@ -72,33 +74,46 @@ export function lockDataDir(dataDir: string, command: string): LockResult {
     }
     const other = readHolder(file);
     if (other === 'missing') continue; // released meanwhile
-    if (other !== 'garbage' && alive(other.pid)) return { heldBy: other };
-    takeOverStale(file, other);
+    if (live(other)) return { heldBy: other as LockHolder };
+    takeOverStale(file);
   }
   throw new AppError('CONFLICT', `could not lock ${dataDir}: other processes keep taking the lock`);
 }
 
-// The holder died (kill -9, power cut), or left garbage. Move its lock aside under a name of our
-// own: of several processes doing this at once, exactly one rename succeeds. If what we moved is
-// not the stale lock we looked at (a live holder replaced it meanwhile), put it back.
-function takeOverStale(file: string, seen: LockHolder | 'garbage') {
-  const aside = `${file}.stale.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+// A lock naming this process but not held by it was left by an earlier process that had the
+// same pid (a container restarted after kill -9): stale, like any lock of a dead process.
+const live = (h: LockHolder | 'garbage'): boolean => h !== 'garbage' && h.pid !== process.pid && alive(h.pid);
+
+// The holder died (kill -9, power cut), or left garbage. Taking over is serialized by a second,
+// short-lived lock: whoever holds it checks again that the lock is still stale before removing it,
+// and only takers remove lock files, so a live holder's lock is never removed. A lock is only
+// ever created where none exists (link), so after the removal exactly one process gets it.
+function takeOverStale(file: string) {
+  const takeover = `${file}.takeover`;
+  const tmp = `${takeover}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(tmp, String(process.pid));
   try {
-    fs.renameSync(file, aside);
+    fs.linkSync(tmp, takeover);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return; // another process moved it first
-    throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    // another process is taking over; a takeover lock older than a few seconds was left by a crash
+    const age = Date.now() - (fs.statSync(takeover, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > 5000) fs.rmSync(takeover, { force: true });
+    sleep(50);
+    return;
+  } finally {
+    fs.rmSync(tmp, { force: true });
   }
-  const moved = readHolder(aside);
-  const same = seen === 'garbage' ? moved === 'garbage' : moved !== 'missing' && moved !== 'garbage' && moved.pid === seen.pid;
-  if (!same && moved !== 'garbage' && moved !== 'missing' && alive(moved.pid)) {
-    try {
-      fs.linkSync(aside, file);
-    } catch {
-      // a third process locked meanwhile; the live holder we moved keeps running without a file
-    }
+  try {
+    const now = readHolder(file);
+    if (now !== 'missing' && !live(now)) fs.rmSync(file, { force: true });
+  } finally {
+    fs.rmSync(takeover, { force: true });
   }
-  fs.rmSync(aside, { force: true });
+}
+
+function sleep(ms: number) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function makeLock(dataDir: string, file: string, holder: LockHolder): DataDirLock {

@@ -168,6 +168,7 @@ describe('HTTP API', () => {
     expect(removed.json()).toMatchObject({ tags: [], assignee_id: null });
     expect((await send('PATCH', `/v1/leads/${lead.id}`, {})).statusCode).toBe(400);
     expect((await send('PATCH', `/v1/leads/${lead.id}`, { notes: undefined })).statusCode).toBe(400);
+    expect((await send('PATCH', `/v1/leads/${lead.id}`, { add_tags: [] })).statusCode).toBe(400);
     const combined = await send('PATCH', `/v1/leads/${lead.id}`, { tags: ['a', 'b'], add_tags: ['c'], remove_tags: ['a'] });
     expect(combined.json().tags).toEqual(['b', 'c']);
   });

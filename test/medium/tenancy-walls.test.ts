@@ -149,6 +149,23 @@ describe('roles', () => {
     expect((await t.c.tenancy.listUsers(ownerActor)).find((u) => u.id === agent.user.id)?.role).toBe('agent');
   });
 
+  it('the database refuses what no role may do: remove a higher role, revive a revoked key, hard-delete a lead, score as an agent', async () => {
+    const { org, owner, actor: ownerActor } = await t.newOrganization();
+    const admin = await t.newUser(org.id, 'admin');
+    const agent = await t.newUser(org.id, 'agent');
+    const lead = await t.newLead(org.id, { assignee_id: agent.user.id });
+    const run = (actor: typeof admin.actor, stmt: ReturnType<typeof sql>) => withTenant(t.c.db, actor, (trx) => stmt.execute(trx));
+    await expect(run(admin.actor, sql`DELETE FROM app_user WHERE id = ${owner.id}`)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const key = await t.c.tenancy.createApiKey(agent.actor, {});
+    await t.c.tenancy.revokeApiKey(agent.actor, key.id);
+    await expect(run(agent.actor, sql`UPDATE api_key SET revoked_at = NULL WHERE id = ${key.id}`)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(run(agent.actor, sql`UPDATE api_key SET key_hash = decode(repeat('cd', 32), 'hex') WHERE id = ${key.id}`)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(run(ownerActor, sql`DELETE FROM lead WHERE id = ${lead.id}`)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(run(agent.actor, sql`INSERT INTO lead_score_history (organization_id, lead_id, scorer, version, score) VALUES (${org.id}, ${lead.id}, 'x', 1, 99)`))
+      .rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect((await t.c.leads.show(ownerActor, lead.id)).score_history).toEqual([]);
+  });
+
   it("an agent's transaction sees no history, owner or contact point of leads hidden from it, and cannot forge history", async () => {
     const { org, actor: ownerActor } = await t.newOrganization();
     const one = await t.newUser(org.id, 'agent');
@@ -162,6 +179,13 @@ describe('roles', () => {
     expect(await count('person', 'id', hidden.person_id)).toBe(0);
     expect(await count('contact_point', 'person_id', hidden.person_id)).toBe(0);
     expect(await count('lead_status_history', 'lead_id', mine.id)).toBe(1);
+    // nor change or remove them blindly
+    const blind = await withTenant(t.c.db, one.actor, async (trx) => [
+      Number((await sql`UPDATE contact_point SET dnc = false`.execute(trx)).numAffectedRows),
+      Number((await sql`DELETE FROM person WHERE id = ${hidden.person_id}`.execute(trx)).numAffectedRows),
+    ]);
+    expect(blind).toEqual([2, 0]); // only their own lead's two contact points
+    expect((await t.c.leads.show(ownerActor, hidden.id)).contact_points).toHaveLength(2);
     expect(await count('contact_point', 'person_id', mine.person_id)).toBe(2);
     await expect(withTenant(t.c.db, one.actor, (trx) =>
       sql`INSERT INTO lead_status_history (organization_id, lead_id, to_status, trigger_type) VALUES (${org.id}, ${mine.id}, 'closed_won', 'api')`.execute(trx),

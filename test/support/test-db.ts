@@ -25,7 +25,7 @@ export async function newTestDatabase(opts: { empty?: boolean } = {}): Promise<D
       break;
     } catch (e) {
       // two files copying the template at the same instant: wait and try again
-      if (attempt > 20 || !/being accessed by other users/.test((e as Error).message)) throw e;
+      if (attempt > 20 || !(e as Error).message.includes('being accessed by other users')) throw e;
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
     }
   }

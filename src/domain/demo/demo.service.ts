@@ -123,6 +123,8 @@ export function createDemoService(deps: { db: Database; pii: Pii; tenancy: Tenan
       const users = await tenancy.listUsers(actor);
       for (const u of DEMO_USERS) if (!users.some((x) => x.email === u.email)) await tenancy.createUser(actor, u);
       const leadsAdded = await loadRecords(actor, count);
+      // fresh statistics for the planner: the embedded engine has no autovacuum to gather them
+      if (leadsAdded > 0) await withOwner(db, 'demo', (trx) => sql`ANALYZE property, person, contact_point, lead`.execute(trx));
       let apiKey = keys.read();
       const works = apiKey ? await tenancy.authenticate(apiKey).then((a) => a.organizationId === org.id, () => false) : false;
       if (!works) {

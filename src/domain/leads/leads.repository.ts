@@ -51,7 +51,8 @@ export const leadsRepository = {
         'p.address_line1', 'p.city', 'p.state', 'p.zip',
         sql<string | null>`coalesce(pe.full_name, nullif(concat_ws(' ', pe.first_name, pe.last_name), ''), pe.company_name)`.as('owner_name'),
         'pe.is_company',
-        sql<string>`(${key.expr})::text`.as('sort_key'),
+        // JSON's text of a timestamp is ISO 8601 whatever the server's DateStyle
+        sql<string>`to_json(${key.expr}) #>> '{}'`.as('sort_key'),
       ])
       .where('l.deleted_at', 'is', null);
     if (filter.status?.length) q = q.where('l.status', 'in', filter.status);

@@ -42,15 +42,12 @@ export const UpdateLeadRequest = z
     next_follow_up_at: z.coerce.date().nullable().optional(),
   })
   .strict()
-  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: 'nothing to change' });
+  .refine((v) => Object.values(v).some((x) => x !== undefined && !(Array.isArray(x) && x.length === 0 && x !== v.tags)), { message: 'nothing to change' });
 export type UpdateLeadRequest = z.input<typeof UpdateLeadRequest>;
 
 // A cursor carries the sort it belongs to and the last row's sort key and id.
-const KEY_FORMAT: Record<LeadSort, RegExp> = {
-  created_at: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/,
-  updated_at: /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/,
-  lead_score: /^-?\d{1,3}(\.\d{1,2})?$/,
-};
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}:\d{2}|Z)$/;
+const KEY_FORMAT: Record<LeadSort, RegExp> = { created_at: TIMESTAMP, updated_at: TIMESTAMP, lead_score: /^-?\d{1,3}(\.\d{1,2})?$/ };
 
 function encodeCursor(sort: string, key: string, id: string) {
   return Buffer.from(JSON.stringify([sort, key, id])).toString('base64url');
