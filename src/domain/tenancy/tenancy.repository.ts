@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { isUuid } from '../../app/validate.ts';
 import type { Trx } from '../../db/tenant.ts';
 import type { AppUser, Role } from '../../db/schema.ts';
@@ -86,6 +87,10 @@ export const tenancyRepository = {
       .select(['organization_id', 'id', 'user_id', 'revoked_at', 'last_used_at'])
       .where('key_hash', '=', hash)
       .executeTakeFirst();
+  },
+  /** Set the organization and user of this transaction (the role stays least: agent). */
+  async enterOrganization(organizationId: string, userId: string, trx: Trx) {
+    await sql`SELECT set_config('app.org_id', ${organizationId}, true), set_config('app.user_id', ${userId}, true)`.execute(trx);
   },
   touchApiKey(id: string, trx: Trx) {
     return trx.updateTable('api_key').set({ last_used_at: new Date() }).where('id', '=', id).execute();

@@ -128,15 +128,16 @@ export function createTenancyService(deps: { db: Database }) {
       if (!key) throw new AppError('UNAUTHENTICATED', 'missing API key: send Authorization: Bearer <key>');
       if (!API_KEY_PATTERN.test(key)) throw new AppError('UNAUTHENTICATED', 'malformed API key');
       const hash = hashApiKey(key);
-      const found = await withLookup(db, { 'app.api_key_hash': hash.toString('hex') }, (trx) => repo.findKeyByHash(hash, trx));
-      if (!found || found.revoked_at) throw new AppError('UNAUTHENTICATED', 'unknown or revoked API key');
-      const probe: Actor = { organizationId: found.organization_id, userId: found.user_id, role: 'agent', via };
-      return withTenant(db, probe, async (trx) => {
+      // one transaction: find the key by its hash, then step into its organization to read the user
+      return withLookup(db, { 'app.api_key_hash': hash.toString('hex') }, async (trx) => {
+        const found = await repo.findKeyByHash(hash, trx);
+        if (!found || found.revoked_at) throw new AppError('UNAUTHENTICATED', 'unknown or revoked API key');
+        await repo.enterOrganization(found.organization_id, found.user_id, trx);
         const user = await repo.findUser(found.user_id, trx);
         if (!user?.is_active) throw new AppError('UNAUTHENTICATED', 'the API key belongs to a deactivated user');
         // one write a minute is enough to tell which keys are in use
         if (!found.last_used_at || Date.now() - new Date(found.last_used_at).getTime() > 60_000) await repo.touchApiKey(found.id, trx);
-        return { ...probe, role: user.role };
+        return { organizationId: found.organization_id, userId: found.user_id, role: user.role, via } satisfies Actor;
       });
     },
   };
