@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.ts';
-import type { DB } from '../../src/db/schema.ts';
+import { LEAD_STATUSES, type DB } from '../../src/db/schema.ts';
 import { GLOBAL_TABLES, publicTables } from '../support/catalog.ts';
 import { newTestDatabase } from '../support/test-db.ts';
 
@@ -52,6 +52,11 @@ describe('schema types', () => {
   it('name every table the migrations create', async () => {
     const tables = (await publicTables(db)).map((t) => t.table).filter((t) => !GLOBAL_TABLES.includes(t) || t === 'organization');
     expect(tables.sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it('list the same lead statuses as the database', async () => {
+    const r = await sql<{ s: string[] }>`SELECT lead_statuses() AS s`.execute(db.kysely);
+    expect(r.rows[0]!.s).toEqual([...LEAD_STATUSES]);
   });
 
   it('name exactly the columns of each table', async () => {
