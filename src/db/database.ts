@@ -61,7 +61,11 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     return direct(pglite, 'memory', async () => {});
   }
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(opts.dataDir, 0o700); // it holds the database, secret.key and the shared socket
+  try {
+    fs.chmodSync(opts.dataDir, 0o700); // it holds the database, secret.key and the shared socket
+  } catch {
+    // not ours to change; its owner decides who may read it
+  }
   const result = lockDataDir(opts.dataDir, opts.command);
   if ('heldBy' in result) {
     const socket = result.heldBy.socket;
@@ -99,8 +103,7 @@ async function openOwned(opts: OpenOptions, lock: DataDirLock): Promise<Database
   const inner = openServerPool({ host: socket.address.host, port: socket.address.port, user: 'postgres', database: 'postgres' }, opts.poolSize ?? 8);
   return {
     engine: 'pglite',
-    kysely: inner.kysely,
-    pglite,
+    kysely: inner.kysely, // no `pglite` here: a direct call would cut into socket clients' transactions
     location: opts.dataDir,
     execScript: inner.execScript,
     async close() {
