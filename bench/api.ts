@@ -26,14 +26,17 @@ const json = args.includes('--json');
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-bench-'));
 let databaseUrl: string | undefined;
-if (engine === 'pg') {
-  const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const admin = new pg.Client({ connectionString: base });
+const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const onServer = async (statement: string) => {
+  const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS porchlight_bench WITH (FORCE)');
-  await admin.query('CREATE DATABASE porchlight_bench');
+  await admin.query(statement);
   await admin.end();
-  const u = new URL(base);
+};
+if (engine === 'pg') {
+  await onServer('DROP DATABASE IF EXISTS porchlight_bench WITH (FORCE)');
+  await onServer('CREATE DATABASE porchlight_bench');
+  const u = new URL(serverUrl);
   u.pathname = '/porchlight_bench';
   databaseUrl = u.toString();
 }
@@ -69,6 +72,7 @@ for (const cs of cases) {
 await app.close();
 await c.close();
 fs.rmSync(dataDir, { recursive: true, force: true });
+if (engine === 'pg') await onServer('DROP DATABASE IF EXISTS porchlight_bench WITH (FORCE)');
 
 const label = engine === 'pg' ? 'PostgreSQL 15 server' : 'PGlite (through the shared socket)';
 const table = [
