@@ -116,6 +116,133 @@ CREATE TRIGGER contact_point_audit_insert AFTER INSERT ON public.contact_point R
 CREATE TRIGGER contact_point_audit_update AFTER UPDATE ON public.contact_point REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER contact_point_updated_at BEFORE UPDATE ON public.contact_point FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
+TABLE identity_conflict (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  import_id uuid,
+  line integer,
+  property_id uuid NOT NULL,
+  matches jsonb NOT NULL,
+  status text NOT NULL DEFAULT 'open'::text,
+  resolved_by uuid,
+  resolved_at timestamp with time zone,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT identity_conflict_check CHECK (((status = 'open'::text) = (resolved_at IS NULL))),
+  CONSTRAINT identity_conflict_matches_check CHECK ((jsonb_typeof(matches) = 'object'::text)),
+  CONSTRAINT identity_conflict_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT identity_conflict_organization_id_import_id_fkey FOREIGN KEY (organization_id, import_id) REFERENCES import(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT identity_conflict_organization_id_property_id_fkey FOREIGN KEY (organization_id, property_id) REFERENCES property(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT identity_conflict_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT identity_conflict_status_check CHECK ((status = ANY (ARRAY['open'::text, 'resolved'::text, 'dismissed'::text])))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX identity_conflict_open_idx ON public.identity_conflict USING btree (organization_id, created_at) WHERE (status = 'open'::text)
+CREATE UNIQUE INDEX identity_conflict_line_key ON public.identity_conflict USING btree (organization_id, import_id, line) WHERE (import_id IS NOT NULL)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE import (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  kind text NOT NULL DEFAULT 'leads'::text,
+  source text NOT NULL,
+  file_name text NOT NULL,
+  file_path text,
+  content_sha256 bytea NOT NULL,
+  byte_size bigint NOT NULL,
+  forced boolean NOT NULL DEFAULT false,
+  status text NOT NULL DEFAULT 'pending'::text,
+  preset text,
+  columns text[] NOT NULL DEFAULT '{}'::text[],
+  mapping jsonb NOT NULL DEFAULT '{}'::jsonb,
+  encoding text,
+  delimiter text,
+  batch_size integer NOT NULL,
+  batches_done integer NOT NULL DEFAULT 0,
+  bytes_done bigint NOT NULL DEFAULT 0,
+  rows_read integer NOT NULL DEFAULT 0,
+  rows_rejected integer NOT NULL DEFAULT 0,
+  leads_inserted integer NOT NULL DEFAULT 0,
+  leads_merged integer NOT NULL DEFAULT 0,
+  properties_inserted integer NOT NULL DEFAULT 0,
+  persons_inserted integer NOT NULL DEFAULT 0,
+  contact_points_added integer NOT NULL DEFAULT 0,
+  contact_points_merged integer NOT NULL DEFAULT 0,
+  identity_conflicts integer NOT NULL DEFAULT 0,
+  warnings integer NOT NULL DEFAULT 0,
+  notes jsonb NOT NULL DEFAULT '[]'::jsonb,
+  error text,
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  started_at timestamp with time zone,
+  finished_at timestamp with time zone,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT import_batch_size_check CHECK (((batch_size >= 1) AND (batch_size <= 1000000))),
+  CONSTRAINT import_batches_done_check CHECK ((batches_done >= 0)),
+  CONSTRAINT import_byte_size_check CHECK ((byte_size >= 0)),
+  CONSTRAINT import_bytes_done_check CHECK ((bytes_done >= 0)),
+  CONSTRAINT import_check CHECK (((status <> 'completed'::text) OR (finished_at IS NOT NULL))),
+  CONSTRAINT import_contact_points_added_check CHECK ((contact_points_added >= 0)),
+  CONSTRAINT import_contact_points_merged_check CHECK ((contact_points_merged >= 0)),
+  CONSTRAINT import_content_sha256_check CHECK ((length(content_sha256) = 32)),
+  CONSTRAINT import_identity_conflicts_check CHECK ((identity_conflicts >= 0)),
+  CONSTRAINT import_kind_check CHECK ((kind = 'leads'::text)),
+  CONSTRAINT import_leads_inserted_check CHECK ((leads_inserted >= 0)),
+  CONSTRAINT import_leads_merged_check CHECK ((leads_merged >= 0)),
+  CONSTRAINT import_mapping_check CHECK ((jsonb_typeof(mapping) = 'object'::text)),
+  CONSTRAINT import_notes_check CHECK ((jsonb_typeof(notes) = 'array'::text)),
+  CONSTRAINT import_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT import_persons_inserted_check CHECK ((persons_inserted >= 0)),
+  CONSTRAINT import_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT import_properties_inserted_check CHECK ((properties_inserted >= 0)),
+  CONSTRAINT import_rows_read_check CHECK ((rows_read >= 0)),
+  CONSTRAINT import_rows_rejected_check CHECK ((rows_rejected >= 0)),
+  CONSTRAINT import_source_check CHECK (((length(btrim(source)) >= 1) AND (length(btrim(source)) <= 100))),
+  CONSTRAINT import_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'running'::text, 'completed'::text, 'failed'::text]))),
+  CONSTRAINT import_warnings_check CHECK ((warnings >= 0))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX import_created_idx ON public.import USING btree (organization_id, created_at DESC)
+CREATE UNIQUE INDEX import_content_key ON public.import USING btree (organization_id, kind, content_sha256) WHERE (NOT forced)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER import_updated_at BEFORE UPDATE ON public.import FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE import_issue (
+  organization_id uuid NOT NULL,
+  import_id uuid NOT NULL,
+  line integer NOT NULL,
+  seq smallint NOT NULL DEFAULT 0,
+  severity text NOT NULL,
+  column_name text,
+  reason text NOT NULL,
+  raw text,
+  CONSTRAINT import_issue_line_check CHECK ((line >= 1)),
+  CONSTRAINT import_issue_organization_id_import_id_fkey FOREIGN KEY (organization_id, import_id) REFERENCES import(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT import_issue_pkey PRIMARY KEY (organization_id, import_id, line, seq),
+  CONSTRAINT import_issue_raw_check CHECK ((length(raw) <= 20000)),
+  CONSTRAINT import_issue_severity_check CHECK ((severity = ANY (ARRAY['error'::text, 'warning'::text])))
+);
+ROW LEVEL SECURITY FORCED
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE import_mapping (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  name text NOT NULL,
+  preset text,
+  columns jsonb NOT NULL,
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT import_mapping_columns_check CHECK ((jsonb_typeof(columns) = 'object'::text)),
+  CONSTRAINT import_mapping_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 100))),
+  CONSTRAINT import_mapping_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT import_mapping_organization_id_name_key UNIQUE (organization_id, name),
+  CONSTRAINT import_mapping_pkey PRIMARY KEY (organization_id, id)
+);
+ROW LEVEL SECURITY FORCED
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER import_mapping_updated_at BEFORE UPDATE ON public.import_mapping FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
 TABLE lead (
   organization_id uuid NOT NULL,
   id uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -143,14 +270,17 @@ TABLE lead (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   deleted_at timestamp with time zone,
+  merged_into_id uuid,
   CONSTRAINT lead_acquisition_cost_cents_check CHECK ((acquisition_cost_cents >= 0)),
   CONSTRAINT lead_check CHECK (((person_id IS NOT NULL) OR (property_id IS NOT NULL))),
   CONSTRAINT lead_check1 CHECK ((last_seen_at >= first_seen_at)),
+  CONSTRAINT lead_check2 CHECK (((merged_into_id IS NULL) OR ((deleted_at IS NOT NULL) AND (merged_into_id <> id)))),
   CONSTRAINT lead_enrichment_cost_cents_check CHECK ((enrichment_cost_cents >= 0)),
   CONSTRAINT lead_lead_score_check CHECK (((lead_score >= (0)::numeric) AND (lead_score <= (100)::numeric))),
   CONSTRAINT lead_motivation_score_check CHECK (((motivation_score >= (0)::numeric) AND (motivation_score <= (100)::numeric))),
   CONSTRAINT lead_organization_id_assignee_id_fkey FOREIGN KEY (organization_id, assignee_id) REFERENCES app_user(organization_id, id) ON DELETE SET NULL (assignee_id),
   CONSTRAINT lead_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT lead_organization_id_merged_into_id_fkey FOREIGN KEY (organization_id, merged_into_id) REFERENCES lead(organization_id, id),
   CONSTRAINT lead_organization_id_person_id_fkey FOREIGN KEY (organization_id, person_id) REFERENCES person(organization_id, id),
   CONSTRAINT lead_organization_id_property_id_fkey FOREIGN KEY (organization_id, property_id) REFERENCES property(organization_id, id),
   CONSTRAINT lead_pkey PRIMARY KEY (organization_id, id),
@@ -165,6 +295,7 @@ ROW LEVEL SECURITY FORCED
 CREATE INDEX lead_assignee_idx ON public.lead USING btree (organization_id, assignee_id) WHERE (deleted_at IS NULL)
 CREATE INDEX lead_created_idx ON public.lead USING btree (organization_id, created_at, id) WHERE (deleted_at IS NULL)
 CREATE INDEX lead_person_idx ON public.lead USING btree (organization_id, person_id)
+CREATE INDEX lead_property_idx ON public.lead USING btree (organization_id, property_id) WHERE (deleted_at IS NULL)
 CREATE INDEX lead_score_idx ON public.lead USING btree (organization_id, COALESCE(lead_score, ('-1'::integer)::numeric), id) WHERE (deleted_at IS NULL)
 CREATE INDEX lead_status_idx ON public.lead USING btree (organization_id, status) WHERE (deleted_at IS NULL)
 CREATE INDEX lead_tags_idx ON public.lead USING gin (tags)
@@ -191,6 +322,7 @@ TABLE lead_field_audit (
   changed_by uuid,
   via text NOT NULL,
   changed_at timestamp with time zone NOT NULL DEFAULT now(),
+  applied boolean NOT NULL DEFAULT true,
   CONSTRAINT lead_field_audit_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
   CONSTRAINT lead_field_audit_organization_id_lead_id_fkey FOREIGN KEY (organization_id, lead_id) REFERENCES lead(organization_id, id) ON DELETE CASCADE,
   CONSTRAINT lead_field_audit_pkey PRIMARY KEY (organization_id, id)
@@ -286,11 +418,13 @@ TABLE person (
   notes text,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  name_key text,
   CONSTRAINT person_age_check CHECK (((age >= 0) AND (age <= 130))),
   CONSTRAINT person_check CHECK ((COALESCE(full_name, first_name, last_name, company_name) IS NOT NULL)),
   CONSTRAINT person_demographics_check CHECK ((jsonb_typeof(demographics) = 'object'::text)),
   CONSTRAINT person_mailing_state_check CHECK ((mailing_state ~ '^[A-Z]{2}$'::text)),
   CONSTRAINT person_mailing_zip_check CHECK ((mailing_zip ~ '^[0-9]{5}$'::text)),
+  CONSTRAINT person_name_key_check CHECK ((name_key <> ''::text)),
   CONSTRAINT person_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
   CONSTRAINT person_pkey PRIMARY KEY (organization_id, id)
 );
@@ -406,6 +540,7 @@ FUNCTION app_via() RETURNS text
 FUNCTION audit_log_write() RETURNS trigger
 FUNCTION audit_record(action text, entity text, entity_id uuid, details jsonb) RETURNS void
 FUNCTION history_ignored_fields() RETURNS text[]
+FUNCTION lead_field_audit_offer(lead_ids uuid[], fields text[], old_values jsonb[], new_values jsonb[]) RETURNS integer
 FUNCTION lead_field_audit_write() RETURNS trigger
 FUNCTION lead_status_history_write() RETURNS trigger
 FUNCTION lead_statuses() RETURNS text[]

@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import type { Container } from '../app/container.ts';
 import { authenticate } from './auth.ts';
 import { installErrorHandler } from './error-handler.ts';
+import { importsRoutes } from './routes/imports.routes.ts';
 import { leadsRoutes } from './routes/leads.routes.ts';
 import { organizationRoutes } from './routes/organization.routes.ts';
 import { LANDING_PAGE } from './landing.ts';
@@ -46,6 +47,7 @@ export async function buildServer(c: Container, opts: { logger?: boolean | objec
     // learns nothing from validation errors
     v1.addHook('onRequest', authenticate(c.tenancy));
     await v1.register(leadsRoutes(c));
+    await v1.register(importsRoutes(c));
     await v1.register(organizationRoutes(c));
   });
   return app;

@@ -13,6 +13,10 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('localhost'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // rows per import checkpoint: each batch is one COPY and one merge transaction
+  PORCHLIGHT_IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(5000),
+  // crash testing: `name:n` kills the process (SIGKILL) the n-th time it passes failpoint `name`
+  PORCHLIGHT_FAILPOINT: z.string().regex(/^[a-z.]+:[1-9][0-9]*$/, 'must be name:count').optional(),
 });
 
 export interface Config {
@@ -23,6 +27,8 @@ export interface Config {
   port: number;
   host: string;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  importBatchSize: number;
+  failpoint: string | undefined;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -41,5 +47,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
+    importBatchSize: e.PORCHLIGHT_IMPORT_BATCH_SIZE,
+    failpoint: e.PORCHLIGHT_FAILPOINT,
   };
 }

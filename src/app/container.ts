@@ -3,6 +3,9 @@ import type { Config } from './config.ts';
 import { resolveSecretKey } from './secrets.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { migrate, migrationStatus } from '../db/migrate.ts';
+import path from 'node:path';
+import { createFailpoint } from './failpoints.ts';
+import { createIngestService } from '../domain/ingest/ingest.service.ts';
 import { createDemoService } from '../domain/demo/demo.service.ts';
 import { createLeadsService } from '../domain/leads/leads.service.ts';
 import { createPii } from '../domain/pii/pii.ts';
@@ -39,7 +42,10 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const tenancy = createTenancyService({ db });
   const leads = createLeadsService({ db, pii });
   const demo = createDemoService({ db, pii, tenancy });
-  return { config, db, pii, tenancy, leads, demo, close: () => db.close() };
+  const ingest = createIngestService({
+    db, pii, batchSize: config.importBatchSize, spoolDir: path.join(config.dataDir, 'imports'), failpoint: createFailpoint(config.failpoint),
+  });
+  return { config, db, pii, tenancy, leads, demo, ingest, close: () => db.close() };
 }
 
 export type Container = Awaited<ReturnType<typeof createContainer>>;

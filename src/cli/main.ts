@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerApiKey } from './commands/apikey.command.ts';
 import { registerDb } from './commands/db.command.ts';
 import { registerDemo } from './commands/demo.command.ts';
+import { registerImport } from './commands/import.command.ts';
 import { registerLeads } from './commands/leads.command.ts';
 import { registerOrg } from './commands/org.command.ts';
 import { registerServe } from './commands/serve.command.ts';
@@ -19,6 +20,7 @@ registerDb(program);
 registerOrg(program);
 registerUser(program);
 registerApiKey(program);
+registerImport(program);
 registerLeads(program);
 
 try {

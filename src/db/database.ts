@@ -5,6 +5,10 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Kysely, PGliteDialect, PostgresDialect, sql, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isCopy, type CopyRows } from './bulk.ts';
 import { AppError } from '../app/errors.ts';
 import { describeHolder, lockDataDir, type DataDirLock, type LockHolder } from './lock.ts';
 import type { DB } from './schema.ts';
@@ -100,7 +104,7 @@ async function openOwned(opts: OpenOptions, lock: DataDirLock): Promise<Database
     lock.release();
     throw new AppError('INTERNAL', `could not share the embedded database in ${opts.dataDir}: ${(e as Error).message}`, [], { cause: e });
   }
-  const inner = openServerPool({ host: socket.address.host, port: socket.address.port, user: 'postgres', database: 'postgres' }, opts.poolSize ?? 8);
+  const inner = openServerPool({ host: socket.address.host, port: socket.address.port, user: 'postgres', database: 'postgres' }, opts.poolSize ?? 8, 'insert');
   return {
     engine: 'pglite',
     kysely: inner.kysely, // no `pglite` here: a direct call would cut into socket clients' transactions
@@ -150,7 +154,7 @@ async function startSocketServer(pglite: PGlite, dataDir: string) {
 }
 
 function direct(pglite: PGlite, location: string, close: () => Promise<void>): Database {
-  const kysely = new Kysely<DB>({ dialect: new SerialPGliteDialect({ pglite }) });
+  const kysely = new Kysely<DB>({ dialect: new SerialPGliteDialect({ pglite: copyingPGlite(pglite) }) });
   return {
     engine: 'pglite',
     kysely,
@@ -167,7 +171,7 @@ function direct(pglite: PGlite, location: string, close: () => Promise<void>): D
 
 async function viaSocket(holder: LockHolder, dataDir: string): Promise<Database> {
   const socket = holder.socket!;
-  const inner = openServerPool({ host: socket.host, port: socket.port, user: 'postgres', database: 'postgres' }, 2);
+  const inner = openServerPool({ host: socket.host, port: socket.port, user: 'postgres', database: 'postgres' }, 2, 'insert');
   try {
     await sql`SELECT 1`.execute(inner.kysely);
   } catch (e) {
@@ -178,14 +182,15 @@ async function viaSocket(holder: LockHolder, dataDir: string): Promise<Database>
 }
 
 function openServer(url: string, size: number, location: string): Database {
-  const inner = openServerPool({ connectionString: url }, size);
+  const inner = openServerPool({ connectionString: url }, size, 'stream');
   return { engine: 'postgres', location, ...inner };
 }
 
-function openServerPool(config: pg.PoolConfig, max: number) {
+function openServerPool(config: pg.PoolConfig, max: number, copy: 'stream' | 'insert') {
   const pool = new pg.Pool({ ...config, max, types: pgTypes });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  pool.on('connect', (client) => acceptCopy(client, copy));
   const kysely = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     kysely,
@@ -245,4 +250,61 @@ class SerialPGliteDialect extends PGliteDialect {
       },
     });
   }
+}
+
+// --- COPY (see bulk.ts) -------------------------------------------------------------------------
+
+type Query = (text: unknown, params?: unknown, cb?: unknown) => unknown;
+
+/** Teach a pooled pg client to run a CopyRows query: as a COPY stream, or as an INSERT from arrays. */
+function acceptCopy(client: pg.PoolClient, mode: 'stream' | 'insert') {
+  const query = client.query.bind(client) as Query;
+  const types = new Map<string, Map<string, string>>();
+  (client as unknown as { query: Query }).query = (text, params, cb) => {
+    if (typeof text !== 'string' || !isCopy(params)) return query(text, params, cb);
+    return mode === 'stream' ? copyStream(query, text, params[0]) : copyInsert(query, params[0], types);
+  };
+}
+
+async function copyStream(query: Query, text: string, rows: CopyRows) {
+  const stream = query(copyFrom(text)) as ReturnType<typeof copyFrom>;
+  await pipeline(Readable.from([rows.toText()]), stream);
+  return { command: 'COPY', rowCount: stream.rowCount, rows: [] };
+}
+
+async function copyInsert(query: Query, rows: CopyRows, cache: Map<string, Map<string, string>>) {
+  let types = cache.get(rows.table);
+  if (!types) {
+    const res = (await query(
+      'SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0',
+      [rows.table],
+    )) as pg.QueryResult<{ attname: string; type: string }>;
+    types = new Map(res.rows.map((r) => [r.attname, r.type]));
+    cache.set(rows.table, types);
+  }
+  const arrays = rows.columns.map((c, i) => `$${i + 1}::${types.get(c) ?? 'text'}[]`);
+  const text = `INSERT INTO ${rows.table} (${rows.columns.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`;
+  return query(text, rows.toColumns());
+}
+
+/** An in-process PGlite takes COPY data as a blob named /dev/blob. */
+function copyingPGlite(pglite: PGlite): PGlite {
+  type Q = PGlite['query'];
+  const wrapQuery = (q: Q): Q =>
+    (async (text: string, params?: unknown[], options?: object) => {
+      if (!isCopy(params)) return q(text, params, options as never);
+      const blob = new Blob([params[0].toText()]);
+      return q(text.replace(/FROM STDIN$/, "FROM '/dev/blob'"), [], { ...options, blob });
+    }) as Q;
+  return new Proxy(pglite, {
+    get(target, prop) {
+      if (prop === 'query') return wrapQuery(target.query.bind(target));
+      if (prop === 'transaction') {
+        return (fn: (tx: unknown) => Promise<unknown>) =>
+          target.transaction((tx) => fn(new Proxy(tx, { get: (t, p) => (p === 'query' ? wrapQuery(t.query.bind(t)) : Reflect.get(t, p)) })));
+      }
+      const value = Reflect.get(target, prop) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

@@ -120,6 +120,7 @@ export interface PersonTable {
   notes: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
+  name_key: string | null;
 }
 
 export interface ContactPointTable {
@@ -170,6 +171,7 @@ export interface LeadTable {
   created_at: CreatedAt;
   updated_at: Timestamp;
   deleted_at: Timestamp | null;
+  merged_into_id: string | null;
 }
 
 export interface LeadStatusHistoryTable {
@@ -193,6 +195,8 @@ export interface LeadFieldAuditTable {
   changed_by: string | null;
   via: string;
   changed_at: CreatedAt;
+  /** false: a value offered (by an import or merge) and not applied; the record kept its own */
+  applied: Generated<boolean>;
 }
 
 export interface LeadScoreHistoryTable {
@@ -230,6 +234,85 @@ export interface DB {
   lead_field_audit: LeadFieldAuditTable;
   lead_score_history: LeadScoreHistoryTable;
   audit_log: AuditLogTable;
+  import_mapping: ImportMappingTable;
+  import: ImportTable;
+  import_issue: ImportIssueTable;
+  identity_conflict: IdentityConflictTable;
+}
+
+export interface ImportMappingTable {
+  organization_id: string;
+  id: Generated<string>;
+  name: string;
+  preset: string | null;
+  columns: Json;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export type ImportStatus = 'pending' | 'running' | 'completed' | 'failed';
+
+export interface ImportTable {
+  organization_id: string;
+  id: Generated<string>;
+  kind: Generated<'leads'>;
+  source: string;
+  file_name: string;
+  file_path: string | null;
+  content_sha256: Bytes;
+  byte_size: number;
+  forced: Generated<boolean>;
+  status: Generated<ImportStatus>;
+  preset: string | null;
+  columns: Generated<string[]>;
+  mapping: Json;
+  encoding: string | null;
+  delimiter: string | null;
+  batch_size: number;
+  batches_done: Generated<number>;
+  bytes_done: Generated<number>;
+  rows_read: Generated<number>;
+  rows_rejected: Generated<number>;
+  leads_inserted: Generated<number>;
+  leads_merged: Generated<number>;
+  properties_inserted: Generated<number>;
+  persons_inserted: Generated<number>;
+  contact_points_added: Generated<number>;
+  contact_points_merged: Generated<number>;
+  identity_conflicts: Generated<number>;
+  warnings: Generated<number>;
+  notes: Json;
+  error: string | null;
+  created_by: string | null;
+  created_at: CreatedAt;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface ImportIssueTable {
+  organization_id: string;
+  import_id: string;
+  line: number;
+  seq: Generated<number>;
+  severity: 'error' | 'warning';
+  column_name: string | null;
+  reason: string;
+  raw: string | null;
+}
+
+export interface IdentityConflictTable {
+  organization_id: string;
+  id: Generated<string>;
+  import_id: string | null;
+  line: number | null;
+  property_id: string;
+  matches: Json;
+  status: Generated<'open' | 'resolved' | 'dismissed'>;
+  resolved_by: string | null;
+  resolved_at: Timestamp | null;
+  created_at: CreatedAt;
 }
 
 export type Organization = Selectable<OrganizationTable>;

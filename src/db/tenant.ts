@@ -22,9 +22,10 @@ export type Trx = Transaction<DB>;
 export const APP_ROLE = 'porchlight_app';
 
 /** One transaction with these settings made local to it (set_config(..., true)). */
-async function inTransaction<T>(db: Database, settings: Record<string, string>, fn: (trx: Trx) => Promise<T>): Promise<T> {
+async function inTransaction<T>(db: Database, settings: Record<string, string>, fn: (trx: Trx) => Promise<T>, before?: (trx: Trx) => Promise<void>): Promise<T> {
   try {
     return await db.kysely.transaction().execute(async (trx) => {
+      if (before) await before(trx);
       const calls = Object.entries(settings).map(([k, v]) => sql`set_config(${k}, ${v}, true)`);
       if (calls.length) await sql`SELECT ${sql.join(calls)}`.execute(trx);
       return fn(trx);
@@ -34,14 +35,18 @@ async function inTransaction<T>(db: Database, settings: Record<string, string>, 
   }
 }
 
-export const withTenant = <T>(db: Database, actor: Actor, fn: (trx: Trx) => Promise<T>) =>
+/**
+ * `before` runs first, as the connection's own role: for session housekeeping the application
+ * role may not do (the import's temporary staging tables), never for tenant data.
+ */
+export const withTenant = <T>(db: Database, actor: Actor, fn: (trx: Trx) => Promise<T>, before?: (trx: Trx) => Promise<void>) =>
   inTransaction(db, {
     role: APP_ROLE,
     'app.org_id': actor.organizationId,
     'app.user_id': actor.userId ?? '',
     'app.user_role': actor.role,
     'app.via': actor.via,
-  }, fn);
+  }, fn, before);
 
 /**
  * Work before an organization is known (looking up an API key): the application role with no

@@ -25,7 +25,7 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
   ),
   person: columns<DB['person']>()(
     'organization_id', 'id', 'first_name', 'middle_name', 'last_name', 'full_name', 'company_name', 'is_company', 'age', 'mailing_line1',
-    'mailing_line2', 'mailing_city', 'mailing_state', 'mailing_zip', 'timezone', 'demographics', 'notes', 'created_at', 'updated_at',
+    'mailing_line2', 'mailing_city', 'mailing_state', 'mailing_zip', 'timezone', 'demographics', 'notes', 'created_at', 'updated_at', 'name_key',
   ),
   contact_point: columns<DB['contact_point']>()(
     'organization_id', 'id', 'person_id', 'kind', 'value', 'value_enc', 'value_hash', 'display', 'type', 'carrier', 'sources', 'score',
@@ -35,11 +35,23 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
     'organization_id', 'id', 'person_id', 'property_id', 'status', 'quality_score', 'motivation_score', 'lead_score', 'temperature', 'tier',
     'tags', 'source', 'vendor_record_id', 'vendor_list_id', 'assignee_id', 'notes', 'acquisition_cost_cents', 'enrichment_cost_cents',
     'raw_data', 'first_seen_at', 'last_seen_at', 'last_contacted_at', 'next_follow_up_at', 'created_at', 'updated_at', 'deleted_at',
+    'merged_into_id',
   ),
   lead_status_history: columns<DB['lead_status_history']>()('organization_id', 'id', 'lead_id', 'from_status', 'to_status', 'trigger_type', 'changed_by', 'changed_at'),
-  lead_field_audit: columns<DB['lead_field_audit']>()('organization_id', 'id', 'lead_id', 'field', 'old_value', 'new_value', 'changed_by', 'via', 'changed_at'),
+  lead_field_audit: columns<DB['lead_field_audit']>()('organization_id', 'id', 'lead_id', 'field', 'old_value', 'new_value', 'changed_by', 'via', 'changed_at', 'applied'),
   lead_score_history: columns<DB['lead_score_history']>()('organization_id', 'id', 'lead_id', 'scorer', 'version', 'score', 'factors', 'calculated_at'),
   audit_log: columns<DB['audit_log']>()('organization_id', 'id', 'actor_user_id', 'via', 'action', 'entity', 'entity_id', 'details', 'created_at'),
+  import_mapping: columns<DB['import_mapping']>()('organization_id', 'id', 'name', 'preset', 'columns', 'created_by', 'created_at', 'updated_at'),
+  import: columns<DB['import']>()(
+    'organization_id', 'id', 'kind', 'source', 'file_name', 'file_path', 'content_sha256', 'byte_size', 'forced', 'status', 'preset',
+    'columns', 'mapping', 'encoding', 'delimiter', 'batch_size', 'batches_done', 'bytes_done', 'rows_read', 'rows_rejected',
+    'leads_inserted', 'leads_merged', 'properties_inserted', 'persons_inserted', 'contact_points_added', 'contact_points_merged',
+    'identity_conflicts', 'warnings', 'notes', 'error', 'created_by', 'created_at', 'started_at', 'finished_at', 'updated_at',
+  ),
+  import_issue: columns<DB['import_issue']>()('organization_id', 'import_id', 'line', 'seq', 'severity', 'column_name', 'reason', 'raw'),
+  identity_conflict: columns<DB['identity_conflict']>()(
+    'organization_id', 'id', 'import_id', 'line', 'property_id', 'matches', 'status', 'resolved_by', 'resolved_at', 'created_at',
+  ),
 };
 
 describe('schema types', () => {
