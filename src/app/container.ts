@@ -6,6 +6,8 @@ import { migrate, migrationStatus } from '../db/migrate.ts';
 import path from 'node:path';
 import { createFailpoint } from './failpoints.ts';
 import { createIngestService } from '../domain/ingest/ingest.service.ts';
+import { createIdentityService } from '../domain/identity/identity.service.ts';
+import { createLeadExport } from '../domain/leads/export-leads.ts';
 import { createDemoService } from '../domain/demo/demo.service.ts';
 import { createLeadsService } from '../domain/leads/leads.service.ts';
 import { createPii } from '../domain/pii/pii.ts';
@@ -45,7 +47,9 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const ingest = createIngestService({
     db, pii, batchSize: config.importBatchSize, spoolDir: path.join(config.dataDir, 'imports'), failpoint: createFailpoint(config.failpoint),
   });
-  return { config, db, pii, tenancy, leads, demo, ingest, close: () => db.close() };
+  const identity = createIdentityService({ db });
+  const exportLeads = createLeadExport({ db, pii });
+  return { config, db, pii, tenancy, leads, demo, ingest, identity, exportLeads, close: () => db.close() };
 }
 
 export type Container = Awaited<ReturnType<typeof createContainer>>;

@@ -3,6 +3,7 @@ import { registerApiKey } from './commands/apikey.command.ts';
 import { registerDb } from './commands/db.command.ts';
 import { registerDemo } from './commands/demo.command.ts';
 import { registerImport } from './commands/import.command.ts';
+import { registerIdentity } from './commands/identity.command.ts';
 import { registerLeads } from './commands/leads.command.ts';
 import { registerOrg } from './commands/org.command.ts';
 import { registerServe } from './commands/serve.command.ts';
@@ -22,6 +23,7 @@ registerUser(program);
 registerApiKey(program);
 registerImport(program);
 registerLeads(program);
+registerIdentity(program);
 
 try {
   await program.parseAsync(process.argv);

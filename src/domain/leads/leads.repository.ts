@@ -38,6 +38,25 @@ const LIST_COLUMNS = [
   'l.next_follow_up_at', 'l.created_at', 'l.updated_at',
 ] as const;
 
+
+/** The list's filters as SQL conditions on l (lead), p (property) and pe (person): one place for list, count and export. */
+function filterConditions(filter: LeadFilter): Expression<SqlBool>[] {
+  const c: Expression<SqlBool>[] = [sql<SqlBool>`l.deleted_at IS NULL`];
+  if (filter.status?.length) c.push(sql<SqlBool>`l.status = ANY(${sql.val(filter.status)}::text[])`);
+  if (filter.tier?.length) c.push(sql<SqlBool>`l.tier = ANY(${sql.val(filter.tier)}::text[])`);
+  if (filter.tags?.length) c.push(sql<SqlBool>`l.tags @> ${sql.val(filter.tags)}::text[]`);
+  if (filter.zip?.length) c.push(sql<SqlBool>`p.zip = ANY(${sql.val(filter.zip)}::text[])`);
+  if (filter.min_score !== undefined) c.push(sql<SqlBool>`l.lead_score >= ${filter.min_score}`);
+  if (filter.source) c.push(sql<SqlBool>`l.source = ${filter.source}`);
+  if (filter.assignee === 'none') c.push(sql<SqlBool>`l.assignee_id IS NULL`);
+  else if (filter.assignee) c.push(sql<SqlBool>`l.assignee_id = ${filter.assignee}::uuid`);
+  if (filter.q) {
+    const like = `%${filter.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    c.push(sql<SqlBool>`(p.address_line1 ILIKE ${like} OR p.city ILIKE ${like} OR pe.full_name ILIKE ${like} OR pe.last_name ILIKE ${like} OR pe.company_name ILIKE ${like})`);
+  }
+  return c;
+}
+
 export const leadsRepository = {
   async list(filter: LeadFilter, page: Page, trx: Trx) {
     const key = SORT_KEY[page.sort];
@@ -53,28 +72,8 @@ export const leadsRepository = {
         'pe.is_company',
         // JSON's text of a timestamp is ISO 8601 whatever the server's DateStyle
         sql<string>`to_json(${key.expr}) #>> '{}'`.as('sort_key'),
-      ])
-      .where('l.deleted_at', 'is', null);
-    if (filter.status?.length) q = q.where('l.status', 'in', filter.status);
-    if (filter.tier?.length) q = q.where('l.tier', 'in', filter.tier as never);
-    if (filter.tags?.length) q = q.where(sql<SqlBool>`l.tags @> ${sql.val(filter.tags)}::text[]`);
-    if (filter.zip?.length) q = q.where('p.zip', 'in', filter.zip);
-    if (filter.min_score !== undefined) q = q.where('l.lead_score', '>=', filter.min_score);
-    if (filter.source) q = q.where('l.source', '=', filter.source);
-    if (filter.assignee === 'none') q = q.where('l.assignee_id', 'is', null);
-    else if (filter.assignee) q = q.where('l.assignee_id', '=', filter.assignee);
-    if (filter.q) {
-      const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      q = q.where((eb) =>
-        eb.or([
-          eb('p.address_line1', 'ilike', like),
-          eb('p.city', 'ilike', like),
-          eb('pe.full_name', 'ilike', like),
-          eb('pe.last_name', 'ilike', like),
-          eb('pe.company_name', 'ilike', like),
-        ]),
-      );
-    }
+      ]);
+    q = q.where((eb) => eb.and(filterConditions(filter)));
     if (page.after) {
       const after: Expression<SqlBool> = desc
         ? sql<SqlBool>`(${key.expr}, l.id) < (${page.after.key}::${key.cast}, ${page.after.id}::uuid)`
@@ -87,6 +86,16 @@ export const leadsRepository = {
       .orderBy(sql`l.id ${dir}`)
       .limit(page.limit + 1)
       .execute();
+  },
+
+  async count(filter: LeadFilter, trx: Trx) {
+    const q = trx
+      .selectFrom('lead as l')
+      .leftJoin('property as p', (j) => j.onRef('p.organization_id', '=', 'l.organization_id').onRef('p.id', '=', 'l.property_id'))
+      .leftJoin('person as pe', (j) => j.onRef('pe.organization_id', '=', 'l.organization_id').onRef('pe.id', '=', 'l.person_id'))
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where((eb) => eb.and(filterConditions(filter)));
+    return (await q.executeTakeFirstOrThrow()).n;
   },
 
   findLead(id: string, trx: Trx) {
@@ -103,6 +112,18 @@ export const leadsRepository = {
       .selectFrom('contact_point')
       .selectAll()
       .where('person_id', '=', personId)
+      .orderBy('kind')
+      .orderBy(sql`score DESC NULLS LAST`)
+      .orderBy('first_seen_at')
+      .execute();
+  },
+  contactPointsOfMany(personIds: string[], trx: Trx) {
+    if (personIds.length === 0) return Promise.resolve([]);
+    return trx
+      .selectFrom('contact_point')
+      .select(['person_id', 'kind', 'value', 'value_enc', 'type', 'dnc', 'verified', 'score'])
+      .where('person_id', 'in', personIds)
+      .orderBy('person_id')
       .orderBy('kind')
       .orderBy(sql`score DESC NULLS LAST`)
       .orderBy('first_seen_at')
