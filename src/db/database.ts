@@ -294,15 +294,8 @@ function copyingPGlite(pglite: PGlite): PGlite {
     (async (text: string, params?: unknown[], options?: object) => {
       if (!isCopy(params)) return q(text, params, options as never);
       const blob = new Blob([params[0].toText()]);
-      // PGlite treats the blob as a server file, which only the session's own role may read:
-      // step out of the transaction's role for the COPY and back in right after.
-      const who = (await q<{ u: string; s: string }>('SELECT current_user AS u, session_user AS s')).rows[0]!;
-      if (who.u !== who.s) await q('SET LOCAL ROLE NONE');
-      try {
-        return await q(text.replace(/FROM STDIN$/, "FROM '/dev/blob'"), [], { ...options, blob });
-      } finally {
-        if (who.u !== who.s) await q("SELECT set_config('role', $1, true)", [who.u]);
-      }
+      // PGlite reads the blob as a server file: only the session's own role may (see asSessionRole)
+      return q(text.replace(/FROM STDIN$/, "FROM '/dev/blob'"), [], { ...options, blob });
     }) as Q;
   return new Proxy(pglite, {
     get(target, prop) {

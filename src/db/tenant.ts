@@ -57,3 +57,18 @@ export const withLookup = <T>(db: Database, settings: Record<string, string>, fn
 
 /** Operator work across organizations, as the owner (org create/list, resolving --org). */
 export const withOwner = <T>(db: Database, via: Via, fn: (trx: Trx) => Promise<T>) => inTransaction(db, { 'app.via': via }, fn);
+
+/**
+ * Inside a tenant transaction, step out to the connection's own role for housekeeping the
+ * application role may not do on the session's temporary tables (COPY from a PGlite blob,
+ * ANALYZE), then step back in. Never for tenant tables: they stay behind the application role.
+ */
+export async function asSessionRole<T>(trx: Trx, fn: () => Promise<T>): Promise<T> {
+  const role = (await sql<{ r: string }>`SELECT current_user AS r`.execute(trx)).rows[0]!.r;
+  await sql`SET LOCAL ROLE NONE`.execute(trx);
+  try {
+    return await fn();
+  } finally {
+    await sql`SELECT set_config('role', ${role}, true)`.execute(trx);
+  }
+}

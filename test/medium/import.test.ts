@@ -10,7 +10,7 @@ import { createTestContext, type TestContext } from '../support/context.ts';
 
 // Importing owner lists on a real database: identity, merge rules, idempotency and bad input.
 
-const HEADER = 'Property Address,City,State,Zip,APN,Owner First Name,Owner Last Name,Phone 1,Phone 2,Email,Year Built,Notes,List Name';
+const HEADER = 'Property Address,City,State,Zip,APN,Owner First Name,Owner Last Name,Phone 1,Phone 2,Email,Year Built,Notes,Favorite Color';
 
 let ctx: TestContext;
 let dir: string;
@@ -57,8 +57,8 @@ describe('import leads', () => {
     const leads = await q<{ owner: string; is_company: boolean; notes: string | null; source: string; raw_data: Record<string, string> }>(actor,
       `SELECT coalesce(pe.full_name, pe.company_name) AS owner, pe.is_company, l.notes, l.source, l.raw_data
        FROM lead l JOIN person pe ON pe.id = l.person_id ORDER BY owner`);
-    expect(leads.map((l) => [l.owner, l.is_company])).toEqual([['Acme Holdings LLC', true], ['John Smith', false], ['Mary Jones', false]]);
-    expect(leads[1]).toMatchObject({ notes: 'first call', source: 'county', raw_data: { 'List Name': 'spring list' } });
+    expect(leads.map((l) => [l.owner, l.is_company])).toEqual([['ACME HOLDINGS LLC', true], ['John Smith', false], ['Mary Jones', false]]);
+    expect(leads[1]).toMatchObject({ notes: 'first call', source: 'county', raw_data: { 'Favorite Color': 'spring list' } });
     const phones = await q<{ n: number }>(actor, `SELECT count(*)::int AS n FROM contact_point WHERE kind = 'phone'`);
     expect(phones[0]!.n).toBe(2);
   });

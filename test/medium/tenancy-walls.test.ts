@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOwner, withTenant } from '../../src/db/tenant.ts';
@@ -22,6 +25,11 @@ describe('tenant isolation, table by table', () => {
       await withTenant(t.c.db, org.actor, (trx) =>
         trx.insertInto('lead_score_history').values({ organization_id: org.org.id, lead_id: lead.id, scorer: 'test', version: 1, score: 50, factors: '{}' }).execute(),
       );
+      // an import with a rejected row, an identity conflict and a saved mapping
+      const file = path.join(os.tmpdir(), `walls-${org.org.id}.csv`);
+      fs.writeFileSync(file, 'Address,City,State,Zip,APN,Owner\n1 A St,Austin,TX,78701,1,Al\n2 B St,Austin,TX,78701,2,Bo\n1 A St,Austin,TX,78701,2,Al\n,,,,,Nobody\n');
+      await t.c.ingest.importLeads(org.actor, { path: file, saveMappingAs: 'walls' });
+      fs.rmSync(file);
     }
   });
   afterAll(async () => t.close());

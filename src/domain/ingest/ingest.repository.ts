@@ -1,6 +1,6 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { copyRows, type Cell } from '../../db/bulk.ts';
-import type { Trx } from '../../db/tenant.ts';
+import { asSessionRole, type Trx } from '../../db/tenant.ts';
 import * as merge from './merge-sql.ts';
 import type { RowIssue } from './normalize-row.ts';
 import { CONTACT_STAGE_COLUMNS, STAGE_COLUMNS, STAGE_DDL } from './stage.ts';
@@ -45,8 +45,14 @@ export const COUNT_FIELDS: (keyof BatchCounts)[] = [
   'contact_points_added', 'contact_points_merged', 'identity_conflicts', 'warnings',
 ];
 
-const run = (trx: Kysely<any>, statement: string, params: unknown[] = []) =>
-  trx.executeQuery<Record<string, number>>(CompiledQuery.raw(statement, params));
+export const TIMES: Record<string, number> = {};
+const run = async (trx: Kysely<any>, statement: string, params: unknown[] = []) => {
+  const t = performance.now();
+  const r = await trx.executeQuery<Record<string, number>>(CompiledQuery.raw(statement, params));
+  const k = statement.trim().slice(0, 60);
+  TIMES[k] = (TIMES[k] ?? 0) + performance.now() - t;
+  return r;
+};
 
 export const ingestRepository = {
   /** Insert the import unless one of the same content exists (unforced): then undefined. */
@@ -133,14 +139,24 @@ export const ingestRepository = {
   async mergeRound(importId: string, rows: Cell[][], contacts: Cell[][], trx: Trx) {
     await run(trx, 'DELETE FROM import_stage');
     await run(trx, 'DELETE FROM import_stage_contact');
-    await copyRows(trx, 'import_stage', STAGE_COLUMNS.map((c) => c.name), rows);
-    await copyRows(trx, 'import_stage_contact', CONTACT_STAGE_COLUMNS.map((c) => c.name), contacts);
-    await run(trx, merge.RESOLVE_PROPERTIES);
+    let t0 = performance.now();
+    await asSessionRole(trx, async () => {
+      await copyRows(trx, 'import_stage', STAGE_COLUMNS.map((c) => c.name), rows);
+      await copyRows(trx, 'import_stage_contact', CONTACT_STAGE_COLUMNS.map((c) => c.name), contacts);
+    });
+    TIMES.copy = (TIMES.copy ?? 0) + performance.now() - t0;
+    for (const statement of merge.RESOLVE_PROPERTIES) await run(trx, statement);
     const deferred = (await run(trx, merge.DEFER_SHARED_PARCELS)).rows.map((r) => Number(r.line));
     const conflicts = Number((await run(trx, merge.RECORD_CONFLICTS, [importId])).numAffectedRows ?? 0);
     await run(trx, merge.INSERT_PROPERTIES);
     await run(trx, merge.FILL_PROPERTIES);
     for (const statement of merge.RESOLVE_LEADS) await run(trx, statement);
+    // A temporary table has no statistics until analyzed; without them, or with ones taken
+    // before the resolution above filled its ids, the joins below are planned blind.
+    await asSessionRole(trx, async () => {
+      await run(trx, 'ANALYZE import_stage');
+      await run(trx, 'ANALYZE import_stage_contact');
+    });
     await run(trx, merge.INSERT_PERSONS);
     await run(trx, merge.FILL_PERSONS);
     await run(trx, merge.INSERT_LEADS);
@@ -156,6 +172,14 @@ export const ingestRepository = {
         contact_points_added: points.added!, contact_points_merged: points.merged!, identity_conflicts: conflicts,
       },
     };
+  },
+
+  /**
+   * Fresh planner statistics for the tables an import grows. PGlite has no autovacuum, and on
+   * the server it lags behind a bulk load; plans made on a table believed empty scan it whole.
+   */
+  async refreshStatistics(trx: Trx) {
+    await run(trx, 'ANALYZE property, person, lead, contact_point');
   },
 
   async saveMapping(org: string, name: string, preset: string | null, columns: Record<string, string>, userId: string | null, trx: Trx) {

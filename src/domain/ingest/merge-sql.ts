@@ -22,20 +22,18 @@ const valueOrFallback = (x: MergeColumn) => (x.fallback ? `coalesce(s.${x.name},
 const vendorTaken = `EXISTS (SELECT 1 FROM lead v WHERE v.organization_id = ${ORG} AND v.source = s.source AND v.vendor_record_id = s.vendor_record_id AND v.deleted_at IS NULL)`;
 
 /** 1. Each key to the parcel it already names; the row lands on the first match in key order. */
-export const RESOLVE_PROPERTIES = `
-WITH k AS (
-  SELECT s.line,
-    (SELECT p.id FROM property p WHERE p.organization_id = ${ORG} AND p.addr_hash = s.addr_hash) AS m_addr,
-    (SELECT p.id FROM property p WHERE p.organization_id = ${ORG} AND p.apn = s.apn) AS m_apn,
-    (SELECT p.id FROM property p WHERE p.organization_id = ${ORG} AND p.mak = s.mak) AS m_mak,
-    (SELECT l.property_id FROM lead l WHERE l.organization_id = ${ORG} AND l.source = s.source
-        AND l.vendor_record_id = s.vendor_record_id AND l.deleted_at IS NULL) AS m_vendor
-  FROM import_stage s
-)
-UPDATE import_stage s SET m_addr = k.m_addr, m_apn = k.m_apn, m_mak = k.m_mak, m_vendor = k.m_vendor,
-  property_id = coalesce(k.m_addr, k.m_apn, k.m_mak, k.m_vendor, s.new_property_id),
-  property_new = coalesce(k.m_addr, k.m_apn, k.m_mak, k.m_vendor) IS NULL
-FROM k WHERE k.line = s.line`;
+export const RESOLVE_PROPERTIES = [
+  // one pass of index probes per row (a join back to the staging table would be planned blind:
+  // a temporary table has no statistics)
+  `UPDATE import_stage s SET
+    m_addr = (SELECT p.id FROM property p WHERE p.organization_id = ${ORG} AND p.addr_hash = s.addr_hash),
+    m_apn = (SELECT p.id FROM property p WHERE p.organization_id = ${ORG} AND p.apn = s.apn),
+    m_mak = (SELECT p.id FROM property p WHERE p.organization_id = ${ORG} AND p.mak = s.mak),
+    m_vendor = (SELECT l.property_id FROM lead l WHERE l.organization_id = ${ORG} AND l.source = s.source
+                  AND l.vendor_record_id = s.vendor_record_id AND l.deleted_at IS NULL)`,
+  `UPDATE import_stage SET property_id = coalesce(m_addr, m_apn, m_mak, m_vendor, new_property_id),
+    property_new = coalesce(m_addr, m_apn, m_mak, m_vendor) IS NULL`,
+];
 
 /** 2. Rows of this round that reached the same existing parcel by different keys wait for the next round. */
 export const DEFER_SHARED_PARCELS = `
@@ -85,16 +83,21 @@ WHERE p.organization_id = ${ORG} AND p.id = s.property_id AND NOT s.property_new
  * lead for a nameless row). A named row adopts a nameless lead rather than adding a second.
  */
 export const RESOLVE_LEADS = [
-  `UPDATE import_stage s SET lead_id = l.id, person_id = l.person_id
-   FROM lead l JOIN person pe ON pe.organization_id = l.organization_id AND pe.id = l.person_id
-   WHERE NOT s.property_new AND s.name_key IS NOT NULL AND l.organization_id = ${ORG}
-     AND l.property_id = s.property_id AND l.deleted_at IS NULL AND pe.name_key = s.name_key`,
+  // (OFFSET 0 keeps the probe on the parcel's leads: flattened, the ORDER BY would walk the
+  // whole organization's leads in created order)
+  `UPDATE import_stage s SET (lead_id, person_id) = (
+     SELECT x.id, x.person_id FROM (
+       SELECT l.id, l.person_id, l.created_at FROM lead l JOIN person pe ON pe.organization_id = l.organization_id AND pe.id = l.person_id
+       WHERE l.organization_id = ${ORG} AND l.property_id = s.property_id AND l.deleted_at IS NULL AND pe.name_key = s.name_key OFFSET 0) x
+     ORDER BY x.created_at, x.id LIMIT 1)
+   WHERE NOT s.property_new AND s.name_key IS NOT NULL`,
   // a nameless row joins the parcel's nameless lead, else its first owner's
   `UPDATE import_stage s SET (lead_id, person_id) = (
-     SELECT l.id, l.person_id FROM lead l
-     WHERE l.organization_id = ${ORG} AND l.property_id = s.property_id AND l.deleted_at IS NULL
-       AND (l.person_id IS NULL OR s.name_key IS NULL)
-     ORDER BY l.person_id IS NULL DESC, l.created_at, l.id LIMIT 1)
+     SELECT x.id, x.person_id FROM (
+       SELECT l.id, l.person_id, l.created_at FROM lead l
+       WHERE l.organization_id = ${ORG} AND l.property_id = s.property_id AND l.deleted_at IS NULL
+         AND (l.person_id IS NULL OR s.name_key IS NULL) OFFSET 0) x
+     ORDER BY x.person_id IS NULL DESC, x.created_at, x.id LIMIT 1)
    WHERE NOT s.property_new AND s.lead_id IS NULL`,
   `UPDATE import_stage SET person_id = new_person_id, person_new = true WHERE person_id IS NULL AND name_key IS NOT NULL`,
   `UPDATE import_stage SET person_new = coalesce(person_new, false), lead_new = lead_id IS NULL, lead_id = coalesce(lead_id, new_lead_id)`,

@@ -23,8 +23,23 @@ export interface Pii {
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-function derive(secret: string, info: string): Buffer {
-  return Buffer.from(crypto.hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), info, 32));
+function derive(secret: string, info: string): crypto.KeyObject {
+  // a KeyObject, made once: passing raw key bytes to every cipher and HMAC re-imports the key each time
+  return crypto.createSecretKey(Buffer.from(crypto.hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), info, 32)));
+}
+
+/** Random IVs drawn from a pooled buffer: one call to the system's generator per 4,096 values. */
+function ivSource() {
+  let pool = Buffer.alloc(0);
+  let at = 0;
+  return () => {
+    if (at + IV_BYTES > pool.length) {
+      pool = crypto.randomBytes(IV_BYTES * 4096);
+      at = 0;
+    }
+    at += IV_BYTES;
+    return pool.subarray(at - IV_BYTES, at);
+  };
 }
 
 export function createPii(opts: { secretKey: string | undefined; encrypt: boolean }): Pii {
@@ -36,8 +51,9 @@ export function createPii(opts: { secretKey: string | undefined; encrypt: boolea
     }
     return opts.secretKey;
   };
-  let macKey: Buffer | undefined;
-  let encKey: Buffer | undefined;
+  let macKey: crypto.KeyObject | undefined;
+  let encKey: crypto.KeyObject | undefined;
+  const nextIv = ivSource();
   const mac = () => (macKey ??= derive(need(), 'porchlight contact hash v1'));
   const enc = () => (encKey ??= derive(need(), 'porchlight contact encryption v1'));
 
@@ -45,7 +61,7 @@ export function createPii(opts: { secretKey: string | undefined; encrypt: boolea
     hash: (normalized) => crypto.createHmac('sha256', mac()).update(normalized, 'utf8').digest(),
     seal(normalized) {
       if (!opts.encrypt) return { value: normalized, value_enc: null };
-      const iv = crypto.randomBytes(IV_BYTES);
+      const iv = nextIv();
       const cipher = crypto.createCipheriv('aes-256-gcm', enc(), iv);
       const body = Buffer.concat([cipher.update(normalized, 'utf8'), cipher.final()]);
       return { value: null, value_enc: Buffer.concat([iv, cipher.getAuthTag(), body]) };
