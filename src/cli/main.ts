@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerAddress } from './commands/address.command.ts';
 import { registerApiKey } from './commands/apikey.command.ts';
 import { registerDb } from './commands/db.command.ts';
 import { registerDemo } from './commands/demo.command.ts';
@@ -22,6 +23,7 @@ registerOrg(program);
 registerUser(program);
 registerApiKey(program);
 registerImport(program);
+registerAddress(program);
 registerLeads(program);
 registerIdentity(program);
 

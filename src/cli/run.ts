@@ -27,6 +27,8 @@ export interface CommandContext {
 export interface RunOptions extends Omit<ContainerOptions, 'command'> {
   /** Commands that manage their own lifetime (serve) keep the container open. */
   keepOpen?: boolean;
+  /** Pure commands (address normalize) open no database: `ctx.c` is not available to them. */
+  noDatabase?: boolean;
 }
 
 export function command<A extends unknown[]>(
@@ -40,8 +42,8 @@ export function command<A extends unknown[]>(
     let c: Container | undefined;
     try {
       const config = loadConfig();
-      c = await createContainer(config, { command: name, ...opts });
-      const container = c;
+      if (!opts.noDatabase) c = await createContainer(config, { command: name, ...opts });
+      const container = c as Container;
       const ctx: CommandContext = {
         config,
         c: container,
@@ -54,7 +56,7 @@ export function command<A extends unknown[]>(
       };
       const result = await fn(ctx, ...args);
       if (result) io.out(flags.json ? JSON.stringify(result.json, null, 2) : result.text);
-      if (!opts.keepOpen) await c.close();
+      if (!opts.keepOpen) await c?.close();
     } catch (e) {
       await c?.close().catch(() => {});
       const err = e instanceof AppError ? e : new AppError('INTERNAL', (e as Error).message ?? String(e), [], { cause: e });

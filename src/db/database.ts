@@ -282,8 +282,12 @@ async function copyInsert(query: Query, rows: CopyRows, cache: Map<string, Map<s
     types = new Map(res.rows.map((r) => [r.attname, r.type]));
     cache.set(rows.table, types);
   }
-  const arrays = rows.columns.map((c, i) => `$${i + 1}::${types.get(c) ?? 'text'}[]`);
-  const text = `INSERT INTO ${rows.table} (${rows.columns.join(', ')}) SELECT * FROM unnest(${arrays.join(', ')})`;
+  // every column travels as text[] and is cast on the way in: arrays of arrays (text[] columns)
+  // cannot be sent as one array parameter
+  const arrays = rows.columns.map((_, i) => `$${i + 1}::text[]`);
+  const casts = rows.columns.map((c, i) => `u.c${i}::${types!.get(c) ?? 'text'}`);
+  const names = rows.columns.map((_, i) => `c${i}`);
+  const text = `INSERT INTO ${rows.table} (${rows.columns.join(', ')}) SELECT ${casts.join(', ')} FROM unnest(${arrays.join(', ')}) AS u(${names.join(', ')})`;
   return query(text, rows.toColumns());
 }
 

@@ -66,9 +66,7 @@ export const withOwner = <T>(db: Database, via: Via, fn: (trx: Trx) => Promise<T
 export async function asSessionRole<T>(trx: Trx, fn: () => Promise<T>): Promise<T> {
   const role = (await sql<{ r: string }>`SELECT current_user AS r`.execute(trx)).rows[0]!.r;
   await sql`SET LOCAL ROLE NONE`.execute(trx);
-  try {
-    return await fn();
-  } finally {
-    await sql`SELECT set_config('role', ${role}, true)`.execute(trx);
-  }
+  const result = await fn(); // on failure the transaction is over: no way back to restore, nor need
+  await sql`SELECT set_config('role', ${role}, true)`.execute(trx);
+  return result;
 }

@@ -127,6 +127,7 @@ export const leadsRepository = {
       .orderBy('kind')
       .orderBy(sql`score DESC NULLS LAST`)
       .orderBy('first_seen_at')
+      .orderBy('value_hash') // the same order every time, for exports that are compared
       .execute();
   },
   statusHistory(leadId: string, trx: Trx) {
