@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import { resolveSecretKey } from './secrets.ts';
 import { openDatabase, type Database } from '../db/database.ts';
 import { migrate, migrationStatus } from '../db/migrate.ts';
+import os from 'node:os';
 import path from 'node:path';
 import { createFailpoint } from './failpoints.ts';
 import { createIngestService } from '../domain/ingest/ingest.service.ts';
@@ -45,11 +46,16 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const leads = createLeadsService({ db, pii });
   const demo = createDemoService({ db, pii, tenancy });
   const ingest = createIngestService({
-    db, pii, batchSize: config.importBatchSize, spoolDir: path.join(config.dataDir, 'imports'), failpoint: createFailpoint(config.failpoint),
+    db, pii, batchSize: config.importBatchSize, spoolDir: spoolDirOf(config.dataDir), failpoint: createFailpoint(config.failpoint),
   });
   const identity = createIdentityService({ db });
   const exportLeads = createLeadExport({ db, pii });
   return { config, db, pii, tenancy, leads, demo, ingest, identity, exportLeads, close: () => db.close() };
+}
+
+/** Uploads wait here while they import: in the data directory, or the temp dir for a memory database. */
+function spoolDirOf(dataDir: string) {
+  return dataDir.startsWith('memory://') ? path.join(os.tmpdir(), 'porchlight-imports') : path.join(dataDir, 'imports');
 }
 
 export type Container = Awaited<ReturnType<typeof createContainer>>;

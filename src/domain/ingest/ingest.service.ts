@@ -16,7 +16,7 @@ import { COUNT_FIELDS, ingestRepository as repo, type BatchCounts, type ImportRe
 import { toCsv } from './csv-safe.ts';
 import { detectPreset, resolveMapping, type ColumnMapping, type ResolvedMapping } from './map-columns.ts';
 import { createRowNormalizer, type RowIssue, type StagedRow } from './normalize-row.ts';
-import { isRowError, openCsv, type CsvRow, type CsvRowError } from './read-csv.ts';
+import { CsvFileError, isRowError, openCsv, type CsvRow, type CsvRowError } from './read-csv.ts';
 
 // Importing an owner list: read the file as a stream, normalize each row in the application,
 // and merge it batch by batch with COPY and set-based SQL. Each batch is one transaction that
@@ -71,11 +71,19 @@ function splitRaw(raw: string | null, delimiter: string): string[] {
   }
 }
 
+/** A file that cannot be read as a list at all (empty, binary, a quote never closed) is bad input. */
+function fileError(e: unknown): unknown {
+  if (!(e instanceof CsvFileError)) return e;
+  return new AppError('VALIDATION', `the file: ${e.message}`, [{ field: e.line ? `line ${e.line}` : 'file', message: e.message }], { cause: e });
+}
+
 /** The file's header only; the stream is closed straight after. */
 async function readHeader(file: string) {
   const stream = fs.createReadStream(file);
   try {
     return (await openCsv(stream)).header;
+  } catch (e) {
+    throw fileError(e);
   } finally {
     stream.destroy();
   }
@@ -120,7 +128,7 @@ export function createIngestService(deps: { db: Database; pii: Pii; batchSize: n
     file: string, mappingFor: (headers: string[]) => ResolvedMapping, source: string, batchSize: number, skip: number,
     visit: (batch: number, staged: StagedRow[], issues: (RowIssue & { raw: string | null })[], rowsRead: number, bytes: number) => Promise<void>,
   ) {
-    const csv = await openCsv(fs.createReadStream(file));
+    const csv = await openCsv(fs.createReadStream(file)).catch((e: unknown) => Promise.reject(fileError(e)));
     const normalize = createRowNormalizer({ mapping: mappingFor(csv.header.columns), source, pii });
     const delimiter = csv.header.delimiter;
     let items: (CsvRow | CsvRowError)[] = [];
@@ -149,9 +157,14 @@ export function createIngestService(deps: { db: Database; pii: Pii; batchSize: n
       }
       items = [];
     };
-    for await (const item of csv.rows) {
-      items.push(item);
-      if (items.length === batchSize) await flush();
+    try {
+      for await (const item of csv.rows) {
+        items.push(item);
+        if (items.length === batchSize) await flush();
+      }
+    } catch (e) {
+      await merging.catch(() => {});
+      throw fileError(e);
     }
     if (items.length) await flush();
     await merging;
