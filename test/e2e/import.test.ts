@@ -27,6 +27,7 @@ describe('porchlight import (CLI)', () => {
       await db.kysely.destroy();
     }
     const env = cliEnv({ ...base, PORCHLIGHT_DATA_DIR: path.join(dir, name), DATABASE_URL: url, ...extra });
+    if (onServer) expect((await runCli(['db', 'migrate'], env)).code).toBe(0);
     const org = await runCli(['org', 'create', '--slug', 'acme', '--name', 'Acme', '--json'], cliEnv({ ...env, PORCHLIGHT_FAILPOINT: undefined }));
     expect(org.code, org.stderr).toBe(0);
     return env;

@@ -9,7 +9,7 @@
 //   controller/RawLeadData.java (an opencsv bean bound to a PropStream export), for the property,
 //   owner, mailing and loan columns. The skip-trace columns (Phone 1..5 with "Phone N Type" and
 //   "Phone N DNC", Email 1..4) from a PropStream preset test in a public repository whose name the
-//   search index did not give; they agree with the headers listed in the "Ingest and identity" issue.
+//   search index did not give; they agree with PropStream exports seen in the field.
 // - batchleads: the column list of a BatchLeads "export all" file quoted in a public repository's
 //   bulk-import guide ("Bulk Import Feature for Leads"; repository name not given by the index),
 //   cross-checked against a BatchLeads xlsx parser in another public repository that reads

@@ -8,7 +8,7 @@
 // without a quote is one native split(); only lines with a quote go through the field scanner.
 // read-csv.test.ts checks the results against csv-parse on RFC 4180 input.
 //
-// Policies (the issue "Ingest and identity" asks each to be chosen and written down):
+// Policies for bad input, each chosen and written down here:
 // - Encoding: a UTF-8 BOM means UTF-8. Otherwise the first 64 KB are sampled: not valid UTF-8 →
 //   the whole file is windows-1252 (which also covers Latin-1). When the sample is plain ASCII the
 //   choice waits for the first non-ASCII byte, wherever it is: owner lists are mostly ASCII and
