@@ -32,8 +32,10 @@ function describeSummary(s: ImportSummary): string {
   }
   lines.push(`warnings             ${n(c.warnings)}`, `time                 ${secs.toFixed(1)} s`);
   if (s.issues.length) {
-    lines.push('', `first ${s.issues.length} rejected rows and warnings${s.import ? ` (all: porchlight import errors ${s.import.id})` : ''}:`);
-    lines.push(table(s.issues as never, ['line', 'severity', 'column', 'reason']));
+    const shown = s.issues.slice(0, 20);
+    const all = s.import ? ` (all of them: porchlight import errors ${s.import.id} [--warnings])` : '';
+    lines.push('', `first ${shown.length} rejected rows and warnings${all}:`);
+    for (const i of shown) lines.push(`  line ${i.line}  ${i.severity}  ${i.column ?? ''}: ${i.reason}`);
   }
   return lines.join('\n');
 }
@@ -58,16 +60,18 @@ export function registerImport(program: Command) {
         ? new cliProgress.SingleBar({ format: 'importing [{bar}] {percentage}% | {rows} rows | {rate} rows/s | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic)
         : undefined;
       const started = Date.now();
-      let rowsAtStart: number | undefined;
+      let barStarted = false;
       const summary = await ctx.c.ingest.importLeads(actor, {
         path: file, source: o.source as string | undefined, preset: o.preset as string | undefined,
         mappingName: o.mapping as string | undefined, map: o.map ? parseMapArgs(o.map as string[]) : undefined,
         saveMappingAs: o.saveMapping as string | undefined, dryRun: !!o.dryRun, force: !!o.force,
       }, (p) => {
         if (!bar) return;
-        rowsAtStart ??= p.rowsRead;
-        if (!bar.getTotal()) bar.start(p.byteSize, 0, { rows: 0, rate: 0 });
-        const rate = Math.round((p.rowsRead - 0) / Math.max(0.001, (Date.now() - started) / 1000));
+        if (!barStarted) {
+          bar.start(p.byteSize, 0, { rows: 0, rate: 0 });
+          barStarted = true;
+        }
+        const rate = Math.round(p.rowsRead / Math.max(0.001, (Date.now() - started) / 1000));
         bar.update(p.bytesDone, { rows: n(p.rowsRead), rate: n(rate) });
       });
       bar?.stop();
