@@ -76,7 +76,7 @@ POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id(
 
 TABLE contact_point (
   organization_id uuid NOT NULL,
-  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  id uuid NOT NULL DEFAULT uuid7(),
   person_id uuid NOT NULL,
   kind text NOT NULL,
   value text,
@@ -97,7 +97,6 @@ TABLE contact_point (
   CONSTRAINT contact_point_check1 CHECK (((value IS NULL) OR ((kind = 'phone'::text) AND (value ~ '^\+[1-9][0-9]{6,14}$'::text)) OR ((kind = 'email'::text) AND (value = lower(value)) AND (value ~ '^[^@\s]+@[^@\s]+$'::text)))),
   CONSTRAINT contact_point_check2 CHECK ((last_seen_at >= first_seen_at)),
   CONSTRAINT contact_point_kind_check CHECK ((kind = ANY (ARRAY['phone'::text, 'email'::text]))),
-  CONSTRAINT contact_point_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
   CONSTRAINT contact_point_organization_id_person_id_fkey FOREIGN KEY (organization_id, person_id) REFERENCES person(organization_id, id) ON DELETE CASCADE,
   CONSTRAINT contact_point_organization_id_person_id_kind_value_hash_key UNIQUE (organization_id, person_id, kind, value_hash),
   CONSTRAINT contact_point_pkey PRIMARY KEY (organization_id, id),
@@ -118,7 +117,7 @@ CREATE TRIGGER contact_point_updated_at BEFORE UPDATE ON public.contact_point FO
 
 TABLE identity_conflict (
   organization_id uuid NOT NULL,
-  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  id uuid NOT NULL DEFAULT uuid7(),
   import_id uuid,
   line integer,
   property_id uuid NOT NULL,
@@ -245,7 +244,7 @@ CREATE TRIGGER import_mapping_updated_at BEFORE UPDATE ON public.import_mapping 
 
 TABLE lead (
   organization_id uuid NOT NULL,
-  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  id uuid NOT NULL DEFAULT uuid7(),
   person_id uuid,
   property_id uuid,
   status text NOT NULL DEFAULT 'new'::text,
@@ -323,7 +322,6 @@ TABLE lead_field_audit (
   via text NOT NULL,
   changed_at timestamp with time zone NOT NULL DEFAULT now(),
   applied boolean NOT NULL DEFAULT true,
-  CONSTRAINT lead_field_audit_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
   CONSTRAINT lead_field_audit_organization_id_lead_id_fkey FOREIGN KEY (organization_id, lead_id) REFERENCES lead(organization_id, id) ON DELETE CASCADE,
   CONSTRAINT lead_field_audit_pkey PRIMARY KEY (organization_id, id)
 );
@@ -343,7 +341,6 @@ TABLE lead_score_history (
   score numeric(5,2) NOT NULL,
   factors jsonb NOT NULL DEFAULT '{}'::jsonb,
   calculated_at timestamp with time zone NOT NULL DEFAULT now(),
-  CONSTRAINT lead_score_history_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
   CONSTRAINT lead_score_history_organization_id_lead_id_fkey FOREIGN KEY (organization_id, lead_id) REFERENCES lead(organization_id, id) ON DELETE CASCADE,
   CONSTRAINT lead_score_history_pkey PRIMARY KEY (organization_id, id),
   CONSTRAINT lead_score_history_score_check CHECK (((score >= (0)::numeric) AND (score <= (100)::numeric))),
@@ -366,7 +363,6 @@ TABLE lead_status_history (
   trigger_type text NOT NULL,
   changed_by uuid,
   changed_at timestamp with time zone NOT NULL DEFAULT now(),
-  CONSTRAINT lead_status_history_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
   CONSTRAINT lead_status_history_organization_id_lead_id_fkey FOREIGN KEY (organization_id, lead_id) REFERENCES lead(organization_id, id) ON DELETE CASCADE,
   CONSTRAINT lead_status_history_pkey PRIMARY KEY (organization_id, id)
 );
@@ -400,7 +396,7 @@ CREATE TRIGGER organization_updated_at BEFORE UPDATE ON public.organization FOR 
 
 TABLE person (
   organization_id uuid NOT NULL,
-  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  id uuid NOT NULL DEFAULT uuid7(),
   first_name text,
   middle_name text,
   last_name text,
@@ -448,7 +444,7 @@ TABLE porchlight_migration (
 
 TABLE property (
   organization_id uuid NOT NULL,
-  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  id uuid NOT NULL DEFAULT uuid7(),
   address_line1 text,
   address_line2 text,
   city text,
@@ -549,3 +545,4 @@ FUNCTION porchlight_audited_table(tbl regclass) RETURNS void
 FUNCTION porchlight_tenant_table(tbl regclass) RETURNS void
 FUNCTION role_rank(role text) RETURNS integer
 FUNCTION set_updated_at() RETURNS trigger
+FUNCTION uuid7() RETURNS uuid

@@ -140,7 +140,10 @@ export function createIngestService(deps: { db: Database; pii: Pii; batchSize: n
       if (batch > skip) {
         const staged: StagedRow[] = [];
         const issues: (RowIssue & { raw: string | null })[] = [];
-        for (const item of items) {
+        for (const [i, item] of items.entries()) {
+          // let the merge running meanwhile hear back from the database: a batch normalized in
+          // one go would hold its replies (and leave the server idle) for most of a second
+          if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
           if (isRowError(item)) {
             issues.push({ line: item.line, severity: 'error', column: item.column, reason: item.reason, raw: item.raw });
             continue;

@@ -1,5 +1,5 @@
-import crypto from 'node:crypto';
 import type { Cell } from '../../db/bulk.ts';
+import { uuid7 } from '../../db/uuid7.ts';
 import { normalizeAddress } from '../identity/normalize-address.ts';
 import { normalizeApn } from '../identity/normalize-apn.ts';
 import { normalizeEmail, normalizePhone } from '../identity/normalize-contact.ts';
@@ -234,9 +234,9 @@ export function createRowNormalizer(opts: { mapping: ResolvedMapping; source: st
       if (v !== undefined && v.trim() !== '') raw[col.header] = v;
     }
     set('raw_data', Object.keys(raw).length ? JSON.stringify(raw) : null);
-    set('new_property_id', crypto.randomUUID());
-    set('new_person_id', crypto.randomUUID());
-    set('new_lead_id', crypto.randomUUID());
+    set('new_property_id', uuid7());
+    set('new_person_id', uuid7());
+    set('new_lead_id', uuid7());
 
     const keys: string[] = [];
     if (addr.addrHash) keys.push('a' + addr.addrHash.toString('hex'));
