@@ -61,6 +61,12 @@ describe('import leads', () => {
     expect(leads[1]).toMatchObject({ notes: 'first call', source: 'county', raw_data: { 'Favorite Color': 'spring list' } });
     const phones = await q<{ n: number }>(actor, `SELECT count(*)::int AS n FROM contact_point WHERE kind = 'phone'`);
     expect(phones[0]!.n).toBe(2);
+
+    // the audit log counts what each batch created, against the import, instead of a row per record
+    const created = await q<{ entity: string; entity_id: string | null; n: number; import_id: string }>(actor,
+      `SELECT entity, entity_id, sum((details->>'count')::int)::int AS n, details->>'import_id' AS import_id
+       FROM audit_log WHERE action = 'create' AND entity <> 'app_user' GROUP BY 1, 2, 4 ORDER BY 1`);
+    expect(created).toEqual(['contact_point', 'lead', 'person'].map((entity, i) => ({ entity, entity_id: null, n: [3, 3, 3][i], import_id: s.import!.id })));
   });
 
   it('fills empty fields, keeps conflicting ones and writes the offered value to the field audit', async () => {

@@ -104,6 +104,11 @@ export const ingestRepository = {
     if (Number(result.numUpdatedRows) !== 1) throw new Error(`import ${id}: batch ${batch} was already committed by another run`);
   },
 
+  /** Mark the transaction as this import's batch: the audit log then counts what it creates. */
+  async beginBatch(importId: string, trx: Trx) {
+    await run(trx, `SELECT set_config('app.import_id', $1, true)`, [importId]);
+  },
+
   async recordIssues(importId: string, issues: (RowIssue & { raw: string | null })[], trx: Trx) {
     if (issues.length === 0) return;
     const seq = new Map<number, number>();
@@ -144,7 +149,7 @@ export const ingestRepository = {
    * Merge one round of staged rows (no two sharing a key). Returns the lines deferred to the
    * next round, because they reached a parcel another row of this round also reached.
    */
-  async mergeRound(importId: string, rows: Cell[][], contacts: Cell[][], trx: Trx) {
+  async mergeRound(importId: string, rows: Cell[][], contacts: Cell[][], opts: { analyze: boolean }, trx: Trx) {
     await run(trx, 'DELETE FROM import_stage');
     await run(trx, 'DELETE FROM import_stage_contact');
     let t0 = performance.now();
@@ -153,18 +158,21 @@ export const ingestRepository = {
       await copyRows(trx, 'import_stage_contact', CONTACT_STAGE_COLUMNS.map((c) => c.name), contacts);
     });
     TIMES.copy = (TIMES.copy ?? 0) + performance.now() - t0;
-    for (const statement of merge.RESOLVE_PROPERTIES) await run(trx, statement);
+    await run(trx, merge.RESOLVE_PROPERTIES);
     const deferred = (await run(trx, merge.DEFER_SHARED_PARCELS)).rows.map((r) => Number(r.line));
     const conflicts = Number((await run(trx, merge.RECORD_CONFLICTS, [importId])).numAffectedRows ?? 0);
     await run(trx, merge.INSERT_PROPERTIES);
     await run(trx, merge.FILL_PROPERTIES);
     for (const statement of merge.RESOLVE_LEADS) await run(trx, statement);
     // A temporary table has no statistics until analyzed; without them, or with ones taken
-    // before the resolution above filled its ids, the joins below are planned blind.
-    await asSessionRole(trx, async () => {
-      await run(trx, 'ANALYZE import_stage');
-      await run(trx, 'ANALYZE import_stage_contact');
-    });
+    // before the resolution above filled its ids, the joins below are planned blind. A batch's
+    // later rounds (the few rows deferred from the first) plan well on the first round's.
+    if (opts.analyze) {
+      await asSessionRole(trx, async () => {
+        await run(trx, 'ANALYZE import_stage');
+        await run(trx, 'ANALYZE import_stage_contact');
+      });
+    }
     await run(trx, merge.INSERT_PERSONS);
     await run(trx, merge.FILL_PERSONS);
     await run(trx, merge.INSERT_LEADS);

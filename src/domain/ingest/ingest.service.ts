@@ -182,6 +182,7 @@ export function createIngestService(deps: { db: Database; pii: Pii; batchSize: n
     counts.rows_rejected = new Set(issues.filter((i) => i.severity === 'error').map((i) => i.line)).size;
     counts.warnings = issues.filter((i) => i.severity === 'warning').length;
     await withTenant(db, actor, async (trx) => {
+      await repo.beginBatch(rec.id, trx);
       let pending = staged;
       while (pending.length) {
         const taken = new Set<string>();
@@ -191,7 +192,7 @@ export function createIngestService(deps: { db: Database; pii: Pii; batchSize: n
           (row.keys.some((k) => taken.has(k)) ? later : round).push(row);
           for (const k of row.keys) taken.add(k);
         }
-        const result = await repo.mergeRound(rec.id, round.map((r) => r.cells), round.flatMap((r) => r.contacts), trx);
+        const result = await repo.mergeRound(rec.id, round.map((r) => r.cells), round.flatMap((r) => r.contacts), { analyze: pending === staged }, trx);
         addTo(counts, result.counts);
         const deferred = new Set(result.deferred);
         pending = [...round.filter((r) => deferred.has(r.line)), ...later].sort((a, b) => a.line - b.line);

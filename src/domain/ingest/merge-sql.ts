@@ -21,19 +21,24 @@ const valueOrFallback = (x: MergeColumn) => (x.fallback ? `coalesce(s.${x.name},
 /** A live lead already holding this row's (source, vendor id). */
 const vendorTaken = `EXISTS (SELECT 1 FROM lead v WHERE v.organization_id = ${ORG} AND v.source = s.source AND v.vendor_record_id = s.vendor_record_id AND v.deleted_at IS NULL)`;
 
-/** 1. Each key to the parcel it already names; the row lands on the first match in key order. */
-export const RESOLVE_PROPERTIES = [
-  // one pass of index probes per row (a join back to the staging table would be planned blind:
-  // a temporary table has no statistics)
-  `UPDATE import_stage s SET
-    m_addr = (SELECT p.id FROM property p WHERE p.organization_id = ${ORG} AND p.addr_hash = s.addr_hash),
-    m_apn = (SELECT p.id FROM property p WHERE p.organization_id = ${ORG} AND p.apn = s.apn),
-    m_mak = (SELECT p.id FROM property p WHERE p.organization_id = ${ORG} AND p.mak = s.mak),
-    m_vendor = (SELECT l.property_id FROM lead l WHERE l.organization_id = ${ORG} AND l.source = s.source
-                  AND l.vendor_record_id = s.vendor_record_id AND l.deleted_at IS NULL)`,
-  `UPDATE import_stage SET property_id = coalesce(m_addr, m_apn, m_mak, m_vendor, new_property_id),
-    property_new = coalesce(m_addr, m_apn, m_mak, m_vendor) IS NULL`,
-];
+/**
+ * 1. Each key to the parcel it already names; the row lands on the first match in key order.
+ * A row that names no known parcel is settled here too: new parcel, new owner (if named), new
+ * lead. Most rows of an import are such rows, and each stage row is written once, not per step.
+ */
+export const RESOLVE_PROPERTIES = `
+UPDATE import_stage s SET (m_addr, m_apn, m_mak, m_vendor, property_id, property_new, person_id, person_new, lead_id, lead_new) = (
+  SELECT a, p, m, v, coalesce(k, s.new_property_id), k IS NULL,
+    CASE WHEN k IS NULL AND s.name_key IS NOT NULL THEN s.new_person_id END, k IS NULL AND s.name_key IS NOT NULL,
+    CASE WHEN k IS NULL THEN s.new_lead_id END, CASE WHEN k IS NULL THEN true END
+  FROM (SELECT a, p, m, v, coalesce(a, p, m, v) AS k FROM (SELECT
+    -- one index probe per key and row (a join back to the staging table would be planned
+    -- blind: a temporary table has no statistics until analyzed)
+    (SELECT x.id FROM property x WHERE x.organization_id = ${ORG} AND x.addr_hash = s.addr_hash) AS a,
+    (SELECT x.id FROM property x WHERE x.organization_id = ${ORG} AND x.apn = s.apn) AS p,
+    (SELECT x.id FROM property x WHERE x.organization_id = ${ORG} AND x.mak = s.mak) AS m,
+    (SELECT l.property_id FROM lead l WHERE l.organization_id = ${ORG} AND l.source = s.source
+       AND l.vendor_record_id = s.vendor_record_id AND l.deleted_at IS NULL) AS v) keys) found)`;
 
 /** 2. Rows of this round that reached the same existing parcel by different keys wait for the next round. */
 export const DEFER_SHARED_PARCELS = `
@@ -99,8 +104,10 @@ export const RESOLVE_LEADS = [
          AND (l.person_id IS NULL OR s.name_key IS NULL) OFFSET 0) x
      ORDER BY x.person_id IS NULL DESC, x.created_at, x.id LIMIT 1)
    WHERE NOT s.property_new AND s.lead_id IS NULL`,
-  `UPDATE import_stage SET person_id = new_person_id, person_new = true WHERE person_id IS NULL AND name_key IS NOT NULL`,
-  `UPDATE import_stage SET person_new = coalesce(person_new, false), lead_new = lead_id IS NULL, lead_id = coalesce(lead_id, new_lead_id)`,
+  // an owner not found on the parcel is a new person; a lead not found, a new lead
+  `UPDATE import_stage SET person_id = CASE WHEN person_id IS NULL AND name_key IS NOT NULL THEN new_person_id ELSE person_id END,
+     person_new = person_id IS NULL AND name_key IS NOT NULL, lead_new = lead_id IS NULL, lead_id = coalesce(lead_id, new_lead_id)
+   WHERE NOT property_new`,
 ];
 
 const PERSON_COLS = [...PERSON_COLUMNS, ...MAILING_COLUMNS];
@@ -161,9 +168,9 @@ ON CONFLICT (organization_id, person_id, kind, value_hash) DO UPDATE SET
 /** 11. Phones and emails onto their owners. Returns how many were new and how many merged. */
 export const MERGE_CONTACT_POINTS = `
 WITH m AS (
-  INSERT INTO contact_point (organization_id, person_id, kind, value, value_enc, value_hash, display, type, sources, dnc)
+  INSERT INTO contact_point (organization_id, id, person_id, kind, value, value_enc, value_hash, display, type, sources, dnc)
   SELECT DISTINCT ON (s.person_id, c.kind, c.value_hash)
-    ${ORG}, s.person_id, c.kind, c.value, c.value_enc, c.value_hash, c.display, c.type, ARRAY[s.source], coalesce(c.dnc, false)
+    ${ORG}, c.new_id, s.person_id, c.kind, c.value, c.value_enc, c.value_hash, c.display, c.type, ARRAY[s.source], coalesce(c.dnc, false)
   FROM import_stage_contact c JOIN import_stage s ON s.line = c.line
   WHERE s.person_id IS NOT NULL
   ORDER BY s.person_id, c.kind, c.value_hash, c.line
@@ -174,6 +181,9 @@ SELECT count(*) FILTER (WHERE inserted)::int AS added, count(*) FILTER (WHERE NO
 
 const offers = (cols: MergeColumn[], prefix: string, t: string) =>
   cols.map((x) => `('${prefix}${x.name}', to_jsonb(${t}.${x.name}), to_jsonb(s.${x.name}))`).join(', ');
+/** A cheap typed test first: a record met again usually offers nothing it does not hold. */
+const differs = (cols: MergeColumn[], t: string) => `(${names(cols, `${t}.`)}) IS DISTINCT FROM (${names(cols, 's.')})`;
+const OFFER_PARCEL_COLS = [...KEY_COLUMNS.filter((k) => k.name === 'apn' || k.name === 'mak'), ...PROPERTY_COLUMNS, ADDRESS_COLUMNS.find((a) => a.name === 'normalized_line')!];
 
 /**
  * 12. Values the row offered for fields that already held another: the record keeps its value
@@ -184,19 +194,21 @@ SELECT coalesce(lead_field_audit_offer(array_agg(lead_id), array_agg(field), arr
 FROM (
   SELECT s.lead_id, x.field, x.old_value, x.new_value
   FROM import_stage s JOIN property p ON p.organization_id = ${ORG} AND p.id = s.property_id
-  CROSS JOIN LATERAL (VALUES ${offers([...KEY_COLUMNS.filter((k) => k.name === 'apn' || k.name === 'mak'), ...PROPERTY_COLUMNS, ADDRESS_COLUMNS.find((a) => a.name === 'normalized_line')!], 'property.', 'p')})
-    AS x(field, old_value, new_value)
-  WHERE NOT s.property_new AND x.old_value IS NOT NULL AND x.new_value IS NOT NULL AND x.old_value <> x.new_value
+  CROSS JOIN LATERAL (VALUES ${offers(OFFER_PARCEL_COLS, 'property.', 'p')}) AS x(field, old_value, new_value)
+  WHERE NOT s.property_new AND ${differs(OFFER_PARCEL_COLS, 'p')}
+    AND x.old_value IS NOT NULL AND x.new_value IS NOT NULL AND x.old_value <> x.new_value
   UNION ALL
   SELECT s.lead_id, x.field, x.old_value, x.new_value
   FROM import_stage s JOIN person pe ON pe.organization_id = ${ORG} AND pe.id = s.person_id
   CROSS JOIN LATERAL (VALUES ${offers(PERSON_COLS, 'person.', 'pe')}) AS x(field, old_value, new_value)
-  WHERE NOT s.person_new AND x.old_value IS NOT NULL AND x.new_value IS NOT NULL AND x.old_value <> x.new_value
+  WHERE NOT s.person_new AND ${differs(PERSON_COLS, 'pe')}
+    AND x.old_value IS NOT NULL AND x.new_value IS NOT NULL AND x.old_value <> x.new_value
   UNION ALL
   SELECT s.lead_id, x.field, x.old_value, x.new_value
   FROM import_stage s JOIN lead l ON l.organization_id = ${ORG} AND l.id = s.lead_id
   CROSS JOIN LATERAL (VALUES ${offers(LEAD_COLUMNS, '', 'l')}) AS x(field, old_value, new_value)
-  WHERE NOT s.lead_new AND x.old_value IS NOT NULL AND x.new_value IS NOT NULL AND x.old_value <> x.new_value
+  WHERE NOT s.lead_new AND ${differs(LEAD_COLUMNS, 'l')}
+    AND x.old_value IS NOT NULL AND x.new_value IS NOT NULL AND x.old_value <> x.new_value
 ) o`;
 
 /** 13. What the round did. */

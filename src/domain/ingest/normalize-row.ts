@@ -204,7 +204,7 @@ export function createRowNormalizer(opts: { mapping: ResolvedMapping; source: st
       if (seen.has(kind + value)) return;
       seen.add(kind + value);
       const sealed = pii.seal(value);
-      contacts.push([line, kind, sealed.value, hex(sealed.value_enc), hex(pii.hash(value)), maskContact(kind, value), type, dnc]);
+      contacts.push([line, kind, sealed.value, hex(sealed.value_enc), hex(pii.hash(value)), maskContact(kind, value), type, dnc, uuid7()]);
     };
     for (const [slot, raw] of Object.entries(slots.phone ?? {})) {
       const phone = normalizePhone(String(raw));

@@ -64,7 +64,7 @@ const RESOLUTION_COLUMNS: MergeColumn[] = [
 
 export const CONTACT_STAGE_COLUMNS: MergeColumn[] = [
   c('line', 'integer'), c('kind', 'text'), c('value', 'text'), c('value_enc', 'bytea'), c('value_hash', 'bytea'),
-  c('display', 'text'), c('type', 'text'), c('dnc', 'boolean'),
+  c('display', 'text'), c('type', 'text'), c('dnc', 'boolean'), c('new_id', 'uuid'),
 ];
 
 const ddl = (name: string, cols: MergeColumn[]) =>
