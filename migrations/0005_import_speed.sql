@@ -113,3 +113,13 @@ ALTER TABLE contact_point DROP CONSTRAINT contact_point_organization_id_fkey;
 ALTER TABLE lead_status_history DROP CONSTRAINT lead_status_history_organization_id_fkey;
 ALTER TABLE lead_field_audit DROP CONSTRAINT lead_field_audit_organization_id_fkey;
 ALTER TABLE lead_score_history DROP CONSTRAINT lead_score_history_organization_id_fkey;
+
+-- The agent policies on owners and their phones and emails: the role test first, inline, so a
+-- manager's or operator's statement never calls the look-up function (which cannot be inlined
+-- and was called for every phone an import added, to check the row it returns).
+ALTER POLICY agent_reads ON person USING (app_user_role() <> 'agent' OR lead_visible_for_person(organization_id, id));
+ALTER POLICY agent_updates ON person USING (app_user_role() <> 'agent' OR lead_visible_for_person(organization_id, id));
+ALTER POLICY agent_deletes ON person USING (app_user_role() <> 'agent' OR lead_visible_for_person(organization_id, id));
+ALTER POLICY agent_reads ON contact_point USING (app_user_role() <> 'agent' OR lead_visible_for_person(organization_id, person_id));
+ALTER POLICY agent_updates ON contact_point USING (app_user_role() <> 'agent' OR lead_visible_for_person(organization_id, person_id));
+ALTER POLICY agent_deletes ON contact_point USING (app_user_role() <> 'agent' OR lead_visible_for_person(organization_id, person_id));

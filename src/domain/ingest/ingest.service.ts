@@ -212,8 +212,9 @@ export function createIngestService(deps: { db: Database; pii: Pii; batchSize: n
     try {
       await readBatches(rec.file_path!, mappingFor, rec.source, rec.batch_size, rec.batches_done, async (batch, staged, issues, read, bytes) => {
         await mergeBatch(actor, rec, batch, staged, issues, read, bytes);
-        // statistics after batches 1, 2, 4, 8 ...: never more than twice stale, a handful per import
-        if ((batch & (batch - 1)) === 0) await withOwner(db, 'import', (trx) => repo.refreshStatistics(trx));
+        // statistics after batches 1, 2, 4, 8 and 16, while the tables' shape is still changing;
+        // past that, plans are index probes whatever the size (and ANALYZE of large tables is not free)
+        if (batch <= 16 && (batch & (batch - 1)) === 0) await withOwner(db, 'import', (trx) => repo.refreshStatistics(trx));
         rowsRead += read;
         onProgress?.({ rowsRead, bytesDone: bytes, byteSize: rec.byte_size });
       });
