@@ -106,9 +106,9 @@ TABLE contact_point (
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX contact_point_value_hash_idx ON public.contact_point USING btree (organization_id, kind, value_hash)
-POLICY agent_deletes RESTRICTIVE FOR DELETE USING (lead_visible_for_person(organization_id, person_id))
-POLICY agent_reads RESTRICTIVE FOR SELECT USING (lead_visible_for_person(organization_id, person_id))
-POLICY agent_updates RESTRICTIVE FOR UPDATE USING (lead_visible_for_person(organization_id, person_id))
+POLICY agent_deletes RESTRICTIVE FOR DELETE USING (((app_user_role() <> 'agent'::text) OR lead_visible_for_person(organization_id, person_id)))
+POLICY agent_reads RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR lead_visible_for_person(organization_id, person_id)))
+POLICY agent_updates RESTRICTIVE FOR UPDATE USING (((app_user_role() <> 'agent'::text) OR lead_visible_for_person(organization_id, person_id)))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER contact_point_audit_delete AFTER DELETE ON public.contact_point REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER contact_point_audit_insert AFTER INSERT ON public.contact_point REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
@@ -294,7 +294,6 @@ ROW LEVEL SECURITY FORCED
 CREATE INDEX lead_assignee_idx ON public.lead USING btree (organization_id, assignee_id) WHERE (deleted_at IS NULL)
 CREATE INDEX lead_created_idx ON public.lead USING btree (organization_id, created_at, id) WHERE (deleted_at IS NULL)
 CREATE INDEX lead_person_idx ON public.lead USING btree (organization_id, person_id)
-CREATE INDEX lead_property_idx ON public.lead USING btree (organization_id, property_id) WHERE (deleted_at IS NULL)
 CREATE INDEX lead_score_idx ON public.lead USING btree (organization_id, COALESCE(lead_score, ('-1'::integer)::numeric), id) WHERE (deleted_at IS NULL)
 CREATE INDEX lead_status_idx ON public.lead USING btree (organization_id, status) WHERE (deleted_at IS NULL)
 CREATE INDEX lead_tags_idx ON public.lead USING gin (tags)
@@ -425,9 +424,9 @@ TABLE person (
   CONSTRAINT person_pkey PRIMARY KEY (organization_id, id)
 );
 ROW LEVEL SECURITY FORCED
-POLICY agent_deletes RESTRICTIVE FOR DELETE USING (lead_visible_for_person(organization_id, id))
-POLICY agent_reads RESTRICTIVE FOR SELECT USING (lead_visible_for_person(organization_id, id))
-POLICY agent_updates RESTRICTIVE FOR UPDATE USING (lead_visible_for_person(organization_id, id))
+POLICY agent_deletes RESTRICTIVE FOR DELETE USING (((app_user_role() <> 'agent'::text) OR lead_visible_for_person(organization_id, id)))
+POLICY agent_reads RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR lead_visible_for_person(organization_id, id)))
+POLICY agent_updates RESTRICTIVE FOR UPDATE USING (((app_user_role() <> 'agent'::text) OR lead_visible_for_person(organization_id, id)))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER person_audit_delete AFTER DELETE ON public.person REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER person_audit_insert AFTER INSERT ON public.person REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
@@ -535,6 +534,8 @@ FUNCTION app_user_role() RETURNS text
 FUNCTION app_via() RETURNS text
 FUNCTION audit_log_write() RETURNS trigger
 FUNCTION audit_record(action text, entity text, entity_id uuid, details jsonb) RETURNS void
+FUNCTION history_changed_sql(cols text[]) RETURNS text
+FUNCTION history_columns(tbl oid) RETURNS text[]
 FUNCTION history_ignored_fields() RETURNS text[]
 FUNCTION lead_field_audit_offer(lead_ids uuid[], fields text[], old_values jsonb[], new_values jsonb[]) RETURNS integer
 FUNCTION lead_field_audit_write() RETURNS trigger

@@ -123,3 +123,6 @@ ALTER POLICY agent_deletes ON person USING (app_user_role() <> 'agent' OR lead_v
 ALTER POLICY agent_reads ON contact_point USING (app_user_role() <> 'agent' OR lead_visible_for_person(organization_id, person_id));
 ALTER POLICY agent_updates ON contact_point USING (app_user_role() <> 'agent' OR lead_visible_for_person(organization_id, person_id));
 ALTER POLICY agent_deletes ON contact_point USING (app_user_role() <> 'agent' OR lead_visible_for_person(organization_id, person_id));
+
+-- The unique (organization, property, person) key of live leads already serves look-ups by parcel.
+DROP INDEX lead_property_idx;

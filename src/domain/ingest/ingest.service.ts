@@ -4,7 +4,6 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
-import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { AppError } from '../../app/errors.ts';
 import type { Failpoint } from '../../app/failpoints.ts';
@@ -15,8 +14,9 @@ import { requireRole } from '../tenancy/tenancy.service.ts';
 import { COUNT_FIELDS, ingestRepository as repo, type BatchCounts, type ImportRecord } from './ingest.repository.ts';
 import { toCsv } from './csv-safe.ts';
 import { detectPreset, resolveMapping, type ColumnMapping, type ResolvedMapping } from './map-columns.ts';
+import { normalizeItems, type BatchIssue } from './normalize-batch.ts';
 import { createRowNormalizer, type RowIssue, type StagedRow } from './normalize-row.ts';
-import { CsvFileError, isRowError, openCsv, type CsvRow, type CsvRowError } from './read-csv.ts';
+import { CsvFileError, openCsv, type CsvRow, type CsvRowError } from './read-csv.ts';
 
 // Importing an owner list: read the file as a stream, normalize each row in the application,
 // and merge it batch by batch with COPY and set-based SQL. Each batch is one transaction that
@@ -99,7 +99,9 @@ async function sha256File(file: string): Promise<{ sha: Buffer; size: number }> 
   return { sha: hash.digest(), size };
 }
 
-export function createIngestService(deps: { db: Database; pii: Pii; batchSize: number; spoolDir: string; failpoint: Failpoint }) {
+export function createIngestService(deps: {
+  db: Database; pii: Pii; batchSize: number; spoolDir: string; failpoint: Failpoint;
+}) {
   const { db, pii, failpoint } = deps;
 
   async function resolveFor(actor: Actor, headers: string[], req: ImportLeadsRequest) {
@@ -123,36 +125,21 @@ export function createIngestService(deps: { db: Database; pii: Pii; batchSize: n
     return { mapping, preset: preset ?? null };
   }
 
-  /** Read and normalize the file batch by batch, calling `merge` for each batch past `skip`. */
+  /** Read and normalize the file batch by batch, calling `visit` for each batch past `skip`. */
   async function readBatches(
     file: string, mappingFor: (headers: string[]) => ResolvedMapping, source: string, batchSize: number, skip: number,
-    visit: (batch: number, staged: StagedRow[], issues: (RowIssue & { raw: string | null })[], rowsRead: number, bytes: number) => Promise<void>,
+    visit: (batch: number, staged: StagedRow[], issues: BatchIssue[], rowsRead: number, bytes: number) => Promise<void>,
   ) {
     const csv = await openCsv(fs.createReadStream(file)).catch((e: unknown) => Promise.reject(fileError(e)));
     const normalize = createRowNormalizer({ mapping: mappingFor(csv.header.columns), source, pii });
-    const delimiter = csv.header.delimiter;
     let items: (CsvRow | CsvRowError)[] = [];
     let batch = 0;
-    // One batch is merged while the next is read and normalized: on the server the two overlap.
+    // One batch is merged while the next is read and normalized.
     let merging: Promise<void> = Promise.resolve();
     const flush = async () => {
       batch += 1;
       if (batch > skip) {
-        const staged: StagedRow[] = [];
-        const issues: (RowIssue & { raw: string | null })[] = [];
-        for (const [i, item] of items.entries()) {
-          // let the merge running meanwhile hear back from the database: a batch normalized in
-          // one go would hold its replies (and leave the server idle) for most of a second
-          if (i % 50 === 49) await new Promise((resolve) => setImmediate(resolve));
-          if (isRowError(item)) {
-            issues.push({ line: item.line, severity: 'error', column: item.column, reason: item.reason, raw: item.raw });
-            continue;
-          }
-          const { row, issues: found } = normalize(item.line, item.values);
-          const raw = found.length ? stringify([item.values], { delimiter, record_delimiter: '' }).slice(0, 20000) : null;
-          for (const i of found) issues.push({ ...i, raw });
-          if (row) staged.push(row);
-        }
+        const { staged, issues } = await normalizeItems(normalize, items, csv.header.delimiter);
         const [b, read, bytes] = [batch, items.length, csv.bytesRead()];
         await merging;
         merging = visit(b, staged, issues, read, bytes);
@@ -165,18 +152,18 @@ export function createIngestService(deps: { db: Database; pii: Pii; batchSize: n
         items.push(item);
         if (items.length === batchSize) await flush();
       }
+      if (items.length) await flush();
     } catch (e) {
       await merging.catch(() => {});
       throw fileError(e);
     }
-    if (items.length) await flush();
     await merging;
     return csv.header;
   }
 
   /** Merge one batch in rounds: a round never holds two rows sharing a key, so rows apply in file order. */
   async function mergeBatch(actor: Actor, rec: NonNullable<ImportRecord>, batch: number, staged: StagedRow[],
-    issues: (RowIssue & { raw: string | null })[], rowsRead: number, bytes: number): Promise<BatchCounts> {
+    issues: BatchIssue[], rowsRead: number, bytes: number): Promise<BatchCounts> {
     const counts = zero();
     counts.rows_read = rowsRead;
     counts.rows_rejected = new Set(issues.filter((i) => i.severity === 'error').map((i) => i.line)).size;

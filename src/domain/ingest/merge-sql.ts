@@ -18,6 +18,9 @@ const fills = (x: MergeColumn, t: string) => `(${isBlank(x, `${t}.${x.name}`)} A
 const groupFill = (cols: MergeColumn[], t: string, when: string) => cols.map((x) => `${x.name} = CASE WHEN ${when} THEN s.${x.name} ELSE ${t}.${x.name} END`);
 const valueOrFallback = (x: MergeColumn) => (x.fallback ? `coalesce(s.${x.name}, ${x.fallback})` : `s.${x.name}`);
 
+/** A look-up run only for a row that has the key (a probe for NULL finds nothing, at a cost). */
+const probe = (key: string, query: string) => `CASE WHEN ${key} IS NOT NULL THEN (${query}) END`;
+
 /** A live lead already holding this row's (source, vendor id). */
 const vendorTaken = `EXISTS (SELECT 1 FROM lead v WHERE v.organization_id = ${ORG} AND v.source = s.source AND v.vendor_record_id = s.vendor_record_id AND v.deleted_at IS NULL)`;
 
@@ -32,13 +35,13 @@ UPDATE import_stage s SET (m_addr, m_apn, m_mak, m_vendor, property_id, property
     CASE WHEN k IS NULL AND s.name_key IS NOT NULL THEN s.new_person_id END, k IS NULL AND s.name_key IS NOT NULL,
     CASE WHEN k IS NULL THEN s.new_lead_id END, CASE WHEN k IS NULL THEN true END
   FROM (SELECT a, p, m, v, coalesce(a, p, m, v) AS k FROM (SELECT
-    -- one index probe per key and row (a join back to the staging table would be planned
+    -- one index probe per key the row has (a join back to the staging table would be planned
     -- blind: a temporary table has no statistics until analyzed)
-    (SELECT x.id FROM property x WHERE x.organization_id = ${ORG} AND x.addr_hash = s.addr_hash) AS a,
-    (SELECT x.id FROM property x WHERE x.organization_id = ${ORG} AND x.apn = s.apn) AS p,
-    (SELECT x.id FROM property x WHERE x.organization_id = ${ORG} AND x.mak = s.mak) AS m,
-    (SELECT l.property_id FROM lead l WHERE l.organization_id = ${ORG} AND l.source = s.source
-       AND l.vendor_record_id = s.vendor_record_id AND l.deleted_at IS NULL) AS v) keys) found)`;
+    ${probe('s.addr_hash', `SELECT x.id FROM property x WHERE x.organization_id = ${ORG} AND x.addr_hash = s.addr_hash`)} AS a,
+    ${probe('s.apn', `SELECT x.id FROM property x WHERE x.organization_id = ${ORG} AND x.apn = s.apn`)} AS p,
+    ${probe('s.mak', `SELECT x.id FROM property x WHERE x.organization_id = ${ORG} AND x.mak = s.mak`)} AS m,
+    ${probe('s.vendor_record_id', `SELECT l.property_id FROM lead l WHERE l.organization_id = ${ORG} AND l.source = s.source
+       AND l.vendor_record_id = s.vendor_record_id AND l.deleted_at IS NULL`)} AS v) keys) found)`;
 
 /** 2. Rows of this round that reached the same existing parcel by different keys wait for the next round. */
 export const DEFER_SHARED_PARCELS = `
