@@ -48,14 +48,8 @@ export const COUNT_FIELDS: (keyof BatchCounts)[] = [
 /** The staging columns plans depend on (statistics on all seventy cost more than the rest of a round). */
 const ANALYZED_STAGE_COLUMNS = 'line, property_id, property_new, person_id, person_new, lead_id, lead_new, name_key, vendor_record_id';
 
-export const TIMES: Record<string, number> = {};
-const run = async (trx: Kysely<any>, statement: string, params: unknown[] = []) => {
-  const t = performance.now();
-  const r = await trx.executeQuery<Record<string, number>>(CompiledQuery.raw(statement, params));
-  const k = statement.trim().slice(0, 60);
-  TIMES[k] = (TIMES[k] ?? 0) + performance.now() - t;
-  return r;
-};
+const run = (trx: Kysely<any>, statement: string, params: unknown[] = []) =>
+  trx.executeQuery<Record<string, number>>(CompiledQuery.raw(statement, params));
 
 export const ingestRepository = {
   /** Insert the import unless one of the same content exists (unforced): then undefined. */
@@ -155,12 +149,10 @@ export const ingestRepository = {
   async mergeRound(importId: string, rows: Cell[][], contacts: Cell[][], opts: { analyze: boolean }, trx: Trx) {
     await run(trx, 'DELETE FROM import_stage');
     await run(trx, 'DELETE FROM import_stage_contact');
-    let t0 = performance.now();
     await asSessionRole(trx, async () => {
       await copyRows(trx, 'import_stage', STAGE_COLUMNS.map((c) => c.name), rows);
       await copyRows(trx, 'import_stage_contact', CONTACT_STAGE_COLUMNS.map((c) => c.name), contacts);
     });
-    TIMES.copy = (TIMES.copy ?? 0) + performance.now() - t0;
     await run(trx, merge.RESOLVE_PROPERTIES);
     const deferred = (await run(trx, merge.DEFER_SHARED_PARCELS)).rows.map((r) => Number(r.line));
     const conflicts = Number((await run(trx, merge.RECORD_CONFLICTS, [importId])).numAffectedRows ?? 0);
