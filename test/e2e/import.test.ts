@@ -76,6 +76,8 @@ describe('porchlight import (CLI)', () => {
 
     const status = await runCli(['import', 'status', s.import.id, '--org', 'acme', '--json'], env);
     expect(status.json()).toMatchObject({ status: 'completed', percent: 100 });
+    const shown = await runCli(['import', 'status', s.import.id, '--org', 'acme'], env);
+    expect(shown.stdout).toMatch(/completed \(100%\)[\s\S]*created \d{4}-\d\d-\d\dT[\d:.]+Z by an operator/);
   });
 
   it.each(['import.batch.merged:3', 'import.batch.committed:5'])('after kill -9 at %s, running again finishes with nothing lost or doubled', async (failpoint) => {

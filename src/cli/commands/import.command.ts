@@ -87,6 +87,7 @@ export function registerImport(program: Command) {
       const pct = rec.byte_size ? Math.round((100 * rec.bytes_done) / rec.byte_size) : 100;
       const text = [
         `import ${rec.id}: ${rec.status} (${pct}%)  ${rec.file_name}  source ${rec.source}`,
+        `created ${new Date(rec.created_at).toISOString()} by ${rec.created_by ? `user ${rec.created_by}` : 'an operator'}`,
         table([rec as never], ['rows_read', 'rows_rejected', 'leads_inserted', 'leads_merged', 'contact_points_added', 'identity_conflicts', 'warnings']),
         rec.error ? `error: ${rec.error}` : '',
       ].filter(Boolean).join('\n');
