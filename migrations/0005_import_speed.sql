@@ -26,7 +26,7 @@ END $$;
 -- turning both versions of every row into JSON to find the few fields that changed (usually
 -- none but last_seen_at, when an import meets a record again).
 CREATE FUNCTION history_columns(tbl oid) RETURNS text[] LANGUAGE sql STABLE AS $$
-  SELECT array_agg(attname::text ORDER BY attname) FROM pg_attribute
+  SELECT array_agg(attname::text ORDER BY attname::text) FROM pg_attribute
   WHERE attrelid = tbl AND attnum > 0 AND NOT attisdropped AND attname <> ALL (history_ignored_fields())
 $$;
 CREATE FUNCTION history_changed_sql(cols text[]) RETURNS text LANGUAGE sql IMMUTABLE AS $$
@@ -55,14 +55,21 @@ CREATE OR REPLACE FUNCTION audit_log_write() RETURNS trigger LANGUAGE plpgsql
   SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   cols text[];
+  batch_of uuid;
 BEGIN
-  IF TG_OP = 'INSERT' AND coalesce(current_setting('app.import_id', true), '') <> '' THEN
+  IF TG_OP = 'INSERT' THEN
     -- An import's batch: one row per statement, with the count and the import, whose record
     -- says who ran it on which file. Thousands of rows per batch that said no more than that
-    -- were a fifth of an import's time and most of its size.
+    -- were a fifth of an import's time and most of its size. Only a running import of this
+    -- organization qualifies: the setting alone cannot switch per-record auditing off.
+    SELECT i.id INTO batch_of FROM import i
+    WHERE i.organization_id = app_org_id() AND i.status = 'running'
+      AND i.id = nullif(current_setting('app.import_id', true), '')::uuid;
+  END IF;
+  IF batch_of IS NOT NULL THEN
     INSERT INTO audit_log (organization_id, actor_user_id, via, action, entity, entity_id, details)
     SELECT n.organization_id, app_user_id(), app_via(), 'create', TG_TABLE_NAME, NULL,
-           jsonb_build_object('count', count(*), 'import_id', current_setting('app.import_id'))
+           jsonb_build_object('count', count(*), 'import_id', batch_of)
     FROM new_rows n GROUP BY n.organization_id;
   ELSIF TG_OP = 'INSERT' THEN
     INSERT INTO audit_log (organization_id, actor_user_id, via, action, entity, entity_id)
@@ -79,7 +86,7 @@ BEGIN
              jsonb_build_object('fields', to_jsonb(array_remove(ARRAY[%s], NULL)))
       FROM new_rows n JOIN old_rows o ON o.organization_id = n.organization_id AND o.id = n.id
       WHERE %s $q$,
-      CASE WHEN 'deleted_at' = ANY (cols) THEN $c$CASE WHEN n.deleted_at IS NOT NULL AND o.deleted_at IS NULL THEN 'delete' ELSE 'update' END$c$
+      CASE WHEN 'deleted_at' = ANY (cols) THEN $c$CASE WHEN n.deleted_at IS NOT NULL AND n.deleted_at IS DISTINCT FROM o.deleted_at THEN 'delete' ELSE 'update' END$c$
            ELSE $c$'update'$c$ END,
       (SELECT string_agg(format('CASE WHEN n.%I IS DISTINCT FROM o.%I THEN %L END', c, c, c), ', ') FROM unnest(cols) c),
       history_changed_sql(cols))
@@ -96,7 +103,7 @@ CREATE FUNCTION uuid7() RETURNS uuid LANGUAGE sql VOLATILE PARALLEL SAFE AS $$
   SELECT encode(
     set_bit(set_bit(
       overlay(uuid_send(gen_random_uuid())
-              PLACING substring(int8send((extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)
+              PLACING substring(int8send(floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint) FROM 3)
               FROM 1 FOR 6),
       52, 1), 53, 1),
     'hex')::uuid

@@ -9,8 +9,8 @@ describe('uuid7', () => {
   });
 
   it('increases strictly, also many times within one millisecond', () => {
-    const ms = Date.now() + 60_000;
-    const ids = Array.from({ length: 10_000 }, () => uuid7(ms));
+    const ms = Date.now();
+    const ids = Array.from({ length: 10_000 }, () => uuid7(ms)); // more than the 4,096 a millisecond's counter holds
     for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
     expect(new Set(ids).size).toBe(ids.length);
   });

@@ -73,12 +73,14 @@ describe('history written by the database', () => {
   it('writes audit_log rows for created, changed and deleted sensitive records, without values', async () => {
     const lead = await t.newLead(org.org.id);
     await t.c.leads.remove(org.actor, lead.id);
+    // moving the deletion time of a deleted lead is still a delete
+    await withTenant(t.c.db, org.actor, (trx) => sql`UPDATE lead SET deleted_at = deleted_at + interval '1 day' WHERE id = ${lead.id}`.execute(trx));
     const shown = await t.c.leads.show(org.actor, (await t.newLead(org.org.id)).id);
     const log = await withOwner(t.c.db, 'test', (trx) =>
       trx.selectFrom('audit_log').select(['action', 'entity', 'entity_id', 'details', 'actor_user_id']).where('organization_id', '=', org.org.id).orderBy('id').execute(),
     );
     const about = (entity: string, id: string) => log.filter((l) => l.entity === entity && l.entity_id === id).map((l) => l.action);
-    expect(about('lead', lead.id)).toEqual(['create', 'delete']); // a soft delete is a delete
+    expect(about('lead', lead.id)).toEqual(['create', 'delete', 'delete']); // a soft delete is a delete
     expect(log.filter((l) => l.entity === 'contact_point' && l.action === 'create').length).toBeGreaterThanOrEqual(4);
     expect(about('person', lead.person_id)).toEqual(['create']);
     expect(log.find((l) => l.action === 'access' && l.entity_id === shown.id)).toMatchObject({ entity: 'lead', actor_user_id: org.owner.id, details: { contact_points: 2 } });

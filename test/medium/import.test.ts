@@ -67,6 +67,13 @@ describe('import leads', () => {
       `SELECT entity, entity_id, sum((details->>'count')::int)::int AS n, details->>'import_id' AS import_id
        FROM audit_log WHERE action = 'create' AND entity <> 'app_user' GROUP BY 1, 2, 4 ORDER BY 1`);
     expect(created).toEqual(['contact_point', 'lead', 'person'].map((entity, i) => ({ entity, entity_id: null, n: [3, 3, 3][i], import_id: s.import!.id })));
+
+    // naming an import that is not running (this one has finished) does not switch per-record auditing off
+    const person = await withTenant(ctx.c.db, actor, async (trx) => {
+      await sql`SELECT set_config('app.import_id', ${s.import!.id}, true)`.execute(trx);
+      return (await sql<{ id: string }>`INSERT INTO person (organization_id, full_name) VALUES (app_org_id(), 'Late Entry') RETURNING id`.execute(trx)).rows[0]!.id;
+    });
+    expect(await q(actor, `SELECT entity_id FROM audit_log WHERE action = 'create' AND entity = 'person' AND entity_id = '${person}'`)).toHaveLength(1);
   });
 
   it('fills empty fields, keeps conflicting ones and writes the offered value to the field audit', async () => {

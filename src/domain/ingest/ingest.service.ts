@@ -20,8 +20,8 @@ import { CsvFileError, openCsv, type CsvRow, type CsvRowError } from './read-csv
 
 // Importing an owner list: read the file as a stream, normalize each row in the application,
 // and merge it batch by batch with COPY and set-based SQL. Each batch is one transaction that
-// also moves the import's checkpoint, so an import killed at any point resumes after its last
-// committed batch with nothing lost and nothing doubled.
+// also moves the import's checkpoint, so an import killed at any point resumes after the last
+// batch the database kept, with nothing lost and nothing doubled.
 
 export const ImportLeadsRequest = z.object({
   path: z.string().min(1),

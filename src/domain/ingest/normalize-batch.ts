@@ -28,9 +28,9 @@ export async function normalizeItems(normalize: ReturnType<typeof createRowNorma
       issues.push({ line: item.line, severity: 'error', column: item.column, reason: item.reason, raw: item.raw });
       continue;
     }
-    const { row, issues: found } = normalize(item.line, item.values);
-    const raw = found.length ? stringify([item.values], { delimiter, record_delimiter: '' }).slice(0, 20000) : null;
-    for (const i of found) issues.push({ ...i, raw });
+    const { row, issues: rowIssues } = normalize(item.line, item.values);
+    const raw = rowIssues.length ? stringify([item.values], { delimiter, record_delimiter: '' }).slice(0, 20000) : null;
+    for (const issue of rowIssues) issues.push({ ...issue, raw });
     if (row) staged.push(row);
   }
   return { staged, issues };
