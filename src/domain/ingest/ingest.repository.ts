@@ -2,7 +2,7 @@ import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { copyRows, type Cell } from '../../db/bulk.ts';
 import { asSessionRole, type Trx } from '../../db/tenant.ts';
 import * as merge from './merge-sql.ts';
-import type { RowIssue } from './normalize-row.ts';
+import type { BatchIssue } from './normalize-batch.ts';
 import { CONTACT_STAGE_COLUMNS, STAGE_COLUMNS, STAGE_DDL } from './stage.ts';
 
 // Imports, their rejected rows, saved mappings and the staged merge. The only place with SQL
@@ -106,7 +106,7 @@ export const ingestRepository = {
     await run(trx, `SELECT set_config('app.import_id', $1, true)`, [importId]);
   },
 
-  async recordIssues(importId: string, issues: (RowIssue & { raw: string | null })[], trx: Trx) {
+  async recordIssues(importId: string, issues: BatchIssue[], trx: Trx) {
     if (issues.length === 0) return;
     const seq = new Map<number, number>();
     const seqs = issues.map((i) => {
@@ -129,7 +129,7 @@ export const ingestRepository = {
     return q.orderBy('line').orderBy('seq').execute();
   },
 
-  /** The session's staging tables; run before the transaction takes the application role. */
+  /** A batch's session settings and the session's staging tables; run before the transaction takes the application role. */
   async prepareStage(trx: Trx) {
     // JIT compiling pays off for long analytic queries, not for a batch's short statements
     // (it cost up to 200 ms each). A batch's commit need not wait for its WAL to reach disk:

@@ -99,9 +99,7 @@ async function sha256File(file: string): Promise<{ sha: Buffer; size: number }> 
   return { sha: hash.digest(), size };
 }
 
-export function createIngestService(deps: {
-  db: Database; pii: Pii; batchSize: number; spoolDir: string; failpoint: Failpoint;
-}) {
+export function createIngestService(deps: { db: Database; pii: Pii; batchSize: number; spoolDir: string; failpoint: Failpoint }) {
   const { db, pii, failpoint } = deps;
 
   async function resolveFor(actor: Actor, headers: string[], req: ImportLeadsRequest) {
