@@ -54,6 +54,45 @@ CREATE TRIGGER app_user_audit_update AFTER UPDATE ON public.app_user REFERENCING
 CREATE TRIGGER app_user_rank_guard BEFORE INSERT OR DELETE OR UPDATE ON public.app_user FOR EACH ROW EXECUTE FUNCTION app_user_rank_guard()
 CREATE TRIGGER app_user_updated_at BEFORE UPDATE ON public.app_user FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
+TABLE area_scan (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  area_name text NOT NULL,
+  scan_type text NOT NULL DEFAULT 'city'::text,
+  status text NOT NULL DEFAULT 'pending'::text,
+  total_properties integer NOT NULL DEFAULT 0,
+  processed_properties integer NOT NULL DEFAULT 0,
+  qualified_leads integer NOT NULL DEFAULT 0,
+  progress_percentage numeric(5,2) NOT NULL DEFAULT 0,
+  scan_parameters jsonb NOT NULL DEFAULT '{}'::jsonb,
+  results_summary jsonb,
+  error_message text,
+  pull_run_id uuid,
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  started_at timestamp with time zone,
+  completed_at timestamp with time zone,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT area_scan_area_name_check CHECK (((length(btrim(area_name)) >= 1) AND (length(btrim(area_name)) <= 200))),
+  CONSTRAINT area_scan_check CHECK (((status <> ALL (ARRAY['completed'::text, 'failed'::text])) OR (completed_at IS NOT NULL))),
+  CONSTRAINT area_scan_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT area_scan_organization_id_pull_run_id_fkey FOREIGN KEY (organization_id, pull_run_id) REFERENCES pull_run(organization_id, id),
+  CONSTRAINT area_scan_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT area_scan_processed_properties_check CHECK ((processed_properties >= 0)),
+  CONSTRAINT area_scan_progress_percentage_check CHECK (((progress_percentage >= (0)::numeric) AND (progress_percentage <= (100)::numeric))),
+  CONSTRAINT area_scan_qualified_leads_check CHECK ((qualified_leads >= 0)),
+  CONSTRAINT area_scan_scan_parameters_check CHECK ((jsonb_typeof(scan_parameters) = 'object'::text)),
+  CONSTRAINT area_scan_scan_type_check CHECK ((scan_type = ANY (ARRAY['city'::text, 'zip_code'::text, 'custom_area'::text]))),
+  CONSTRAINT area_scan_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'queued'::text, 'in_progress'::text, 'completed'::text, 'failed'::text]))),
+  CONSTRAINT area_scan_total_properties_check CHECK ((total_properties >= 0))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX area_scan_created_idx ON public.area_scan USING btree (organization_id, created_at DESC)
+CREATE INDEX area_scan_status_idx ON public.area_scan USING btree (organization_id, status)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER area_scan_status BEFORE UPDATE ON public.area_scan FOR EACH ROW EXECUTE FUNCTION area_scan_status_guard()
+CREATE TRIGGER area_scan_updated_at BEFORE UPDATE ON public.area_scan FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
 TABLE audit_log (
   organization_id uuid NOT NULL,
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -74,6 +113,47 @@ CREATE INDEX audit_log_entity_idx ON public.audit_log USING btree (organization_
 POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR (actor_user_id = app_user_id())))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
+TABLE budget_account (
+  organization_id uuid NOT NULL,
+  balance_cents bigint NOT NULL DEFAULT 0,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT budget_account_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT budget_account_pkey PRIMARY KEY (organization_id),
+  CONSTRAINT budget_exceeded CHECK ((balance_cents >= 0))
+);
+ROW LEVEL SECURITY FORCED
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER budget_account_updated_at BEFORE UPDATE ON public.budget_account FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE budget_transaction (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  kind text NOT NULL,
+  amount_cents bigint NOT NULL,
+  balance_after_cents bigint NOT NULL,
+  reference text,
+  note text,
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT budget_transaction_balance_after_cents_check CHECK ((balance_after_cents >= 0)),
+  CONSTRAINT budget_transaction_check CHECK (
+CASE kind
+    WHEN 'spend'::text THEN (amount_cents < 0)
+    WHEN 'adjustment'::text THEN (amount_cents <> 0)
+    ELSE (amount_cents > 0)
+END),
+  CONSTRAINT budget_transaction_kind_check CHECK ((kind = ANY (ARRAY['topup'::text, 'spend'::text, 'refund'::text, 'adjustment'::text]))),
+  CONSTRAINT budget_transaction_note_check CHECK ((length(note) <= 500)),
+  CONSTRAINT budget_transaction_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES budget_account(organization_id) ON DELETE CASCADE,
+  CONSTRAINT budget_transaction_pkey PRIMARY KEY (organization_id, id)
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX budget_transaction_created_idx ON public.budget_transaction USING btree (organization_id, created_at)
+CREATE UNIQUE INDEX budget_transaction_reference_key ON public.budget_transaction USING btree (organization_id, kind, reference) WHERE (reference IS NOT NULL)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER budget_transaction_apply BEFORE INSERT ON public.budget_transaction FOR EACH ROW EXECUTE FUNCTION budget_transaction_apply()
+
 TABLE contact_point (
   organization_id uuid NOT NULL,
   id uuid NOT NULL DEFAULT uuid7(),
@@ -93,6 +173,8 @@ TABLE contact_point (
   last_seen_at timestamp with time zone NOT NULL DEFAULT now(),
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  verified_at timestamp with time zone,
+  verification text,
   CONSTRAINT contact_point_check CHECK (((value IS NULL) <> (value_enc IS NULL))),
   CONSTRAINT contact_point_check1 CHECK (((value IS NULL) OR ((kind = 'phone'::text) AND (value ~ '^\+[1-9][0-9]{6,14}$'::text)) OR ((kind = 'email'::text) AND (value = lower(value)) AND (value ~ '^[^@\s]+@[^@\s]+$'::text)))),
   CONSTRAINT contact_point_check2 CHECK ((last_seen_at >= first_seen_at)),
@@ -102,7 +184,8 @@ TABLE contact_point (
   CONSTRAINT contact_point_pkey PRIMARY KEY (organization_id, id),
   CONSTRAINT contact_point_score_check CHECK (((score >= 0) AND (score <= 100))),
   CONSTRAINT contact_point_type_check CHECK ((type = ANY (ARRAY['mobile'::text, 'landline'::text, 'voip'::text, 'toll_free'::text, 'personal'::text, 'work'::text, 'unknown'::text]))),
-  CONSTRAINT contact_point_value_hash_check CHECK ((length(value_hash) = 32))
+  CONSTRAINT contact_point_value_hash_check CHECK ((length(value_hash) = 32)),
+  CONSTRAINT contact_point_verification_check CHECK ((verification = ANY (ARRAY['valid'::text, 'invalid'::text, 'deliverable'::text, 'undeliverable'::text, 'risky'::text, 'unknown'::text])))
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX contact_point_value_hash_idx ON public.contact_point USING btree (organization_id, kind, value_hash)
@@ -114,6 +197,155 @@ CREATE TRIGGER contact_point_audit_delete AFTER DELETE ON public.contact_point R
 CREATE TRIGGER contact_point_audit_insert AFTER INSERT ON public.contact_point REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER contact_point_audit_update AFTER UPDATE ON public.contact_point REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER contact_point_updated_at BEFORE UPDATE ON public.contact_point FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE contact_verification (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  contact_point_id uuid NOT NULL,
+  run_id uuid,
+  provider text NOT NULL,
+  ledger_key text NOT NULL,
+  result text NOT NULL,
+  line_type text,
+  carrier text,
+  dnc boolean,
+  cost_cents bigint NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT contact_verification_cost_cents_check CHECK ((cost_cents >= 0)),
+  CONSTRAINT contact_verification_organization_id_contact_point_id_fkey FOREIGN KEY (organization_id, contact_point_id) REFERENCES contact_point(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT contact_verification_organization_id_ledger_key_key UNIQUE (organization_id, ledger_key),
+  CONSTRAINT contact_verification_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT contact_verification_result_check CHECK ((result = ANY (ARRAY['valid'::text, 'invalid'::text, 'deliverable'::text, 'undeliverable'::text, 'risky'::text, 'unknown'::text])))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX contact_verification_point_idx ON public.contact_verification USING btree (organization_id, contact_point_id)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE cost_ledger (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  provider text NOT NULL,
+  port text NOT NULL,
+  stage text NOT NULL,
+  lead_id uuid,
+  run_id uuid,
+  idempotency_key text NOT NULL,
+  units integer NOT NULL DEFAULT 1,
+  cost_cents bigint NOT NULL,
+  status text NOT NULL DEFAULT 'pending'::text,
+  error text,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  settled_at timestamp with time zone,
+  CONSTRAINT cost_ledger_check CHECK (((status = 'pending'::text) = (settled_at IS NULL))),
+  CONSTRAINT cost_ledger_cost_cents_check CHECK ((cost_cents >= 0)),
+  CONSTRAINT cost_ledger_idempotency_key_check CHECK (((length(idempotency_key) >= 1) AND (length(idempotency_key) <= 300))),
+  CONSTRAINT cost_ledger_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT cost_ledger_organization_id_idempotency_key_key UNIQUE (organization_id, idempotency_key),
+  CONSTRAINT cost_ledger_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT cost_ledger_port_check CHECK ((port = ANY (ARRAY['property_search'::text, 'skip_trace'::text, 'append'::text, 'phone_verify'::text, 'email_verify'::text]))),
+  CONSTRAINT cost_ledger_stage_check CHECK ((stage = ANY (ARRAY['pull'::text, 'scan'::text, 'append'::text, 'skip_trace'::text, 'verify'::text]))),
+  CONSTRAINT cost_ledger_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'charged'::text, 'void'::text, 'in_doubt'::text]))),
+  CONSTRAINT cost_ledger_units_check CHECK ((units >= 0))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX cost_ledger_created_idx ON public.cost_ledger USING btree (organization_id, created_at)
+CREATE INDEX cost_ledger_pending_idx ON public.cost_ledger USING btree (organization_id, run_id) WHERE (status = 'pending'::text)
+CREATE INDEX cost_ledger_run_idx ON public.cost_ledger USING btree (organization_id, run_id)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE dlq (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  stage text NOT NULL,
+  item_key text NOT NULL,
+  payload jsonb NOT NULL,
+  error text NOT NULL,
+  attempts integer NOT NULL DEFAULT 1,
+  status text NOT NULL DEFAULT 'waiting'::text,
+  retry_after timestamp with time zone,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT dlq_attempts_check CHECK ((attempts >= 1)),
+  CONSTRAINT dlq_check CHECK (((status = 'waiting'::text) = (retry_after IS NOT NULL))),
+  CONSTRAINT dlq_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT dlq_payload_check CHECK ((jsonb_typeof(payload) = 'object'::text)),
+  CONSTRAINT dlq_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT dlq_stage_check CHECK ((stage = ANY (ARRAY['pull'::text, 'scan'::text, 'append'::text, 'skip_trace'::text, 'verify'::text]))),
+  CONSTRAINT dlq_status_check CHECK ((status = ANY (ARRAY['waiting'::text, 'parked'::text, 'done'::text])))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX dlq_attempts_idx ON public.dlq USING btree (organization_id, attempts)
+CREATE INDEX dlq_retry_idx ON public.dlq USING btree (organization_id, retry_after) WHERE (retry_after IS NOT NULL)
+CREATE INDEX dlq_stage_idx ON public.dlq USING btree (organization_id, stage)
+CREATE UNIQUE INDEX dlq_open_key ON public.dlq USING btree (organization_id, item_key) WHERE (status <> 'done'::text)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER dlq_updated_at BEFORE UPDATE ON public.dlq FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE enrichment_run (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  status text NOT NULL DEFAULT 'queued'::text,
+  selector jsonb NOT NULL,
+  settings jsonb NOT NULL,
+  max_spend_cents bigint,
+  refresh boolean NOT NULL DEFAULT false,
+  leads_selected integer NOT NULL DEFAULT 0,
+  resume_at timestamp with time zone,
+  error text,
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  started_at timestamp with time zone,
+  finished_at timestamp with time zone,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT enrichment_run_check CHECK (((status <> 'completed'::text) OR (finished_at IS NOT NULL))),
+  CONSTRAINT enrichment_run_leads_selected_check CHECK ((leads_selected >= 0)),
+  CONSTRAINT enrichment_run_max_spend_cents_check CHECK ((max_spend_cents >= 0)),
+  CONSTRAINT enrichment_run_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT enrichment_run_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT enrichment_run_selector_check CHECK ((jsonb_typeof(selector) = 'object'::text)),
+  CONSTRAINT enrichment_run_settings_check CHECK ((jsonb_typeof(settings) = 'object'::text)),
+  CONSTRAINT enrichment_run_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'running'::text, 'waiting'::text, 'completed'::text, 'failed'::text])))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX enrichment_run_created_idx ON public.enrichment_run USING btree (organization_id, created_at DESC)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER enrichment_run_updated_at BEFORE UPDATE ON public.enrichment_run FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE enrichment_task (
+  organization_id uuid NOT NULL,
+  run_id uuid NOT NULL,
+  stage text NOT NULL,
+  lead_id uuid NOT NULL,
+  status text NOT NULL DEFAULT 'pending'::text,
+  reason text,
+  attempt integer NOT NULL DEFAULT 0,
+  cost_cents bigint NOT NULL DEFAULT 0,
+  phones_found integer NOT NULL DEFAULT 0,
+  emails_found integer NOT NULL DEFAULT 0,
+  not_before timestamp with time zone,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT enrichment_task_attempt_check CHECK ((attempt >= 0)),
+  CONSTRAINT enrichment_task_check CHECK (
+CASE status
+    WHEN 'skipped'::text THEN (reason = ANY (ARRAY['good_enough'::text, 'not_worth_it'::text, 'over_budget'::text, 'already_done'::text, 'no_owner'::text, 'nothing_to_verify'::text]))
+    WHEN 'deferred'::text THEN ((reason = 'capped'::text) AND (not_before IS NOT NULL))
+    WHEN 'failed'::text THEN (reason = 'provider_failed'::text)
+    WHEN 'done'::text THEN ((reason IS NULL) OR (reason = 'no_match'::text))
+    ELSE (reason IS NULL)
+END),
+  CONSTRAINT enrichment_task_cost_cents_check CHECK ((cost_cents >= 0)),
+  CONSTRAINT enrichment_task_emails_found_check CHECK ((emails_found >= 0)),
+  CONSTRAINT enrichment_task_organization_id_run_id_fkey FOREIGN KEY (organization_id, run_id) REFERENCES enrichment_run(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT enrichment_task_phones_found_check CHECK ((phones_found >= 0)),
+  CONSTRAINT enrichment_task_pkey PRIMARY KEY (organization_id, run_id, stage, lead_id),
+  CONSTRAINT enrichment_task_reason_check CHECK ((reason = ANY (ARRAY['good_enough'::text, 'not_worth_it'::text, 'capped'::text, 'over_budget'::text, 'already_done'::text, 'no_owner'::text, 'nothing_to_verify'::text, 'no_match'::text, 'provider_failed'::text]))),
+  CONSTRAINT enrichment_task_stage_check CHECK ((stage = ANY (ARRAY['append'::text, 'skip_trace'::text, 'verify'::text, 'score'::text]))),
+  CONSTRAINT enrichment_task_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'calling'::text, 'done'::text, 'skipped'::text, 'deferred'::text, 'failed'::text])))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX enrichment_task_done_idx ON public.enrichment_task USING btree (organization_id, lead_id, stage) WHERE (status = 'done'::text)
+CREATE INDEX enrichment_task_open_idx ON public.enrichment_task USING btree (organization_id, run_id, stage, status) WHERE (status = ANY (ARRAY['pending'::text, 'calling'::text, 'deferred'::text]))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE identity_conflict (
   organization_id uuid NOT NULL,
@@ -146,7 +378,7 @@ TABLE import (
   source text NOT NULL,
   file_name text NOT NULL,
   file_path text,
-  content_sha256 bytea NOT NULL,
+  content_sha256 bytea,
   byte_size bigint NOT NULL,
   forced boolean NOT NULL DEFAULT false,
   status text NOT NULL DEFAULT 'pending'::text,
@@ -182,9 +414,10 @@ TABLE import (
   CONSTRAINT import_check CHECK (((status <> 'completed'::text) OR (finished_at IS NOT NULL))),
   CONSTRAINT import_contact_points_added_check CHECK ((contact_points_added >= 0)),
   CONSTRAINT import_contact_points_merged_check CHECK ((contact_points_merged >= 0)),
+  CONSTRAINT import_content_check CHECK (((kind <> 'leads'::text) OR (content_sha256 IS NOT NULL))),
   CONSTRAINT import_content_sha256_check CHECK ((length(content_sha256) = 32)),
   CONSTRAINT import_identity_conflicts_check CHECK ((identity_conflicts >= 0)),
-  CONSTRAINT import_kind_check CHECK ((kind = 'leads'::text)),
+  CONSTRAINT import_kind_check CHECK ((kind = ANY (ARRAY['leads'::text, 'pull'::text]))),
   CONSTRAINT import_leads_inserted_check CHECK ((leads_inserted >= 0)),
   CONSTRAINT import_leads_merged_check CHECK ((leads_merged >= 0)),
   CONSTRAINT import_mapping_check CHECK ((jsonb_typeof(mapping) = 'object'::text)),
@@ -351,6 +584,35 @@ POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::t
    FROM lead l
   WHERE ((l.organization_id = lead_score_history.organization_id) AND (l.id = lead_score_history.lead_id))))))
 POLICY scorers_write RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE lead_source_event (
+  organization_id uuid NOT NULL,
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  pull_run_id uuid NOT NULL,
+  source text NOT NULL,
+  query_sig bytea NOT NULL,
+  page_number integer NOT NULL,
+  seen_vendor_ids text[] NOT NULL,
+  first_id text,
+  last_id text,
+  records integer NOT NULL,
+  new_records integer NOT NULL,
+  cost_cents bigint NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT lead_source_event_cost_cents_check CHECK ((cost_cents >= 0)),
+  CONSTRAINT lead_source_event_new_records_check CHECK ((new_records >= 0)),
+  CONSTRAINT lead_source_event_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT lead_source_event_organization_id_pull_run_id_fkey FOREIGN KEY (organization_id, pull_run_id) REFERENCES pull_run(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT lead_source_event_organization_id_pull_run_id_page_number_key UNIQUE (organization_id, pull_run_id, page_number),
+  CONSTRAINT lead_source_event_page_number_check CHECK ((page_number >= 1)),
+  CONSTRAINT lead_source_event_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT lead_source_event_query_sig_check CHECK ((length(query_sig) = 32)),
+  CONSTRAINT lead_source_event_records_check CHECK ((records >= 0))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX lead_source_event_query_idx ON public.lead_source_event USING btree (organization_id, source, query_sig)
+CREATE INDEX lead_source_event_vendor_ids_idx ON public.lead_source_event USING gin (seen_vendor_ids)
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE lead_status_history (
@@ -524,6 +786,163 @@ CREATE UNIQUE INDEX property_mak_key ON public.property USING btree (organizatio
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER property_updated_at BEFORE UPDATE ON public.property FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
+TABLE pull_run (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  import_id uuid NOT NULL,
+  source text NOT NULL,
+  query jsonb NOT NULL,
+  query_sig bytea NOT NULL,
+  status text NOT NULL DEFAULT 'running'::text,
+  stop_reason text,
+  page_size integer NOT NULL,
+  max_pages integer,
+  pages_fetched integer NOT NULL DEFAULT 0,
+  records integer NOT NULL DEFAULT 0,
+  new_records integer NOT NULL DEFAULT 0,
+  known_records integer NOT NULL DEFAULT 0,
+  total_available integer,
+  cost_cents bigint NOT NULL DEFAULT 0,
+  error text,
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  finished_at timestamp with time zone,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT pull_run_check CHECK (((status = 'completed'::text) = (stop_reason IS NOT NULL))),
+  CONSTRAINT pull_run_cost_cents_check CHECK ((cost_cents >= 0)),
+  CONSTRAINT pull_run_known_records_check CHECK ((known_records >= 0)),
+  CONSTRAINT pull_run_max_pages_check CHECK ((max_pages >= 1)),
+  CONSTRAINT pull_run_new_records_check CHECK ((new_records >= 0)),
+  CONSTRAINT pull_run_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT pull_run_organization_id_import_id_fkey FOREIGN KEY (organization_id, import_id) REFERENCES import(organization_id, id),
+  CONSTRAINT pull_run_page_size_check CHECK (((page_size >= 1) AND (page_size <= 1000))),
+  CONSTRAINT pull_run_pages_fetched_check CHECK ((pages_fetched >= 0)),
+  CONSTRAINT pull_run_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT pull_run_query_check CHECK ((jsonb_typeof(query) = 'object'::text)),
+  CONSTRAINT pull_run_query_sig_check CHECK ((length(query_sig) = 32)),
+  CONSTRAINT pull_run_records_check CHECK ((records >= 0)),
+  CONSTRAINT pull_run_source_check CHECK ((source ~ '^[a-z0-9_.-]{1,50}$'::text)),
+  CONSTRAINT pull_run_status_check CHECK ((status = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text]))),
+  CONSTRAINT pull_run_stop_reason_check CHECK ((stop_reason = ANY (ARRAY['known_record'::text, 'end_of_results'::text, 'max_pages'::text]))),
+  CONSTRAINT pull_run_total_available_check CHECK ((total_available >= 0))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX pull_run_created_idx ON public.pull_run USING btree (organization_id, created_at DESC)
+CREATE UNIQUE INDEX pull_run_open_key ON public.pull_run USING btree (organization_id, source, query_sig) WHERE (status <> 'completed'::text)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER pull_run_updated_at BEFORE UPDATE ON public.pull_run FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE skip_trace_email (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  skip_trace_id uuid NOT NULL,
+  lead_id uuid NOT NULL,
+  value text,
+  value_enc bytea,
+  value_hash bytea NOT NULL,
+  display text NOT NULL,
+  email_type text,
+  is_valid boolean,
+  confidence numeric(5,2),
+  CONSTRAINT skip_trace_email_check CHECK (((value IS NULL) <> (value_enc IS NULL))),
+  CONSTRAINT skip_trace_email_confidence_check CHECK (((confidence >= (0)::numeric) AND (confidence <= (100)::numeric))),
+  CONSTRAINT skip_trace_email_email_type_check CHECK ((email_type = ANY (ARRAY['personal'::text, 'work'::text]))),
+  CONSTRAINT skip_trace_email_organization_id_skip_trace_id_fkey FOREIGN KEY (organization_id, skip_trace_id) REFERENCES skip_trace_result(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT skip_trace_email_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT skip_trace_email_value_hash_check CHECK ((length(value_hash) = 32))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX skip_trace_email_result_idx ON public.skip_trace_email USING btree (organization_id, skip_trace_id)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE skip_trace_phone (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  skip_trace_id uuid NOT NULL,
+  lead_id uuid NOT NULL,
+  value text,
+  value_enc bytea,
+  value_hash bytea NOT NULL,
+  display text NOT NULL,
+  phone_type text,
+  carrier text,
+  is_valid boolean,
+  is_mobile boolean,
+  is_dnc boolean,
+  confidence numeric(5,2),
+  CONSTRAINT skip_trace_phone_check CHECK (((value IS NULL) <> (value_enc IS NULL))),
+  CONSTRAINT skip_trace_phone_confidence_check CHECK (((confidence >= (0)::numeric) AND (confidence <= (100)::numeric))),
+  CONSTRAINT skip_trace_phone_organization_id_skip_trace_id_fkey FOREIGN KEY (organization_id, skip_trace_id) REFERENCES skip_trace_result(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT skip_trace_phone_phone_type_check CHECK ((phone_type = ANY (ARRAY['mobile'::text, 'landline'::text, 'voip'::text]))),
+  CONSTRAINT skip_trace_phone_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT skip_trace_phone_value_hash_check CHECK ((length(value_hash) = 32))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX skip_trace_phone_result_idx ON public.skip_trace_phone USING btree (organization_id, skip_trace_id)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE skip_trace_result (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  run_id uuid,
+  lead_id uuid NOT NULL,
+  person_id uuid,
+  stage text NOT NULL,
+  provider text NOT NULL,
+  ledger_key text NOT NULL,
+  request_data jsonb NOT NULL,
+  response_data jsonb,
+  matched boolean NOT NULL,
+  confidence numeric(5,2),
+  cost_cents bigint NOT NULL,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  completed_at timestamp with time zone,
+  CONSTRAINT skip_trace_result_confidence_check CHECK (((confidence >= (0)::numeric) AND (confidence <= (100)::numeric))),
+  CONSTRAINT skip_trace_result_cost_cents_check CHECK ((cost_cents >= 0)),
+  CONSTRAINT skip_trace_result_organization_id_lead_id_fkey FOREIGN KEY (organization_id, lead_id) REFERENCES lead(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT skip_trace_result_organization_id_ledger_key_key UNIQUE (organization_id, ledger_key),
+  CONSTRAINT skip_trace_result_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT skip_trace_result_stage_check CHECK ((stage = ANY (ARRAY['append'::text, 'skip_trace'::text])))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX skip_trace_result_lead_idx ON public.skip_trace_result USING btree (organization_id, lead_id)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE source_bookmark (
+  organization_id uuid NOT NULL,
+  source text NOT NULL,
+  query_sig bytea NOT NULL,
+  query jsonb NOT NULL,
+  pull_run_id uuid NOT NULL,
+  last_page_fetched integer NOT NULL,
+  last_seen_vendor_id text,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT source_bookmark_last_page_fetched_check CHECK ((last_page_fetched >= 0)),
+  CONSTRAINT source_bookmark_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT source_bookmark_organization_id_pull_run_id_fkey FOREIGN KEY (organization_id, pull_run_id) REFERENCES pull_run(organization_id, id),
+  CONSTRAINT source_bookmark_pkey PRIMARY KEY (organization_id, source, query_sig),
+  CONSTRAINT source_bookmark_query_sig_check CHECK ((length(query_sig) = 32))
+);
+ROW LEVEL SECURITY FORCED
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER source_bookmark_updated_at BEFORE UPDATE ON public.source_bookmark FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE stage_usage_daily (
+  organization_id uuid NOT NULL,
+  stage text NOT NULL,
+  day date NOT NULL,
+  used integer NOT NULL DEFAULT 0,
+  cap integer,
+  CONSTRAINT daily_cap_exceeded CHECK (((cap IS NULL) OR (used <= cap))),
+  CONSTRAINT stage_usage_daily_cap_check CHECK ((cap >= 0)),
+  CONSTRAINT stage_usage_daily_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT stage_usage_daily_pkey PRIMARY KEY (organization_id, stage, day),
+  CONSTRAINT stage_usage_daily_stage_check CHECK ((stage = ANY (ARRAY['pull'::text, 'scan'::text, 'append'::text, 'skip_trace'::text, 'verify'::text]))),
+  CONSTRAINT stage_usage_daily_used_check CHECK ((used >= 0))
+);
+ROW LEVEL SECURITY FORCED
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
 FUNCTION api_key_holder_rank(org uuid, holder uuid) RETURNS integer
 FUNCTION api_key_stays_revoked() RETURNS trigger
 FUNCTION app_is_admin() RETURNS boolean
@@ -532,18 +951,22 @@ FUNCTION app_user_id() RETURNS uuid
 FUNCTION app_user_rank_guard() RETURNS trigger
 FUNCTION app_user_role() RETURNS text
 FUNCTION app_via() RETURNS text
+FUNCTION area_scan_status_guard() RETURNS trigger
 FUNCTION audit_log_write() RETURNS trigger
 FUNCTION audit_record(action text, entity text, entity_id uuid, details jsonb) RETURNS void
+FUNCTION budget_transaction_apply() RETURNS trigger
 FUNCTION history_changed_sql(cols text[]) RETURNS text
 FUNCTION history_columns(tbl oid) RETURNS text[]
 FUNCTION history_ignored_fields() RETURNS text[]
 FUNCTION lead_field_audit_offer(lead_ids uuid[], fields text[], old_values jsonb[], new_values jsonb[]) RETURNS integer
 FUNCTION lead_field_audit_write() RETURNS trigger
+FUNCTION lead_quality_factors(org uuid, lead_ids uuid[]) RETURNS TABLE(lead_id uuid, score integer, factors jsonb)
 FUNCTION lead_status_history_write() RETURNS trigger
 FUNCTION lead_statuses() RETURNS text[]
 FUNCTION lead_visible_for_person(org uuid, person uuid) RETURNS boolean
 FUNCTION porchlight_audited_table(tbl regclass) RETURNS void
 FUNCTION porchlight_tenant_table(tbl regclass) RETURNS void
+FUNCTION quality_status(score numeric, current text) RETURNS text
 FUNCTION role_rank(role text) RETURNS integer
 FUNCTION set_updated_at() RETURNS trigger
 FUNCTION uuid7() RETURNS uuid

@@ -1,6 +1,7 @@
 // Kysely's view of the tables, snake_case as in SQL (no case-mapping plugin anywhere).
 // Keep in step with migrations/: test/medium/schema-types.test.ts checks each table has exactly these columns.
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { EnrichmentTables } from './schema-enrichment.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -142,6 +143,8 @@ export interface ContactPointTable {
   last_seen_at: Timestamp;
   created_at: CreatedAt;
   updated_at: Timestamp;
+  verified_at: Timestamp | null;
+  verification: string | null;
 }
 
 export interface LeadTable {
@@ -222,7 +225,7 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
-export interface DB {
+export interface DB extends EnrichmentTables {
   organization: OrganizationTable;
   app_user: AppUserTable;
   api_key: ApiKeyTable;
@@ -256,11 +259,11 @@ export type ImportStatus = 'pending' | 'running' | 'completed' | 'failed';
 export interface ImportTable {
   organization_id: string;
   id: Generated<string>;
-  kind: Generated<'leads'>;
+  kind: Generated<'leads' | 'pull'>;
   source: string;
   file_name: string;
   file_path: string | null;
-  content_sha256: Bytes;
+  content_sha256: Bytes | null;
   byte_size: number;
   forced: Generated<boolean>;
   status: Generated<ImportStatus>;

@@ -29,7 +29,7 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
   ),
   contact_point: columns<DB['contact_point']>()(
     'organization_id', 'id', 'person_id', 'kind', 'value', 'value_enc', 'value_hash', 'display', 'type', 'carrier', 'sources', 'score',
-    'verified', 'dnc', 'first_seen_at', 'last_seen_at', 'created_at', 'updated_at',
+    'verified', 'dnc', 'first_seen_at', 'last_seen_at', 'created_at', 'updated_at', 'verified_at', 'verification',
   ),
   lead: columns<DB['lead']>()(
     'organization_id', 'id', 'person_id', 'property_id', 'status', 'quality_score', 'motivation_score', 'lead_score', 'temperature', 'tier',
@@ -51,6 +51,51 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
   import_issue: columns<DB['import_issue']>()('organization_id', 'import_id', 'line', 'seq', 'severity', 'column_name', 'reason', 'raw'),
   identity_conflict: columns<DB['identity_conflict']>()(
     'organization_id', 'id', 'import_id', 'line', 'property_id', 'matches', 'status', 'resolved_by', 'resolved_at', 'created_at',
+  ),
+  pull_run: columns<DB['pull_run']>()(
+    'organization_id', 'id', 'import_id', 'source', 'query', 'query_sig', 'status', 'stop_reason', 'page_size', 'max_pages', 'pages_fetched', 'records', 'new_records', 'known_records', 'total_available', 'cost_cents', 'error', 'created_by', 'created_at', 'finished_at', 'updated_at',
+  ),
+  source_bookmark: columns<DB['source_bookmark']>()(
+    'organization_id', 'source', 'query_sig', 'query', 'pull_run_id', 'last_page_fetched', 'last_seen_vendor_id', 'updated_at',
+  ),
+  lead_source_event: columns<DB['lead_source_event']>()(
+    'organization_id', 'id', 'pull_run_id', 'source', 'query_sig', 'page_number', 'seen_vendor_ids', 'first_id', 'last_id', 'records', 'new_records', 'cost_cents', 'created_at',
+  ),
+  area_scan: columns<DB['area_scan']>()(
+    'organization_id', 'id', 'area_name', 'scan_type', 'status', 'total_properties', 'processed_properties', 'qualified_leads', 'progress_percentage', 'scan_parameters', 'results_summary', 'error_message', 'pull_run_id', 'created_by', 'created_at', 'started_at', 'completed_at', 'updated_at',
+  ),
+  enrichment_run: columns<DB['enrichment_run']>()(
+    'organization_id', 'id', 'status', 'selector', 'settings', 'max_spend_cents', 'refresh', 'leads_selected', 'resume_at', 'error', 'created_by', 'created_at', 'started_at', 'finished_at', 'updated_at',
+  ),
+  enrichment_task: columns<DB['enrichment_task']>()(
+    'organization_id', 'run_id', 'stage', 'lead_id', 'status', 'reason', 'attempt', 'cost_cents', 'phones_found', 'emails_found', 'not_before', 'updated_at',
+  ),
+  cost_ledger: columns<DB['cost_ledger']>()(
+    'organization_id', 'id', 'provider', 'port', 'stage', 'lead_id', 'run_id', 'idempotency_key', 'units', 'cost_cents', 'status', 'error', 'created_at', 'settled_at',
+  ),
+  budget_account: columns<DB['budget_account']>()(
+    'organization_id', 'balance_cents', 'created_at', 'updated_at',
+  ),
+  budget_transaction: columns<DB['budget_transaction']>()(
+    'organization_id', 'id', 'kind', 'amount_cents', 'balance_after_cents', 'reference', 'note', 'created_by', 'created_at',
+  ),
+  stage_usage_daily: columns<DB['stage_usage_daily']>()(
+    'organization_id', 'stage', 'day', 'used', 'cap',
+  ),
+  skip_trace_result: columns<DB['skip_trace_result']>()(
+    'organization_id', 'id', 'run_id', 'lead_id', 'person_id', 'stage', 'provider', 'ledger_key', 'request_data', 'response_data', 'matched', 'confidence', 'cost_cents', 'created_at', 'completed_at',
+  ),
+  skip_trace_phone: columns<DB['skip_trace_phone']>()(
+    'organization_id', 'id', 'skip_trace_id', 'lead_id', 'value', 'value_enc', 'value_hash', 'display', 'phone_type', 'carrier', 'is_valid', 'is_mobile', 'is_dnc', 'confidence',
+  ),
+  skip_trace_email: columns<DB['skip_trace_email']>()(
+    'organization_id', 'id', 'skip_trace_id', 'lead_id', 'value', 'value_enc', 'value_hash', 'display', 'email_type', 'is_valid', 'confidence',
+  ),
+  contact_verification: columns<DB['contact_verification']>()(
+    'organization_id', 'id', 'contact_point_id', 'run_id', 'provider', 'ledger_key', 'result', 'line_type', 'carrier', 'dnc', 'cost_cents', 'created_at',
+  ),
+  dlq: columns<DB['dlq']>()(
+    'organization_id', 'id', 'stage', 'item_key', 'payload', 'error', 'attempts', 'status', 'retry_after', 'created_at', 'updated_at',
   ),
 };
 

@@ -18,8 +18,8 @@ const ImportQuery = z.object({
 
 const IssuesQuery = z.object({ severity: z.enum(['error', 'warning']).default('error') });
 
-const withPercent = <T extends { content_sha256: Uint8Array; bytes_done: number; byte_size: number }>(r: T) => ({
-  ...r, content_sha256: Buffer.from(r.content_sha256).toString('hex'), percent: r.byte_size ? Math.round((100 * r.bytes_done) / r.byte_size) : 100,
+const withPercent = <T extends { content_sha256: Uint8Array | null; bytes_done: number; byte_size: number }>(r: T) => ({
+  ...r, content_sha256: r.content_sha256 && Buffer.from(r.content_sha256).toString('hex'), percent: r.byte_size ? Math.round((100 * r.bytes_done) / r.byte_size) : 100,
 });
 
 export function importsRoutes(c: Pick<Container, 'ingest'>): FastifyPluginAsyncZod {

@@ -91,7 +91,7 @@ export function registerImport(program: Command) {
         table([rec as never], ['rows_read', 'rows_rejected', 'leads_inserted', 'leads_merged', 'contact_points_added', 'identity_conflicts', 'warnings']),
         rec.error ? `error: ${rec.error}` : '',
       ].filter(Boolean).join('\n');
-      return { json: { ...rec, content_sha256: Buffer.from(rec.content_sha256).toString('hex'), percent: pct }, text };
+      return { json: { ...rec, content_sha256: rec.content_sha256 && Buffer.from(rec.content_sha256).toString('hex'), percent: pct }, text };
     }));
   imp.command('list')
     .description('recent imports')
@@ -99,7 +99,7 @@ export function registerImport(program: Command) {
     .option('--json', 'machine-readable output')
     .action(command('import list', async (ctx, o: { org: string }) => {
       const rows = await ctx.c.ingest.listImports(await ctx.operatorIn(o.org));
-      const json = rows.map((r) => ({ ...r, content_sha256: Buffer.from(r.content_sha256).toString('hex') }));
+      const json = rows.map((r) => ({ ...r, content_sha256: r.content_sha256 && Buffer.from(r.content_sha256).toString('hex') }));
       return { json, text: table(rows as never, ['id', 'created_at', 'status', 'file_name', 'source', 'rows_read', 'rows_rejected', 'leads_inserted', 'leads_merged']) };
     }));
   imp.command('errors')
