@@ -291,6 +291,8 @@ TABLE enrichment_run (
   refresh boolean NOT NULL DEFAULT false,
   leads_selected integer NOT NULL DEFAULT 0,
   resume_at timestamp with time zone,
+  lease_owner text,
+  lease_until timestamp with time zone,
   error text,
   created_by uuid,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
@@ -322,6 +324,8 @@ TABLE enrichment_task (
   cost_cents bigint NOT NULL DEFAULT 0,
   phones_found integer NOT NULL DEFAULT 0,
   emails_found integer NOT NULL DEFAULT 0,
+  quality_before numeric(5,2),
+  quality_after numeric(5,2),
   not_before timestamp with time zone,
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT enrichment_task_attempt_check CHECK ((attempt >= 0)),
@@ -803,6 +807,8 @@ TABLE pull_run (
   known_records integer NOT NULL DEFAULT 0,
   total_available integer,
   cost_cents bigint NOT NULL DEFAULT 0,
+  lease_owner text,
+  lease_until timestamp with time zone,
   error text,
   created_by uuid,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
@@ -960,13 +966,13 @@ FUNCTION history_columns(tbl oid) RETURNS text[]
 FUNCTION history_ignored_fields() RETURNS text[]
 FUNCTION lead_field_audit_offer(lead_ids uuid[], fields text[], old_values jsonb[], new_values jsonb[]) RETURNS integer
 FUNCTION lead_field_audit_write() RETURNS trigger
-FUNCTION lead_quality_factors(org uuid, lead_ids uuid[]) RETURNS TABLE(lead_id uuid, score integer, factors jsonb)
+FUNCTION lead_quality_factors(org uuid, lead_ids uuid[], min_confidence numeric) RETURNS TABLE(lead_id uuid, score integer, factors jsonb)
 FUNCTION lead_status_history_write() RETURNS trigger
 FUNCTION lead_statuses() RETURNS text[]
 FUNCTION lead_visible_for_person(org uuid, person uuid) RETURNS boolean
 FUNCTION porchlight_audited_table(tbl regclass) RETURNS void
 FUNCTION porchlight_tenant_table(tbl regclass) RETURNS void
-FUNCTION quality_status(score numeric, current text) RETURNS text
+FUNCTION quality_status(score numeric, current text, contactable numeric, enriched numeric) RETURNS text
 FUNCTION role_rank(role text) RETURNS integer
 FUNCTION set_updated_at() RETURNS trigger
 FUNCTION uuid7() RETURNS uuid

@@ -30,6 +30,8 @@ CREATE TABLE pull_run (
   known_records   integer NOT NULL DEFAULT 0 CHECK (known_records >= 0),
   total_available integer CHECK (total_available >= 0),
   cost_cents      bigint NOT NULL DEFAULT 0 CHECK (cost_cents >= 0),
+  lease_owner     text,
+  lease_until     timestamptz,
   error           text,
   created_by      uuid,
   created_at      timestamptz NOT NULL DEFAULT now(),
@@ -143,6 +145,9 @@ CREATE TABLE enrichment_run (
   leads_selected  integer NOT NULL DEFAULT 0 CHECK (leads_selected >= 0),
   -- deferred work (over a daily cap) waits until then
   resume_at       timestamptz,
+  -- the process working the run ('host:pid'), until when; another takes over once it lapses or dies
+  lease_owner     text,
+  lease_until     timestamptz,
   error           text,
   created_by      uuid,
   created_at      timestamptz NOT NULL DEFAULT now(),
@@ -170,6 +175,9 @@ CREATE TABLE enrichment_task (
   cost_cents      bigint NOT NULL DEFAULT 0 CHECK (cost_cents >= 0),
   phones_found    integer NOT NULL DEFAULT 0 CHECK (phones_found >= 0),
   emails_found    integer NOT NULL DEFAULT 0 CHECK (emails_found >= 0),
+  -- the score stage: the lead's quality before and after the run
+  quality_before  numeric(5,2),
+  quality_after   numeric(5,2),
   not_before      timestamptz,
   updated_at      timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (organization_id, run_id, stage, lead_id),
@@ -392,7 +400,9 @@ CREATE TRIGGER dlq_updated_at BEFORE UPDATE ON dlq FOR EACH ROW EXECUTE FUNCTION
 
 -- Equity Connect's compute_quality_score, set-based: verified email 40, verified mobile or VoIP
 -- phone 30, MAK and APN 10, owner-occupied 10, demographics fit (62+, worth $100k+, equity) 10.
-CREATE FUNCTION lead_quality_factors(org uuid, lead_ids uuid[])
+-- With min_confidence, a found phone or email not yet verified (and not found bad) counts when
+-- its confidence reaches it: "would this lead be contactable once verified?".
+CREATE FUNCTION lead_quality_factors(org uuid, lead_ids uuid[], min_confidence numeric DEFAULT NULL)
   RETURNS TABLE (lead_id uuid, score integer, factors jsonb) LANGUAGE sql STABLE AS $$
   SELECT l.id, f.email + f.mobile + f.keys + f.occupied + f.fit,
          jsonb_build_object('verified_email', f.email, 'verified_mobile', f.mobile, 'mak_and_apn', f.keys,
@@ -402,18 +412,20 @@ CREATE FUNCTION lead_quality_factors(org uuid, lead_ids uuid[])
   LEFT JOIN person pe ON pe.organization_id = l.organization_id AND pe.id = l.person_id
   CROSS JOIN LATERAL (SELECT
     CASE WHEN EXISTS (SELECT 1 FROM contact_point c WHERE c.organization_id = l.organization_id AND c.person_id = l.person_id
-                        AND c.kind = 'email' AND c.verified) THEN 40 ELSE 0 END AS email,
+                        AND c.kind = 'email' AND (c.verified OR (c.verification IS NULL AND c.score >= min_confidence))) THEN 40 ELSE 0 END AS email,
     CASE WHEN EXISTS (SELECT 1 FROM contact_point c WHERE c.organization_id = l.organization_id AND c.person_id = l.person_id
-                        AND c.kind = 'phone' AND c.verified AND c.type IN ('mobile', 'voip')) THEN 30 ELSE 0 END AS mobile,
+                        AND c.kind = 'phone' AND c.type IN ('mobile', 'voip') AND NOT c.dnc
+                        AND (c.verified OR (c.verification IS NULL AND c.score >= min_confidence))) THEN 30 ELSE 0 END AS mobile,
     CASE WHEN p.mak IS NOT NULL AND p.apn IS NOT NULL THEN 10 ELSE 0 END AS keys,
     CASE WHEN p.owner_occupied THEN 10 ELSE 0 END AS occupied,
     CASE WHEN pe.age >= 62 AND p.estimated_value_cents >= 10000000 AND p.equity_cents > 0 THEN 10 ELSE 0 END AS fit) f
   WHERE l.organization_id = org AND l.id = ANY (lead_ids)
 $$;
 
--- update_lead_status_from_score: 60+ contactable, 40–59 enriched, below 40 do not contact. Only
--- leads still in the data pipeline move; a lead someone is working keeps its status.
-CREATE FUNCTION quality_status(score numeric, current text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+-- update_lead_status_from_score: at or above the contactable threshold (60) contactable, at or
+-- above the enriched one (40) enriched, below do not contact. Only leads still in the data
+-- pipeline move; a lead someone is working keeps its status.
+CREATE FUNCTION quality_status(score numeric, current text, contactable numeric, enriched numeric) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE WHEN current NOT IN ('new', 'enriched', 'contactable', 'do_not_contact') THEN current
-              WHEN score >= 60 THEN 'contactable' WHEN score >= 40 THEN 'enriched' ELSE 'do_not_contact' END
+              WHEN score >= contactable THEN 'contactable' WHEN score >= enriched THEN 'enriched' ELSE 'do_not_contact' END
 $$;

@@ -17,6 +17,23 @@ const EnvSchema = z.object({
   PORCHLIGHT_IMPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000_000).default(5000),
   // crash testing: `name:n` kills the process (SIGKILL) the n-th time it passes failpoint `name`
   PORCHLIGHT_FAILPOINT: z.string().regex(/^[a-z.]+:[1-9][0-9]*$/, 'must be name:count').optional(),
+  // the adapter each provider port uses (docs/PROVIDERS.md)
+  PORCHLIGHT_PROPERTY_SEARCH_PROVIDER: z.enum(['local', 'batchdata']).default('local'),
+  PORCHLIGHT_SKIPTRACE_PROVIDER: z.enum(['local', 'batchdata']).default('local'),
+  PORCHLIGHT_APPEND_PROVIDER: z.enum(['local', 'melissa']).default('local'),
+  PORCHLIGHT_PHONE_VERIFY_PROVIDER: z.enum(['local', 'batchdata']).default('local'),
+  PORCHLIGHT_EMAIL_VERIFY_PROVIDER: z.enum(['local', 'melissa']).default('local'),
+  BATCHDATA_API_KEY: z.string().min(1).optional(),
+  BATCHDATA_BASE_URL: z.url().default('https://api.batchdata.com'),
+  MELISSA_LICENSE_KEY: z.string().min(1).optional(),
+  MELISSA_PERSONATOR_URL: z.url().default('https://personator.melissadata.net'),
+  MELISSA_GLOBAL_EMAIL_URL: z.url().default('https://globalemail.melissadata.net'),
+  PORCHLIGHT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  PORCHLIGHT_PROVIDER_RATE: z.coerce.number().min(0.1).max(10_000).default(5),
+  // leads per enrichment chunk: one reservation, one round of provider calls, one store
+  PORCHLIGHT_ENRICH_CHUNK: z.coerce.number().int().min(1).max(100_000).default(1000),
+  // run job handlers inside `porchlight serve` (off: run `porchlight worker` beside it)
+  PORCHLIGHT_WORKER: z.enum(['on', 'off']).default('on'),
 });
 
 export interface Config {
@@ -29,6 +46,21 @@ export interface Config {
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   importBatchSize: number;
   failpoint: string | undefined;
+  providers: ProviderConfig;
+  enrichChunk: number;
+  worker: boolean;
+}
+
+export interface ProviderConfig {
+  propertySearch: 'local' | 'batchdata';
+  skipTrace: 'local' | 'batchdata';
+  append: 'local' | 'melissa';
+  phoneVerify: 'local' | 'batchdata';
+  emailVerify: 'local' | 'melissa';
+  batchdata: { apiKey: string | undefined; baseUrl: string };
+  melissa: { licenseKey: string | undefined; personatorUrl: string; globalEmailUrl: string };
+  timeoutMs: number;
+  ratePerSecond: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -49,5 +81,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     importBatchSize: e.PORCHLIGHT_IMPORT_BATCH_SIZE,
     failpoint: e.PORCHLIGHT_FAILPOINT,
+    providers: {
+      propertySearch: e.PORCHLIGHT_PROPERTY_SEARCH_PROVIDER,
+      skipTrace: e.PORCHLIGHT_SKIPTRACE_PROVIDER,
+      append: e.PORCHLIGHT_APPEND_PROVIDER,
+      phoneVerify: e.PORCHLIGHT_PHONE_VERIFY_PROVIDER,
+      emailVerify: e.PORCHLIGHT_EMAIL_VERIFY_PROVIDER,
+      batchdata: { apiKey: e.BATCHDATA_API_KEY, baseUrl: e.BATCHDATA_BASE_URL },
+      melissa: { licenseKey: e.MELISSA_LICENSE_KEY, personatorUrl: e.MELISSA_PERSONATOR_URL, globalEmailUrl: e.MELISSA_GLOBAL_EMAIL_URL },
+      timeoutMs: e.PORCHLIGHT_PROVIDER_TIMEOUT_MS,
+      ratePerSecond: e.PORCHLIGHT_PROVIDER_RATE,
+    },
+    enrichChunk: e.PORCHLIGHT_ENRICH_CHUNK,
+    worker: e.PORCHLIGHT_WORKER === 'on',
   };
 }

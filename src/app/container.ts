@@ -13,6 +13,9 @@ import { createDemoService } from '../domain/demo/demo.service.ts';
 import { createLeadsService } from '../domain/leads/leads.service.ts';
 import { createPii } from '../domain/pii/pii.ts';
 import { createTenancyService } from '../domain/tenancy/tenancy.service.ts';
+import { createEnrichmentService } from '../domain/enrichment/enrichment.service.ts';
+import { createMoneyService } from '../domain/money/money.service.ts';
+import { createProviderRegistry, type ProviderRegistry } from '../providers/registry.ts';
 
 // The one place that wires the application: configuration in, services out.
 
@@ -29,6 +32,8 @@ export interface ContainerOptions {
   skipMigrationCheck?: boolean;
   loadDataDir?: Blob;
   database?: Database;
+  /** Adapters to use instead of the environment's (tests point HTTP adapters at stub servers). */
+  providers?: ProviderRegistry;
 }
 
 export async function createContainer(config: Config, opts: ContainerOptions) {
@@ -50,7 +55,11 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   });
   const identity = createIdentityService({ db });
   const exportLeads = createLeadExport({ db, pii });
-  return { config, db, pii, tenancy, leads, demo, ingest, identity, exportLeads, close: () => db.close() };
+  const providers = opts.providers ?? createProviderRegistry(config.providers);
+  const failpoint = createFailpoint(config.failpoint);
+  const enrichment = createEnrichmentService({ db, pii, providers, chunkSize: config.enrichChunk, failpoint });
+  const money = createMoneyService({ db });
+  return { config, db, pii, tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, close: () => db.close() };
 }
 
 /** Uploads wait here while they import: in the data directory, or the temp dir for a memory database. */

@@ -31,6 +31,8 @@ export interface PullRunTable {
   known_records: Generated<number>;
   total_available: number | null;
   cost_cents: Generated<number>;
+  lease_owner: string | null;
+  lease_until: Timestamp | null;
   error: string | null;
   created_by: string | null;
   created_at: CreatedAt;
@@ -96,6 +98,8 @@ export interface EnrichmentRunTable {
   refresh: Generated<boolean>;
   leads_selected: Generated<number>;
   resume_at: Timestamp | null;
+  lease_owner: string | null;
+  lease_until: Timestamp | null;
   error: string | null;
   created_by: string | null;
   created_at: CreatedAt;
@@ -115,6 +119,8 @@ export interface EnrichmentTaskTable {
   cost_cents: Generated<number>;
   phones_found: Generated<number>;
   emails_found: Generated<number>;
+  quality_before: number | null;
+  quality_after: number | null;
   not_before: Timestamp | null;
   updated_at: Timestamp;
 }

@@ -53,7 +53,7 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
     'organization_id', 'id', 'import_id', 'line', 'property_id', 'matches', 'status', 'resolved_by', 'resolved_at', 'created_at',
   ),
   pull_run: columns<DB['pull_run']>()(
-    'organization_id', 'id', 'import_id', 'source', 'query', 'query_sig', 'status', 'stop_reason', 'page_size', 'max_pages', 'pages_fetched', 'records', 'new_records', 'known_records', 'total_available', 'cost_cents', 'error', 'created_by', 'created_at', 'finished_at', 'updated_at',
+    'organization_id', 'id', 'import_id', 'source', 'query', 'query_sig', 'status', 'stop_reason', 'page_size', 'max_pages', 'pages_fetched', 'records', 'new_records', 'known_records', 'total_available', 'cost_cents', 'lease_owner', 'lease_until', 'error', 'created_by', 'created_at', 'finished_at', 'updated_at',
   ),
   source_bookmark: columns<DB['source_bookmark']>()(
     'organization_id', 'source', 'query_sig', 'query', 'pull_run_id', 'last_page_fetched', 'last_seen_vendor_id', 'updated_at',
@@ -65,10 +65,10 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
     'organization_id', 'id', 'area_name', 'scan_type', 'status', 'total_properties', 'processed_properties', 'qualified_leads', 'progress_percentage', 'scan_parameters', 'results_summary', 'error_message', 'pull_run_id', 'created_by', 'created_at', 'started_at', 'completed_at', 'updated_at',
   ),
   enrichment_run: columns<DB['enrichment_run']>()(
-    'organization_id', 'id', 'status', 'selector', 'settings', 'max_spend_cents', 'refresh', 'leads_selected', 'resume_at', 'error', 'created_by', 'created_at', 'started_at', 'finished_at', 'updated_at',
+    'organization_id', 'id', 'status', 'selector', 'settings', 'max_spend_cents', 'refresh', 'leads_selected', 'resume_at', 'lease_owner', 'lease_until', 'error', 'created_by', 'created_at', 'started_at', 'finished_at', 'updated_at',
   ),
   enrichment_task: columns<DB['enrichment_task']>()(
-    'organization_id', 'run_id', 'stage', 'lead_id', 'status', 'reason', 'attempt', 'cost_cents', 'phones_found', 'emails_found', 'not_before', 'updated_at',
+    'organization_id', 'run_id', 'stage', 'lead_id', 'status', 'reason', 'attempt', 'cost_cents', 'phones_found', 'emails_found', 'quality_before', 'quality_after', 'not_before', 'updated_at',
   ),
   cost_ledger: columns<DB['cost_ledger']>()(
     'organization_id', 'id', 'provider', 'port', 'stage', 'lead_id', 'run_id', 'idempotency_key', 'units', 'cost_cents', 'status', 'error', 'created_at', 'settled_at',
