@@ -26,8 +26,8 @@ const EnvSchema = z.object({
   BATCHDATA_API_KEY: z.string().min(1).optional(),
   BATCHDATA_BASE_URL: z.url().default('https://api.batchdata.com'),
   MELISSA_LICENSE_KEY: z.string().min(1).optional(),
-  MELISSA_PERSONATOR_URL: z.url().default('https://personator.melissadata.net'),
-  MELISSA_GLOBAL_EMAIL_URL: z.url().default('https://globalemail.melissadata.net'),
+  MELISSA_PERSONATOR_URL: z.url().default('https://personator.melissadata.net/v3/WEB/ContactVerify/doContactVerify'),
+  MELISSA_GLOBAL_EMAIL_URL: z.url().default('https://globalemail.melissadata.net/v4/WEB/GlobalEmail/doGlobalEmail'),
   PORCHLIGHT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   PORCHLIGHT_PROVIDER_RATE: z.coerce.number().min(0.1).max(10_000).default(5),
   // leads per enrichment chunk: one reservation, one round of provider calls, one store

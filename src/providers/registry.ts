@@ -44,9 +44,9 @@ export function createProviderRegistry(cfg: ProviderConfig, extra: Partial<Facto
     const key = `${port}:${adapter}:${priceCents}`;
     let instance = made.get(key) as PortOf[P] | undefined;
     if (instance) return instance;
-    if (adapter === 'local') instance = LOCAL[port](cfg, priceCents);
+    const entry = table(port)[adapter];
+    if (adapter === 'local' && !entry) instance = LOCAL[port](cfg, priceCents);
     else {
-      const entry = table(port)[adapter];
       if (!entry) throw new AppError('VALIDATION', `no ${port} adapter named "${adapter}" (see \`porchlight providers list\`)`, [{ field: 'provider', message: 'unknown' }]);
       if (!entry.configured(cfg)) throw new AppError('VALIDATION', `the ${adapter} adapter for ${port} is not configured: set its API key (docs/PROVIDERS.md)`, [{ field: 'provider', message: 'not configured' }]);
       instance = (entry.factory as AdapterFactory<P>)(cfg, priceCents);
@@ -60,7 +60,7 @@ export function createProviderRegistry(cfg: ProviderConfig, extra: Partial<Facto
     /** Every port with the adapter the environment selects and the ones available. */
     list() {
       return (Object.keys(LOCAL) as PortName[]).map((port) => {
-        const others = Object.entries(table(port)).map(([name, e]) => ({ name, configured: e.configured(cfg) }));
+        const others = Object.entries(table(port)).filter(([name]) => name !== 'local').map(([name, e]) => ({ name, configured: e.configured(cfg) }));
         const selected = selectedBy[port](cfg);
         return {
           port, selected,

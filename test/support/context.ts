@@ -6,15 +6,17 @@ import { withTenant, type Actor } from '../../src/db/tenant.ts';
 import { computeAddrHash } from '../../src/domain/identity/addr-hash.ts';
 import { maskContact } from '../../src/domain/pii/pii.ts';
 import { newTestDatabase } from './test-db.ts';
+import { createProviderRegistry, type FactoryTable } from '../../src/providers/registry.ts';
 
 // A container on a fresh test database, and factories for the records tests need.
 
 export const TEST_SECRET = 'test-secret-key-test-secret-key-0123456789';
 
-export async function createTestContext(opts: { encryptPii?: boolean } = {}) {
+export async function createTestContext(opts: { encryptPii?: boolean; providers?: Partial<FactoryTable> } = {}) {
   const db = await newTestDatabase();
   const config = loadConfig({ PORCHLIGHT_DATA_DIR: 'memory://', PORCHLIGHT_SECRET_KEY: TEST_SECRET, PORCHLIGHT_ENCRYPT_PII: opts.encryptPii === false ? 'off' : 'on' });
-  const c: Container = await createContainer(config, { command: 'test', database: db });
+  const providers = opts.providers ? createProviderRegistry(config.providers, opts.providers) : undefined;
+  const c: Container = await createContainer(config, { command: 'test', database: db, providers });
   let n = 0;
   const unique = () => `${Date.now().toString(36)}${(n++).toString(36)}${crypto.randomBytes(2).toString('hex')}`;
 

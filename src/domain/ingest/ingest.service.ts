@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { AppError } from '../../app/errors.ts';
 import type { Failpoint } from '../../app/failpoints.ts';
 import type { Database } from '../../db/database.ts';
-import { withOwner, withTenant, type Actor } from '../../db/tenant.ts';
+import { withOwner, withTenant, type Actor, type Trx } from '../../db/tenant.ts';
 import type { Pii } from '../pii/pii.ts';
 import { requireRole } from '../tenancy/tenancy.service.ts';
 import { COUNT_FIELDS, ingestRepository as repo, type BatchCounts, type ImportRecord } from './ingest.repository.ts';
@@ -161,7 +161,7 @@ export function createIngestService(deps: { db: Database; pii: Pii; batchSize: n
 
   /** Merge one batch in rounds: a round never holds two rows sharing a key, so rows apply in file order. */
   async function mergeBatch(actor: Actor, rec: NonNullable<ImportRecord>, batch: number, staged: StagedRow[],
-    issues: BatchIssue[], rowsRead: number, bytes: number): Promise<BatchCounts> {
+    issues: BatchIssue[], rowsRead: number, bytes: number, within?: (trx: Trx, counts: BatchCounts) => Promise<void>): Promise<BatchCounts> {
     const counts = zero();
     counts.rows_read = rowsRead;
     counts.rows_rejected = new Set(issues.filter((i) => i.severity === 'error').map((i) => i.line)).size;
@@ -184,6 +184,7 @@ export function createIngestService(deps: { db: Database; pii: Pii; batchSize: n
       }
       await repo.recordIssues(rec.id, issues, trx);
       await repo.checkpoint(rec.id, batch, bytes, counts, trx);
+      if (within) await within(trx, counts);
       failpoint('import.batch.merged'); // killed here, the batch rolls back and runs again
     }, (trx) => repo.prepareStage(trx));
     failpoint('import.batch.committed');
@@ -260,6 +261,22 @@ export function createIngestService(deps: { db: Database; pii: Pii; batchSize: n
   }
 
   return {
+    /**
+     * Records from a vendor (a pull's page) through the same normalizing and merge as a file's
+     * batch: fields named as import fields, one transaction that also runs `within` (the pull's
+     * bookmark) so the page and its bookkeeping commit together.
+     */
+    async mergeRecords(actor: Actor, importId: string, batch: number, records: Record<string, string>[],
+      within: (trx: Trx, counts: BatchCounts) => Promise<void>) {
+      const rec = await withTenant(db, actor, (trx) => repo.getImport(importId, trx));
+      const headers = [...new Set(records.flatMap((r) => Object.keys(r)))];
+      const mapping: ResolvedMapping = { columns: headers.map((h, index) => ({ header: h, index, target: h, how: 'explicit' })), warnings: [] };
+      const normalize = createRowNormalizer({ mapping, source: rec.source, pii });
+      const items = records.map((r, i) => ({ line: (batch - 1) * 100_000 + i + 1, values: headers.map((h) => r[h] ?? '') }));
+      const { staged, issues } = await normalizeItems(normalize, items, ',');
+      return mergeBatch(actor, rec, batch, staged, issues, records.length, 0, within);
+    },
+
     /** Import a file on disk, to the end; resumes an earlier unfinished import of the same content. */
     async importLeads(actor: Actor, input: ImportLeadsRequest, onProgress?: (p: ImportProgress) => void): Promise<ImportSummary> {
       const req = ImportLeadsRequest.parse(input);
