@@ -16,6 +16,7 @@ import { createTenancyService } from '../domain/tenancy/tenancy.service.ts';
 import { createEnrichmentService } from '../domain/enrichment/enrichment.service.ts';
 import { createMoneyService } from '../domain/money/money.service.ts';
 import { createPullService } from '../domain/pulls/pull.service.ts';
+import { createScanService } from '../domain/pulls/scan.service.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../providers/registry.ts';
 
 // The one place that wires the application: configuration in, services out.
@@ -61,7 +62,8 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const enrichment = createEnrichmentService({ db, pii, providers, chunkSize: config.enrichChunk, failpoint });
   const money = createMoneyService({ db });
   const pulls = createPullService({ db, providers, ingest, failpoint });
-  return { config, db, pii, tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, close: () => db.close() };
+  const scans = createScanService({ db, pulls });
+  return { config, db, pii, tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, close: () => db.close() };
 }
 
 /** Uploads wait here while they import: in the data directory, or the temp dir for a memory database. */

@@ -27,6 +27,12 @@ export interface Database {
   readonly location: string;
   /** Run a multi-statement SQL script on one connection; a failed script is rolled back. */
   execScript(script: string): Promise<void>;
+  /**
+   * One statement with parameters, or several without, as the connection's own role, returning
+   * every statement's rows: what the job queue (pg-boss) speaks. On the embedded database it
+   * waits its turn like any transaction.
+   */
+  rawQuery(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
   close(): Promise<void>;
 }
 
@@ -110,6 +116,7 @@ async function openOwned(opts: OpenOptions, lock: DataDirLock): Promise<Database
     kysely: inner.kysely, // no `pglite` here: a direct call would cut into socket clients' transactions
     location: opts.dataDir,
     execScript: inner.execScript,
+    rawQuery: inner.rawQuery,
     async close() {
       await inner.kysely.destroy();
       await socket.stop();
@@ -162,6 +169,10 @@ function direct(pglite: PGlite, location: string, close: () => Promise<void>): D
     location,
     // Holding Kysely's one connection keeps everyone else out while the script runs.
     execScript: (script) => kysely.connection().execute(() => withRollback(script, (q) => pglite.exec(q))),
+    rawQuery: (text, values) => kysely.connection().execute(async () => {
+      if (values?.length) return { rows: (await pglite.query(text, values)).rows as any[] };
+      return { rows: (await pglite.exec(text)).flatMap((r) => r.rows as any[]) };
+    }),
     async close() {
       await kysely.destroy();
       await close();
@@ -197,6 +208,10 @@ function openServerPool(config: pg.PoolConfig, max: number, copy: 'stream' | 'in
     // With no parameters pg sends the simple protocol, which takes several statements at once.
     execScript: (script: string) =>
       kysely.connection().execute((conn) => withRollback(script, (q) => sql.raw(q).execute(conn))),
+    async rawQuery(text: string, values?: unknown[]) {
+      const r = (await pool.query(text, values)) as pg.QueryResult | pg.QueryResult[];
+      return { rows: Array.isArray(r) ? r.flatMap((x) => x.rows ?? []) : r.rows };
+    },
     close: () => kysely.destroy(),
   };
 }
