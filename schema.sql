@@ -136,7 +136,7 @@ TABLE budget_transaction (
   note text,
   created_by uuid,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
-  CONSTRAINT budget_transaction_balance_after_cents_check CHECK ((balance_after_cents >= 0)),
+  CONSTRAINT budget_exceeded CHECK ((balance_after_cents >= 0)),
   CONSTRAINT budget_transaction_check CHECK (
 CASE kind
     WHEN 'spend'::text THEN (amount_cents < 0)
@@ -152,7 +152,8 @@ ROW LEVEL SECURITY FORCED
 CREATE INDEX budget_transaction_created_idx ON public.budget_transaction USING btree (organization_id, created_at)
 CREATE UNIQUE INDEX budget_transaction_reference_key ON public.budget_transaction USING btree (organization_id, kind, reference) WHERE (reference IS NOT NULL)
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
-CREATE TRIGGER budget_transaction_apply BEFORE INSERT ON public.budget_transaction FOR EACH ROW EXECUTE FUNCTION budget_transaction_apply()
+CREATE TRIGGER budget_transaction_apply AFTER INSERT ON public.budget_transaction FOR EACH ROW EXECUTE FUNCTION budget_transaction_apply()
+CREATE TRIGGER budget_transaction_balance BEFORE INSERT ON public.budget_transaction FOR EACH ROW EXECUTE FUNCTION budget_transaction_balance()
 
 TABLE contact_point (
   organization_id uuid NOT NULL,
@@ -961,6 +962,7 @@ FUNCTION area_scan_status_guard() RETURNS trigger
 FUNCTION audit_log_write() RETURNS trigger
 FUNCTION audit_record(action text, entity text, entity_id uuid, details jsonb) RETURNS void
 FUNCTION budget_transaction_apply() RETURNS trigger
+FUNCTION budget_transaction_balance() RETURNS trigger
 FUNCTION history_changed_sql(cols text[]) RETURNS text
 FUNCTION history_columns(tbl oid) RETURNS text[]
 FUNCTION history_ignored_fields() RETURNS text[]

@@ -242,7 +242,7 @@ CREATE TABLE budget_transaction (
   kind                text NOT NULL CHECK (kind IN ('topup', 'spend', 'refund', 'adjustment')),
   -- signed: top-ups and refunds add, spends take away
   amount_cents        bigint NOT NULL CHECK (CASE kind WHEN 'spend' THEN amount_cents < 0 WHEN 'adjustment' THEN amount_cents <> 0 ELSE amount_cents > 0 END),
-  balance_after_cents bigint NOT NULL CHECK (balance_after_cents >= 0),
+  balance_after_cents bigint NOT NULL CONSTRAINT budget_exceeded CHECK (balance_after_cents >= 0),
   -- what the money was for (a run's reservation); unique per kind, so a retried spend debits once
   reference           text,
   note                text CHECK (length(note) <= 500),
@@ -256,18 +256,25 @@ CREATE INDEX budget_transaction_created_idx ON budget_transaction (organization_
 SELECT porchlight_tenant_table('budget_transaction');
 REVOKE UPDATE, DELETE ON budget_transaction FROM porchlight_app;
 
--- A transaction moves the balance and records it, under the account's row lock.
-CREATE FUNCTION budget_transaction_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A transaction records the balance after it (read under the account's row lock, which orders
+-- concurrent spends) and, once it is really inserted, moves the account to it: an insert that
+-- ON CONFLICT skips (a retried spend, a top-up applied before) moves nothing.
+CREATE FUNCTION budget_transaction_balance() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  UPDATE budget_account SET balance_cents = balance_cents + NEW.amount_cents
-  WHERE organization_id = NEW.organization_id
-  RETURNING balance_cents INTO NEW.balance_after_cents;
+  SELECT balance_cents + NEW.amount_cents INTO NEW.balance_after_cents
+  FROM budget_account WHERE organization_id = NEW.organization_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'no budget account' USING ERRCODE = 'foreign_key_violation', COLUMN = 'organization_id';
   END IF;
   RETURN NEW;
 END $$;
-CREATE TRIGGER budget_transaction_apply BEFORE INSERT ON budget_transaction FOR EACH ROW EXECUTE FUNCTION budget_transaction_apply();
+CREATE TRIGGER budget_transaction_balance BEFORE INSERT ON budget_transaction FOR EACH ROW EXECUTE FUNCTION budget_transaction_balance();
+CREATE FUNCTION budget_transaction_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE budget_account SET balance_cents = NEW.balance_after_cents WHERE organization_id = NEW.organization_id;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER budget_transaction_apply AFTER INSERT ON budget_transaction FOR EACH ROW EXECUTE FUNCTION budget_transaction_apply();
 
 -- Daily caps per stage (Equity Connect: e.g. 1,000 skip-traces a day), by UTC day. The CHECK
 -- holds the cap under concurrency; the row lock orders those who take from it.

@@ -9,11 +9,13 @@ import { installErrorHandler } from './error-handler.ts';
 import { importsRoutes } from './routes/imports.routes.ts';
 import { leadsRoutes } from './routes/leads.routes.ts';
 import { organizationRoutes } from './routes/organization.routes.ts';
+import { enrichmentRoutes } from './routes/enrichment.routes.ts';
+import type { Jobs } from '../jobs/jobs.ts';
 import { LANDING_PAGE } from './landing.ts';
 
 export const VERSION = '0.1.0';
 
-export async function buildServer(c: Container, opts: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+export async function buildServer(c: Container, opts: { logger?: boolean | object; jobs?: Pick<Jobs, 'send'> } = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ?? false, genReqId: () => crypto.randomUUID(), bodyLimit: 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -49,6 +51,7 @@ export async function buildServer(c: Container, opts: { logger?: boolean | objec
     await v1.register(leadsRoutes(c));
     await v1.register(importsRoutes(c));
     await v1.register(organizationRoutes(c));
+    if (opts.jobs) await v1.register(enrichmentRoutes(c, opts.jobs));
   });
   return app;
 }

@@ -17,6 +17,7 @@ import { createEnrichmentService } from '../domain/enrichment/enrichment.service
 import { createMoneyService } from '../domain/money/money.service.ts';
 import { createPullService } from '../domain/pulls/pull.service.ts';
 import { createScanService } from '../domain/pulls/scan.service.ts';
+import { createDlqService } from '../domain/dlq/dlq.service.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../providers/registry.ts';
 
 // The one place that wires the application: configuration in, services out.
@@ -63,7 +64,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const money = createMoneyService({ db });
   const pulls = createPullService({ db, providers, ingest, failpoint });
   const scans = createScanService({ db, pulls });
-  return { config, db, pii, tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, close: () => db.close() };
+  return { config, db, pii, tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, dlq: createDlqService({ db }), close: () => db.close() };
 }
 
 /** Uploads wait here while they import: in the data directory, or the temp dir for a memory database. */

@@ -9,11 +9,19 @@ import { registerLeads } from './commands/leads.command.ts';
 import { registerOrg } from './commands/org.command.ts';
 import { registerServe } from './commands/serve.command.ts';
 import { registerUser } from './commands/user.command.ts';
+import { registerEnrich } from './commands/enrich.command.ts';
+import { registerDlq } from './commands/dlq.command.ts';
+import { registerMoney } from './commands/money.command.ts';
+import { registerPull } from './commands/pull.command.ts';
+import { registerScan } from './commands/scan.command.ts';
+import { registerWorker } from './commands/worker.command.ts';
 
 const program = new Command('porchlight')
   .description('Porchlight: the lead engine and CRM for people who sell to property owners')
   .version('0.1.0')
   .showHelpAfterError()
+  // a command's options come after its name, so `enrich --org` and `enrich status --org` are each their own
+  .enablePositionalOptions()
   .exitOverride();
 
 registerServe(program);
@@ -26,6 +34,12 @@ registerImport(program);
 registerAddress(program);
 registerLeads(program);
 registerIdentity(program);
+registerPull(program);
+registerScan(program);
+registerEnrich(program);
+registerMoney(program);
+registerDlq(program);
+registerWorker(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -38,6 +38,10 @@ export function toAppError(e: unknown): unknown {
       }
       return new AppError('VALIDATION', `${field ?? 'reference'}: refers to a record that does not exist`, detail('refers to a record that does not exist'), { cause: e });
     case '23514': // check_violation
+      // the money's guards: a spend below zero, a day's calls over the cap
+      if (e.constraint === 'budget_exceeded') return new AppError('BUDGET_EXCEEDED', 'the budget does not hold enough for this (top up with `porchlight budget topup`)', [], { cause: e });
+      if (e.constraint === 'daily_cap_exceeded') return new AppError('BUDGET_EXCEEDED', "today's cap for this stage is used up", [], { cause: e });
+    // falls through
     case '23502': // not_null_violation
     case '22P02': // invalid_text_representation (a malformed uuid, number ...)
     case '22001': // string_data_right_truncation

@@ -121,7 +121,7 @@ describe('the enrichment waterfall', () => {
     const usage = await one<{ used: number; cap: number }>(actor, `SELECT used, cap FROM stage_usage_daily WHERE stage = 'skip_trace'`);
     expect(usage).toEqual({ used: 7, cap: 7 });
     // the database refuses going over, whatever the application does
-    await expect(q(actor, `UPDATE stage_usage_daily SET used = 8 WHERE stage = 'skip_trace'`)).rejects.toThrow(/daily_cap_exceeded|check/i);
+    await expect(q(actor, `UPDATE stage_usage_daily SET used = 8 WHERE stage = 'skip_trace'`)).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
   });
 
   it('spends no more than the budget holds, and refuses to start on an empty one', async () => {
@@ -143,7 +143,24 @@ describe('the enrichment waterfall', () => {
     await ctx.c.money.topup(broke, { amount_cents: 1 });
     await ctx.c.enrichment.updateSettings(broke, { stages: { verify: { enabled: false } } });
     await expect(ctx.c.enrichment.start(broke, { tag: t2 })).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
-    await expect(q(broke, `INSERT INTO budget_transaction (organization_id, kind, amount_cents) VALUES (app_org_id(), 'spend', -2)`)).rejects.toThrow(/budget_exceeded/);
+    await expect(q(broke, `INSERT INTO budget_transaction (organization_id, kind, amount_cents) VALUES (app_org_id(), 'spend', -2)`)).rejects.toMatchObject({ code: 'BUDGET_EXCEEDED' });
+  });
+
+  it('holds the budget under concurrent spends: never below zero, each balance after in order', async () => {
+    const { actor } = await ctx.newOrganization();
+    await ctx.c.money.topup(actor, { amount_cents: 100 });
+    const spend = (i: number) => q(actor, `INSERT INTO budget_transaction (organization_id, kind, amount_cents, reference) VALUES (app_org_id(), 'spend', -20, 'r${i}')`);
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => spend(i)));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(5);
+    for (const r of results.filter((x) => x.status === 'rejected')) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: 'BUDGET_EXCEEDED' });
+    const after = await q<{ balance_after_cents: number }>(actor, `SELECT balance_after_cents FROM budget_transaction WHERE kind = 'spend' ORDER BY balance_after_cents DESC`);
+    expect(after.map((a) => a.balance_after_cents)).toEqual([80, 60, 40, 20, 0]);
+    expect((await ctx.c.money.show(actor)).balance_cents).toBe(0);
+    // a spend retried under the same reference debits once
+    await ctx.c.money.topup(actor, { amount_cents: 50 });
+    await q(actor, `INSERT INTO budget_transaction (organization_id, kind, amount_cents, reference) VALUES (app_org_id(), 'spend', -10, 'once') ON CONFLICT DO NOTHING`);
+    await q(actor, `INSERT INTO budget_transaction (organization_id, kind, amount_cents, reference) VALUES (app_org_id(), 'spend', -10, 'once') ON CONFLICT DO NOTHING`);
+    expect((await ctx.c.money.show(actor)).balance_cents).toBe(40);
   });
 
   it('stops a run at --max-spend', async () => {

@@ -3,6 +3,8 @@ import { AppError } from '../../app/errors.ts';
 import { buildServer } from '../../api/server.ts';
 import { command } from '../run.ts';
 import { loadDemo } from './demo.command.ts';
+import { createJobs } from '../../jobs/jobs.ts';
+import { createWorker } from '../../jobs/worker.ts';
 
 export function registerServe(program: Command) {
   program.command('serve')
@@ -15,7 +17,9 @@ export function registerServe(program: Command) {
       const port = o.port === undefined ? c.config.port : Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('VALIDATION', '--port: a number from 0 to 65535', [{ field: 'port', message: 'invalid' }]);
       const demo = o.demo ? await loadDemo(c) : undefined;
-      const app = await buildServer(c, { logger: { level: c.config.logLevel } });
+      // the job handlers run in this process unless PORCHLIGHT_WORKER=off (then `porchlight worker` runs them)
+      const jobs = c.config.worker ? await createWorker(c).start() : await createJobs(c.db);
+      const app = await buildServer(c, { logger: { level: c.config.logLevel }, jobs });
       await app.listen({ port, host: o.host ?? c.config.host }).catch((e: NodeJS.ErrnoException) => {
         if (e.code === 'EADDRINUSE') throw new AppError('CONFLICT', `port ${port} is in use: stop what holds it, or choose another with --port or PORT`);
         throw e;
@@ -24,6 +28,7 @@ export function registerServe(program: Command) {
       const url = `http://localhost:${typeof addr === 'object' && addr ? addr.port : port}`;
       const stop = async () => {
         await app.close();
+        await jobs.stop();
         await c.close();
         process.exit(0);
       };

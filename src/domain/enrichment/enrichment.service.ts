@@ -221,6 +221,8 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
       });
     } catch (e) {
       await tenant(actor, async (trx) => {
+        // calls this failure cut short may have been billed; `enrich resume` makes them again
+        await money.markInDoubt(id, trx);
         await trx.updateTable('enrichment_run').set({ status: 'failed', error: e instanceof Error ? e.message : String(e) }).where('id', '=', id).execute();
         await dropLease('enrichment_run', id, trx);
       }).catch(() => {});
@@ -234,6 +236,7 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
       requireRole(actor, 'manager', 'enrich leads');
       const req = parseInput(EnrichRequest, input);
       const selector = selectorOf(req);
+      pii.hash('+15125550100'); // found phones and emails are kept hashed: without the key, fail before buying any
       return tenant(actor, async (trx) => {
         const settings = await readSettings(trx);
         const estimate = await estimateRun(selector, settings, req.refresh, trx);

@@ -35,8 +35,9 @@ export async function estimateRun(selector: Selector, s: EnrichmentSettings, ref
              (SELECT count(*) FROM contact_point c WHERE c.organization_id = app_org_id() AND c.person_id = sel.person_id AND c.verification IS NULL)::int AS unverified
       FROM sel JOIN q ON q.lead_id = sel.id
     ), hist AS (
+      -- of the leads that reached stage 2 (and were not held back by money or a cap), the share it called
       SELECT count(*) FILTER (WHERE stage = 'skip_trace' AND status IN ('done', 'failed'))::float8
-               / nullif(count(*) FILTER (WHERE stage = 'skip_trace' AND status <> 'pending'), 0) AS trace_rate,
+               / nullif(count(*) FILTER (WHERE stage = 'skip_trace' AND (status IN ('done', 'failed') OR reason = 'good_enough')), 0) AS trace_rate,
              sum(phones_found + emails_found) FILTER (WHERE stage IN ('append', 'skip_trace') AND status = 'done')::float8
                / nullif(count(DISTINCT lead_id) FILTER (WHERE stage IN ('append', 'skip_trace') AND status = 'done'), 0) AS yield
       FROM enrichment_task WHERE organization_id = app_org_id()
