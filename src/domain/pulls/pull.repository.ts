@@ -55,6 +55,9 @@ export const pullRepository = {
 
   /** The page is in: record it, move the bookmark and the run's counts (in the page's transaction). */
   async recordPage(run: PullRun, page: { number: number; ids: string[]; known: number; costCents: number; total: number | null }, trx: Trx) {
+    // the page was paid for: its commit must not be lost to a crash, or the resume pays again
+    // (the import path commits asynchronously, which costs a file's batch only a redo)
+    await sql`SET LOCAL synchronous_commit = on`.execute(trx);
     await trx.insertInto('lead_source_event').values({
       organization_id: run.organization_id, pull_run_id: run.id, source: run.source, query_sig: run.query_sig, page_number: page.number,
       seen_vendor_ids: page.ids, first_id: page.ids[0] ?? null, last_id: page.ids.at(-1) ?? null, records: page.ids.length,
