@@ -263,7 +263,9 @@ CREATE FUNCTION budget_transaction_balance() RETURNS trigger LANGUAGE plpgsql AS
 BEGIN
   SELECT balance_cents + NEW.amount_cents INTO NEW.balance_after_cents
   FROM budget_account WHERE organization_id = NEW.organization_id FOR UPDATE;
-  IF NOT FOUND THEN
+  IF NOT FOUND AND NEW.organization_id IS DISTINCT FROM app_org_id() THEN
+    RAISE EXCEPTION 'not this organization''s budget' USING ERRCODE = 'insufficient_privilege';
+  ELSIF NOT FOUND THEN
     RAISE EXCEPTION 'no budget account' USING ERRCODE = 'foreign_key_violation', COLUMN = 'organization_id';
   END IF;
   RETURN NEW;

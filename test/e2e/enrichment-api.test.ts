@@ -4,7 +4,7 @@ import { buildServer } from '../../src/api/server.ts';
 import type { Jobs } from '../../src/jobs/jobs.ts';
 import { createWorker } from '../../src/jobs/worker.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
-import { seedLeads } from '../support/seed-leads.ts';
+import { seedLeads } from '../../bench/seed-leads.ts';
 
 // Pulls, scans and enrichment over HTTP: each starts as a job that the in-process worker runs.
 describe('HTTP API: pulls, scans, enrichment, money', () => {

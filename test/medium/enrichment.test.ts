@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant, type Actor } from '../../src/db/tenant.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
-import { seedLeads } from '../support/seed-leads.ts';
+import { seedLeads } from '../../bench/seed-leads.ts';
 
 // The waterfall on a real database with the local adapters: stages, gates, the ledger, caps,
 // budgets and the results it keeps.

@@ -6,7 +6,7 @@ import { createWorker } from '../../src/jobs/worker.ts';
 import { createLocalSkipTrace } from '../../src/providers/local.ts';
 import { ProviderError, type PersonLookupPort } from '../../src/providers/ports.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
-import { seedLeads } from '../support/seed-leads.ts';
+import { seedLeads } from '../../bench/seed-leads.ts';
 
 // Jobs on pg-boss over the same database, and the dead-letter queue's retries.
 

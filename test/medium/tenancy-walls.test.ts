@@ -30,6 +30,15 @@ describe('tenant isolation, table by table', () => {
       fs.writeFileSync(file, 'Address,City,State,Zip,APN,Owner\n1 A St,Austin,TX,78701,1,Al\n2 B St,Austin,TX,78701,2,Bo\n1 A St,Austin,TX,78701,2,Al\n,,,,,Nobody\n');
       await t.c.ingest.importLeads(org.actor, { path: file, saveMappingAs: 'walls' });
       fs.rmSync(file);
+      // a scan (a pull underneath), a budget, an enrichment run with what it found, a dead letter
+      await t.c.money.topup(org.actor, { amount_cents: 100_000 });
+      const scan = await t.c.scans.create(org.actor, { area: 'Walls, TX', page_size: 1000 });
+      await t.c.scans.work(org.actor, scan.id);
+      const { run } = await t.c.enrichment.start(org.actor, { source: 'local', limit: 40 });
+      await t.c.enrichment.work(org.actor, run!.id);
+      await withTenant(t.c.db, org.actor, (trx) => trx.insertInto('dlq').values({
+        organization_id: org.org.id, stage: 'pull', item_key: 'walls', payload: '{}', error: 'test', retry_after: new Date(),
+      }).execute());
     }
   });
   afterAll(async () => t.close());

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { withTenant, type Actor } from '../../src/db/tenant.ts';
-import type { Container } from '../../src/app/container.ts';
+import { withTenant, type Actor } from '../src/db/tenant.ts';
+import type { Container } from '../src/app/container.ts';
 
 // Many leads at once for waterfall tests and benchmarks: a parcel, an owner and a lead each,
 // with no phones or emails (what an owner list usually brings), made by set-based SQL.
