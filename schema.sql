@@ -251,7 +251,7 @@ TABLE cost_ledger (
 ROW LEVEL SECURITY FORCED
 CREATE INDEX cost_ledger_created_idx ON public.cost_ledger USING btree (organization_id, created_at)
 CREATE INDEX cost_ledger_pending_idx ON public.cost_ledger USING btree (organization_id, run_id) WHERE (status = 'pending'::text)
-CREATE INDEX cost_ledger_run_idx ON public.cost_ledger USING btree (organization_id, run_id)
+CREATE INDEX cost_ledger_run_idx ON public.cost_ledger USING btree (organization_id, run_id, lead_id)
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE dlq (
@@ -968,7 +968,7 @@ FUNCTION history_columns(tbl oid) RETURNS text[]
 FUNCTION history_ignored_fields() RETURNS text[]
 FUNCTION lead_field_audit_offer(lead_ids uuid[], fields text[], old_values jsonb[], new_values jsonb[]) RETURNS integer
 FUNCTION lead_field_audit_write() RETURNS trigger
-FUNCTION lead_quality_factors(org uuid, lead_ids uuid[], min_confidence numeric) RETURNS TABLE(lead_id uuid, score integer, factors jsonb)
+FUNCTION lead_quality_factors(org uuid, lead_ids uuid[], min_confidence numeric) RETURNS TABLE(lead_id uuid, score integer, prospective integer, factors jsonb)
 FUNCTION lead_status_history_write() RETURNS trigger
 FUNCTION lead_statuses() RETURNS text[]
 FUNCTION lead_visible_for_person(org uuid, person uuid) RETURNS boolean

@@ -5,7 +5,7 @@ import type { Container } from '../src/app/container.ts';
 // Many leads at once for waterfall tests and benchmarks: a parcel, an owner and a lead each,
 // with no phones or emails (what an owner list usually brings), made by set-based SQL.
 
-export async function seedLeads(c: Container, actor: Actor, n: number, opts: { source?: string; tag?: string; withOwner?: boolean } = {}) {
+export async function seedLeads(c: Container, actor: Actor, n: number, opts: { source?: string; tag?: string; withOwner?: boolean; start?: number } = {}) {
   const source = opts.source ?? 'seed';
   const tag = opts.tag ?? `seed-${Date.now().toString(36)}`;
   await withTenant(c.db, actor, async (trx) => {
@@ -13,7 +13,7 @@ export async function seedLeads(c: Container, actor: Actor, n: number, opts: { s
       WITH g AS (
         SELECT i, uuid7() AS property_id, uuid7() AS person_id, uuid7() AS lead_id,
                (i * 7 % 9000 + 100)::text || ' ' || (ARRAY['OAK','ELM','PINE','CEDAR','MAPLE'])[1 + i % 5] || ' ST ' || ${tag} AS line
-        FROM generate_series(1, ${n}) i
+        FROM generate_series(${(opts.start ?? 0) + 1}::int, ${(opts.start ?? 0) + n}::int) i
       ), p AS (
         INSERT INTO property (organization_id, id, address_line1, normalized_line, city, state, zip, apn, estimated_value_cents, equity_cents, owner_occupied)
         SELECT app_org_id(), property_id, line, line, 'AUSTIN', 'TX', '78701', ${tag} || '-' || i, (150000 + i % 50 * 10000) * 100, (50000 + i % 30 * 1000) * 100, i % 3 <> 0

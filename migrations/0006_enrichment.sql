@@ -218,7 +218,7 @@ CREATE TABLE cost_ledger (
   CHECK ((status = 'pending') = (settled_at IS NULL))
 );
 CREATE INDEX cost_ledger_created_idx ON cost_ledger (organization_id, created_at);
-CREATE INDEX cost_ledger_run_idx ON cost_ledger (organization_id, run_id);
+CREATE INDEX cost_ledger_run_idx ON cost_ledger (organization_id, run_id, lead_id);
 CREATE INDEX cost_ledger_pending_idx ON cost_ledger (organization_id, run_id) WHERE status = 'pending';
 SELECT porchlight_tenant_table('cost_ledger');
 -- the ledger is appended and settled, never removed
@@ -409,27 +409,88 @@ CREATE TRIGGER dlq_updated_at BEFORE UPDATE ON dlq FOR EACH ROW EXECUTE FUNCTION
 
 -- Equity Connect's compute_quality_score, set-based: verified email 40, verified mobile or VoIP
 -- phone 30, MAK and APN 10, owner-occupied 10, demographics fit (62+, worth $100k+, equity) 10.
--- With min_confidence, a found phone or email not yet verified (and not found bad) counts when
--- its confidence reaches it: "would this lead be contactable once verified?".
-CREATE FUNCTION lead_quality_factors(org uuid, lead_ids uuid[], min_confidence numeric DEFAULT NULL)
-  RETURNS TABLE (lead_id uuid, score integer, factors jsonb) LANGUAGE sql STABLE AS $$
-  SELECT l.id, f.email + f.mobile + f.keys + f.occupied + f.fit,
-         jsonb_build_object('verified_email', f.email, 'verified_mobile', f.mobile, 'mak_and_apn', f.keys,
+-- `prospective` is the same score counting a found phone or email not yet verified (and not
+-- found bad) whose confidence reaches min_confidence: "contactable once verified?". One pass
+-- over each owner's contact points (by the (organization, person, ...) key). The leads come in
+-- as an array joined by its elements: `id = ANY (array)` as a filter compares every row with
+-- every element, which the planner does not see coming.
+CREATE FUNCTION lead_quality_factors(org uuid, lead_ids uuid[], min_confidence numeric DEFAULT 101)
+  RETURNS TABLE (lead_id uuid, score integer, prospective integer, factors jsonb) LANGUAGE sql STABLE AS $$
+  SELECT l.id, f.base + 40 * cp.email::int + 30 * cp.mobile::int,
+         f.base + 40 * (cp.email OR cp.email_likely)::int + 30 * (cp.mobile OR cp.mobile_likely)::int,
+         jsonb_build_object('verified_email', 40 * cp.email::int, 'verified_mobile', 30 * cp.mobile::int, 'mak_and_apn', f.keys,
                             'owner_occupied', f.occupied, 'demographics_fit', f.fit)
-  FROM lead l
+  FROM unnest(lead_ids) AS ids(id)
+  JOIN lead l ON l.organization_id = org AND l.id = ids.id
   LEFT JOIN property p ON p.organization_id = l.organization_id AND p.id = l.property_id
   LEFT JOIN person pe ON pe.organization_id = l.organization_id AND pe.id = l.person_id
   CROSS JOIN LATERAL (SELECT
-    CASE WHEN EXISTS (SELECT 1 FROM contact_point c WHERE c.organization_id = l.organization_id AND c.person_id = l.person_id
-                        AND c.kind = 'email' AND (c.verified OR (c.verification IS NULL AND c.score >= min_confidence))) THEN 40 ELSE 0 END AS email,
-    CASE WHEN EXISTS (SELECT 1 FROM contact_point c WHERE c.organization_id = l.organization_id AND c.person_id = l.person_id
-                        AND c.kind = 'phone' AND c.type IN ('mobile', 'voip') AND NOT c.dnc
-                        AND (c.verified OR (c.verification IS NULL AND c.score >= min_confidence))) THEN 30 ELSE 0 END AS mobile,
-    CASE WHEN p.mak IS NOT NULL AND p.apn IS NOT NULL THEN 10 ELSE 0 END AS keys,
-    CASE WHEN p.owner_occupied THEN 10 ELSE 0 END AS occupied,
-    CASE WHEN pe.age >= 62 AND p.estimated_value_cents >= 10000000 AND p.equity_cents > 0 THEN 10 ELSE 0 END AS fit) f
-  WHERE l.organization_id = org AND l.id = ANY (lead_ids)
+      coalesce(bool_or(c.kind = 'email' AND c.verified), false) AS email,
+      coalesce(bool_or(c.kind = 'phone' AND c.verified AND c.type IN ('mobile', 'voip') AND NOT c.dnc), false) AS mobile,
+      coalesce(bool_or(c.kind = 'email' AND c.verification IS NULL AND c.score >= min_confidence), false) AS email_likely,
+      coalesce(bool_or(c.kind = 'phone' AND c.verification IS NULL AND c.score >= min_confidence AND c.type IN ('mobile', 'voip') AND NOT c.dnc), false) AS mobile_likely
+    FROM contact_point c WHERE c.organization_id = l.organization_id AND c.person_id = l.person_id) cp
+  CROSS JOIN LATERAL (SELECT
+      CASE WHEN p.mak IS NOT NULL AND p.apn IS NOT NULL THEN 10 ELSE 0 END AS keys,
+      CASE WHEN p.owner_occupied THEN 10 ELSE 0 END AS occupied,
+      CASE WHEN pe.age >= 62 AND p.estimated_value_cents >= 10000000 AND p.equity_cents > 0 THEN 10 ELSE 0 END AS fit) f0
+  CROSS JOIN LATERAL (SELECT f0.keys, f0.occupied, f0.fit, f0.keys + f0.occupied + f0.fit AS base) f
 $$;
+
+-- Scores have their own history (lead_score_history, with factors) and costs their ledger: the
+-- field audit and the audit log leave these derived columns out.
+CREATE OR REPLACE FUNCTION history_ignored_fields() RETURNS text[] LANGUAGE sql IMMUTABLE
+  AS $$ SELECT ARRAY['updated_at', 'last_seen_at', 'first_seen_at', 'created_at', 'last_used_at',
+                     'quality_score', 'enrichment_cost_cents', 'verified_at'] $$;
+
+-- The audit log writes one row per statement for a batch (app.batch_id): a running import's
+-- (0005), and now a running enrichment run's, whose record says who started it over which leads.
+-- Per-record history (status, fields, scores) is unchanged.
+CREATE OR REPLACE FUNCTION audit_log_write() RETURNS trigger LANGUAGE plpgsql
+  SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+  cols text[];
+  batch uuid := nullif(current_setting('app.batch_id', true), '')::uuid;
+  batch_of jsonb;
+BEGIN
+  IF batch IS NOT NULL AND TG_OP <> 'DELETE' THEN
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM import i WHERE i.organization_id = app_org_id() AND i.status = 'running' AND i.id = batch)
+                THEN jsonb_build_object('import_id', batch)
+                WHEN EXISTS (SELECT 1 FROM enrichment_run r WHERE r.organization_id = app_org_id() AND r.status = 'running' AND r.id = batch)
+                THEN jsonb_build_object('enrichment_run_id', batch) END
+    INTO batch_of;
+  END IF;
+  IF batch_of IS NOT NULL AND TG_OP = 'INSERT' THEN
+    INSERT INTO audit_log (organization_id, actor_user_id, via, action, entity, entity_id, details)
+    SELECT n.organization_id, app_user_id(), app_via(), 'create', TG_TABLE_NAME, NULL, batch_of || jsonb_build_object('count', count(*))
+    FROM new_rows n GROUP BY n.organization_id;
+  ELSIF batch_of IS NOT NULL THEN
+    INSERT INTO audit_log (organization_id, actor_user_id, via, action, entity, entity_id, details)
+    SELECT n.organization_id, app_user_id(), app_via(), 'update', TG_TABLE_NAME, NULL, batch_of || jsonb_build_object('count', count(*))
+    FROM new_rows n GROUP BY n.organization_id;
+  ELSIF TG_OP = 'INSERT' THEN
+    INSERT INTO audit_log (organization_id, actor_user_id, via, action, entity, entity_id)
+    SELECT n.organization_id, app_user_id(), app_via(), 'create', TG_TABLE_NAME, n.id FROM new_rows n;
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO audit_log (organization_id, actor_user_id, via, action, entity, entity_id)
+    SELECT o.organization_id, app_user_id(), app_via(), 'delete', TG_TABLE_NAME, o.id FROM old_rows o;
+  ELSE
+    cols := history_columns(TG_RELID);
+    -- a soft delete (deleted_at set) is recorded as a delete
+    EXECUTE format($q$
+      INSERT INTO audit_log (organization_id, actor_user_id, via, action, entity, entity_id, details)
+      SELECT n.organization_id, app_user_id(), app_via(), %s, $1, n.id,
+             jsonb_build_object('fields', to_jsonb(array_remove(ARRAY[%s], NULL)))
+      FROM new_rows n JOIN old_rows o ON o.organization_id = n.organization_id AND o.id = n.id
+      WHERE %s $q$,
+      CASE WHEN 'deleted_at' = ANY (cols) THEN $c$CASE WHEN n.deleted_at IS NOT NULL AND n.deleted_at IS DISTINCT FROM o.deleted_at THEN 'delete' ELSE 'update' END$c$
+           ELSE $c$'update'$c$ END,
+      (SELECT string_agg(format('CASE WHEN n.%I IS DISTINCT FROM o.%I THEN %L END', c, c, c), ', ') FROM unnest(cols) c),
+      history_changed_sql(cols))
+    USING TG_TABLE_NAME;
+  END IF;
+  RETURN NULL;
+END $$;
 
 -- update_lead_status_from_score: at or above the contactable threshold (60) contactable, at or
 -- above the enriched one (40) enriched, below do not contact. Only leads still in the data

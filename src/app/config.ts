@@ -31,7 +31,7 @@ const EnvSchema = z.object({
   PORCHLIGHT_PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   PORCHLIGHT_PROVIDER_RATE: z.coerce.number().min(0.1).max(10_000).default(5),
   // leads per enrichment chunk: one reservation, one round of provider calls, one store
-  PORCHLIGHT_ENRICH_CHUNK: z.coerce.number().int().min(1).max(100_000).default(1000),
+  PORCHLIGHT_ENRICH_CHUNK: z.coerce.number().int().min(1).max(100_000).default(2500),
   // run job handlers inside `porchlight serve` (off: run `porchlight worker` beside it)
   PORCHLIGHT_WORKER: z.enum(['on', 'off']).default('on'),
 });

@@ -41,6 +41,9 @@ async function inTransaction<T>(db: Database, settings: Record<string, string>, 
  */
 export const withTenant = <T>(db: Database, actor: Actor, fn: (trx: Trx) => Promise<T>, before?: (trx: Trx) => Promise<void>) =>
   inTransaction(db, {
+    // The server's JIT compiles any statement its estimates call expensive, which costs most
+    // of a second each time: a price for long analytic scans, not for a tenant's work.
+    jit: 'off',
     role: APP_ROLE,
     'app.org_id': actor.organizationId,
     'app.user_id': actor.userId ?? '',

@@ -70,7 +70,7 @@ describe('import leads', () => {
 
     // naming an import that is not running (this one has finished) does not switch per-record auditing off
     const person = await withTenant(ctx.c.db, actor, async (trx) => {
-      await sql`SELECT set_config('app.import_id', ${s.import!.id}, true)`.execute(trx);
+      await sql`SELECT set_config('app.batch_id', ${s.import!.id}, true)`.execute(trx);
       return (await sql<{ id: string }>`INSERT INTO person (organization_id, full_name) VALUES (app_org_id(), 'Late Entry') RETURNING id`.execute(trx)).rows[0]!.id;
     });
     expect(await q(actor, `SELECT entity_id FROM audit_log WHERE action = 'create' AND entity = 'person' AND entity_id = '${person}'`)).toHaveLength(1);

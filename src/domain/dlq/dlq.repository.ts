@@ -39,7 +39,8 @@ export const dlqRepository = {
   /** The work succeeded: its open entries are done. */
   async resolve(itemKeys: string[], trx: Trx) {
     if (itemKeys.length === 0) return;
-    await sql`UPDATE dlq SET status = 'done', retry_after = NULL WHERE item_key = ANY (${itemKeys}::text[]) AND status <> 'done'`.execute(trx);
+    await sql`UPDATE dlq d SET status = 'done', retry_after = NULL FROM unnest(${itemKeys}::text[]) AS k(key)
+              WHERE d.organization_id = app_org_id() AND d.item_key = k.key AND d.status <> 'done'`.execute(trx);
   },
 
   /** Entries due for a retry, oldest first, claimed by pushing their time out while they run. */

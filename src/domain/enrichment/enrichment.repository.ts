@@ -99,9 +99,11 @@ export const enrichmentRepository = {
               WHERE run_id = ${runId} AND status = 'deferred' AND not_before <= now()`.execute(trx);
   },
 
-  async nextChunk(runId: string, stage: EnrichStage, size: number, trx: Trx): Promise<string[]> {
+  /** The next pending leads of a stage, in lead order, after the last one already taken (if any). */
+  async nextChunk(runId: string, stage: EnrichStage, size: number, after: string | null, trx: Trx): Promise<string[]> {
     const r = await sql<{ lead_id: string }>`
       SELECT lead_id FROM enrichment_task WHERE run_id = ${runId} AND stage = ${stage} AND status = 'pending'
+        AND (${after}::uuid IS NULL OR lead_id > ${after}::uuid)
       ORDER BY lead_id LIMIT ${size}`.execute(trx);
     return r.rows.map((x) => x.lead_id);
   },
@@ -114,8 +116,7 @@ export const enrichmentRepository = {
   async gate(runId: string, stage: ProviderStage, ids: string[], s: EnrichmentSettings, refresh: boolean, trx: Trx) {
     const price = s.stages[stage].price_cents;
     const r = await sql<{ reason: SkipReason; n: number }>`
-      WITH q AS MATERIALIZED (SELECT * FROM lead_quality_factors(app_org_id(), ${ids}::uuid[])),
-      pq AS MATERIALIZED (SELECT * FROM lead_quality_factors(app_org_id(), ${ids}::uuid[], ${s.min_confidence})),
+      WITH q AS MATERIALIZED (SELECT * FROM lead_quality_factors(app_org_id(), ${ids}::uuid[], ${s.min_confidence})),
       -- materialized: each gate is worked out once per lead, not once per task row it is joined to
       g AS MATERIALIZED (
         SELECT l.id, CASE
@@ -124,7 +125,7 @@ export const enrichmentRepository = {
                                            AND d.stage = ${stage} AND d.status = 'done' AND d.run_id <> ${runId}::uuid) THEN 'already_done'
           WHEN ${stage} <> 'verify' AND l.person_id IS NULL THEN 'no_owner'
           WHEN q.score >= ${s.contactable_threshold} THEN 'good_enough'
-          WHEN ${stage} = 'skip_trace' AND pq.score >= ${s.contactable_threshold} THEN 'good_enough'
+          WHEN ${stage} = 'skip_trace' AND q.prospective >= ${s.contactable_threshold} THEN 'good_enough'
           WHEN ${stage} = 'verify' AND v.points = 0 THEN 'nothing_to_verify'
           -- expected value: the organization's value per conversion × its conversion rate, moved by
           -- the lead's own score (50 = an average lead)
@@ -132,12 +133,10 @@ export const enrichmentRepository = {
                * coalesce(coalesce(l.motivation_score, l.lead_score) / 50.0, 1)
                < ${price}::numeric * ${s.pay_factor} * greatest(v.points, 1) THEN 'not_worth_it'
         END AS reason
-        FROM lead l
-        JOIN q ON q.lead_id = l.id JOIN pq ON pq.lead_id = l.id
+        FROM q JOIN lead l ON l.organization_id = app_org_id() AND l.id = q.lead_id
         CROSS JOIN LATERAL (SELECT count(*)::int AS points FROM contact_point c
                             WHERE ${stage} = 'verify' AND c.organization_id = l.organization_id AND c.person_id = l.person_id
                               AND c.verification IS NULL) v
-        WHERE l.organization_id = app_org_id() AND l.id = ANY (${ids}::uuid[])
       ), u AS (
         UPDATE enrichment_task t SET status = 'skipped', reason = g.reason, updated_at = now()
         FROM g WHERE t.run_id = ${runId} AND t.stage = ${stage} AND t.lead_id = g.id AND g.reason IS NOT NULL AND t.status = 'pending'
@@ -153,10 +152,12 @@ export const enrichmentRepository = {
       SELECT t.lead_id, l.person_id, pe.first_name, pe.last_name, coalesce(pe.full_name, pe.company_name) AS full_name,
              coalesce(p.normalized_line, p.address_line1) AS address_line1, p.city, p.state, p.zip,
              pe.mailing_line1, pe.mailing_city, pe.mailing_state, pe.mailing_zip, t.attempt
-      FROM enrichment_task t JOIN lead l ON l.organization_id = t.organization_id AND l.id = t.lead_id
+      FROM unnest(${ids}::uuid[]) AS ids(id)
+      JOIN enrichment_task t ON t.organization_id = app_org_id() AND t.run_id = ${runId} AND t.stage = ${stage} AND t.lead_id = ids.id
+      JOIN lead l ON l.organization_id = t.organization_id AND l.id = t.lead_id
       LEFT JOIN person pe ON pe.organization_id = l.organization_id AND pe.id = l.person_id
       LEFT JOIN property p ON p.organization_id = l.organization_id AND p.id = l.property_id
-      WHERE t.run_id = ${runId} AND t.stage = ${stage} AND t.status = 'pending' AND t.lead_id = ANY (${ids}::uuid[])
+      WHERE t.status = 'pending'
       ORDER BY t.lead_id`.execute(trx);
     return r.rows;
   },
@@ -165,20 +166,33 @@ export const enrichmentRepository = {
   async pointsFor(runId: string, ids: string[], trx: Trx): Promise<PointToVerify[]> {
     const r = await sql<PointToVerify>`
       SELECT t.lead_id, c.id AS contact_point_id, c.kind, c.value, c.value_enc, t.attempt
-      FROM enrichment_task t JOIN lead l ON l.organization_id = t.organization_id AND l.id = t.lead_id
+      FROM unnest(${ids}::uuid[]) AS ids(id)
+      JOIN enrichment_task t ON t.organization_id = app_org_id() AND t.run_id = ${runId} AND t.stage = 'verify' AND t.lead_id = ids.id
+      JOIN lead l ON l.organization_id = t.organization_id AND l.id = t.lead_id
       JOIN contact_point c ON c.organization_id = l.organization_id AND c.person_id = l.person_id AND c.verification IS NULL
-      WHERE t.run_id = ${runId} AND t.stage = 'verify' AND t.status = 'pending' AND t.lead_id = ANY (${ids}::uuid[])
+      WHERE t.status = 'pending'
       ORDER BY t.lead_id, c.id`.execute(trx);
     return r.rows;
+  },
+
+  /** Planner statistics for the tables a run grows (PGlite has no autovacuum; the server's lags). */
+  async refreshStatistics(trx: Trx) {
+    await sql`ANALYZE lead, contact_point, enrichment_task, cost_ledger`.execute(trx);
+  },
+
+  /** Mark the transaction as the run's: the audit log then counts what it changes per statement. */
+  async beginBatch(runId: string, trx: Trx) {
+    await sql`SELECT set_config('app.batch_id', ${runId}, true)`.execute(trx);
   },
 
   /** Mark tasks as one outcome (reserved → calling with the next attempt; capped → deferred; ...). */
   async setTasks(runId: string, stage: EnrichStage, ids: string[], to: { status: 'calling' | 'deferred' | 'skipped' | 'failed'; reason?: SkipReason; notBefore?: Date }, trx: Trx) {
     if (ids.length === 0) return;
     await sql`
-      UPDATE enrichment_task SET status = ${to.status}, reason = ${to.reason ?? null}, not_before = ${to.notBefore ?? null},
+      UPDATE enrichment_task t SET status = ${to.status}, reason = ${to.reason ?? null}, not_before = ${to.notBefore ?? null},
              attempt = attempt + ${to.status === 'calling' ? 1 : 0}, updated_at = now()
-      WHERE run_id = ${runId} AND stage = ${stage} AND lead_id = ANY (${ids}::uuid[])`.execute(trx);
+      FROM unnest(${ids}::uuid[]) AS ids(id)
+      WHERE t.organization_id = app_org_id() AND t.run_id = ${runId} AND t.stage = ${stage} AND t.lead_id = ids.id`.execute(trx);
   },
 
   /** A stage's results onto its tasks. */
@@ -199,9 +213,9 @@ export const enrichmentRepository = {
   async scoreChunk(runId: string, ids: string[], s: EnrichmentSettings, trx: Trx) {
     await sql`
       WITH f AS MATERIALIZED (SELECT * FROM lead_quality_factors(app_org_id(), ${ids}::uuid[])),
-      spent AS (SELECT lead_id, sum(cost_cents)::bigint AS cents FROM cost_ledger
-                WHERE run_id = ${runId}::uuid AND lead_id = ANY (${ids}::uuid[]) AND status IN ('charged', 'in_doubt') GROUP BY lead_id),
-      before AS (SELECT l.id, l.quality_score FROM lead l WHERE l.organization_id = app_org_id() AND l.id = ANY (${ids}::uuid[])),
+      spent AS (SELECT c.lead_id, sum(c.cost_cents)::bigint AS cents FROM f JOIN cost_ledger c ON c.organization_id = app_org_id()
+                  AND c.run_id = ${runId}::uuid AND c.lead_id = f.lead_id AND c.status IN ('charged', 'in_doubt') GROUP BY c.lead_id),
+      before AS (SELECT l.id, l.quality_score FROM f JOIN lead l ON l.organization_id = app_org_id() AND l.id = f.lead_id),
       u AS (
         UPDATE lead l SET quality_score = f.score,
                status = quality_status(f.score, l.status, ${s.contactable_threshold}, ${s.enriched_threshold}),

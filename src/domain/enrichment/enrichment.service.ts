@@ -4,7 +4,7 @@ import type { Failpoint } from '../../app/failpoints.ts';
 import { parseInput } from '../../app/validate.ts';
 import type { Database } from '../../db/database.ts';
 import type { EnrichStage } from '../../db/schema-enrichment.ts';
-import { withTenant, type Actor, type Trx } from '../../db/tenant.ts';
+import { withOwner, withTenant, type Actor, type Trx } from '../../db/tenant.ts';
 import type { ProviderRegistry } from '../../providers/registry.ts';
 import { dlqRepository as dlq } from '../dlq/dlq.repository.ts';
 import { moneyRepository as money, type Settlement } from '../money/money.repository.ts';
@@ -35,6 +35,9 @@ export const EnrichRequest = z.object({
   dry_run: z.boolean().default(false),
 }).strict();
 export type EnrichRequest = z.input<typeof EnrichRequest>;
+
+/** Chunks of a provider stage in flight at once. */
+const CONCURRENT_CHUNKS = 2;
 
 export interface RunProgress {
   stage: EnrichStage;
@@ -162,6 +165,7 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
     failpoint('enrich.provider.answered');
 
     await tenant(actor, async (trx) => {
+      await repo.beginBatch(run.id, trx);
       if (stage === 'verify') await results.storeVerdicts(run.id, provider, verdicts, trx);
       else await results.storeLookups(run.id, stage, provider, lookups, trx);
       for (const id of failed.keys()) done.delete(id); // a lead with any failed call is retried whole
@@ -171,7 +175,9 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
       await dlq.add([...failed].map(([leadId, error]) => ({
         stage, itemKey: `${stage}:${run.id}:${leadId}`, payload: { run_id: run.id, stage, lead_id: leadId }, error,
       })), s.dlq_max_attempts, trx);
-      await dlq.resolve([...done.keys()].map((leadId) => `${stage}:${run.id}:${leadId}`), trx);
+      // only a lead called before can have a dead letter to settle
+      const retried = new Set([...reserved.leads, ...reserved.points].filter((x) => x.attempt > 0).map((x) => x.lead_id));
+      await dlq.resolve([...done.keys()].filter((id) => retried.has(id)).map((leadId) => `${stage}:${run.id}:${leadId}`), trx);
     });
     failpoint('enrich.result.stored');
   }
@@ -199,17 +205,38 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
         if (stage !== 'score' && !run.settings.stages[stage].enabled) continue;
         if (stage !== 'score') await tenant(actor, (trx) => repo.ensureStageTasks(id, stage, trx));
         let doneCount = 0;
-        for (;;) {
-          const ids = await tenant(actor, (trx) => repo.nextChunk(id, stage, deps.chunkSize, trx));
-          if (ids.length === 0) break;
+        onProgress?.({ stage, done: 0, total: run.leads_selected });
+        const step = async (ids: string[]) => {
           if (stage === 'score') await tenant(actor, async (trx) => {
             await takeLease('enrichment_run', id, trx);
+            await repo.beginBatch(id, trx);
             await repo.scoreChunk(id, ids, run.settings, trx);
           });
           else await chunk(actor, run, stage, ids);
           doneCount += ids.length;
           onProgress?.({ stage, done: doneCount, total: run.leads_selected });
+        };
+        // The stage's first chunk alone, then fresh statistics (the first run over an
+        // organization's leads starts with no contact points at all), then two chunks at a
+        // time: one talks to the vendor and stores while the next is gated and reserved.
+        // Chunks follow the lead order, so each starts after the last one taken.
+        let after: string | null = null;
+        let taking: Promise<string[]> = Promise.resolve([]);
+        // one taker at a time: each reads where the last one stopped
+        const next = () => (taking = taking.then(async () => {
+          const ids = await tenant(actor, (trx) => repo.nextChunk(id, stage, deps.chunkSize, after, trx));
+          if (ids.length) after = ids.at(-1)!;
+          return ids;
+        }));
+        const first = await next();
+        if (first.length) {
+          await step(first);
+          await withOwner(db, 'system', (trx) => repo.refreshStatistics(trx));
         }
+        const lane = async () => {
+          for (let ids = await next(); ids.length; ids = await next()) await step(ids);
+        };
+        await Promise.all(Array.from({ length: stage === 'score' ? 1 : CONCURRENT_CHUNKS }, lane));
       }
       return await tenant(actor, async (trx) => {
         const resumeAt = await repo.earliestDeferred(id, trx);

@@ -103,7 +103,7 @@ export const ingestRepository = {
 
   /** Mark the transaction as this import's batch: the audit log then counts what it creates. */
   async beginBatch(importId: string, trx: Trx) {
-    await run(trx, `SELECT set_config('app.import_id', $1, true)`, [importId]);
+    await run(trx, `SELECT set_config('app.batch_id', $1, true)`, [importId]);
   },
 
   async recordIssues(importId: string, issues: BatchIssue[], trx: Trx) {
