@@ -349,7 +349,7 @@ END),
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX enrichment_task_done_idx ON public.enrichment_task USING btree (organization_id, lead_id, stage) WHERE (status = 'done'::text)
-CREATE INDEX enrichment_task_open_idx ON public.enrichment_task USING btree (organization_id, run_id, stage, status) WHERE (status = ANY (ARRAY['pending'::text, 'calling'::text, 'deferred'::text]))
+CREATE INDEX enrichment_task_open_idx ON public.enrichment_task USING btree (organization_id, run_id, stage, lead_id) WHERE (status = ANY (ARRAY['pending'::text, 'calling'::text, 'deferred'::text]))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE identity_conflict (

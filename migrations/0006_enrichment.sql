@@ -191,7 +191,8 @@ CREATE TABLE enrichment_task (
 );
 -- what a stage already did for a lead, in any run
 CREATE INDEX enrichment_task_done_idx ON enrichment_task (organization_id, lead_id, stage) WHERE status = 'done';
-CREATE INDEX enrichment_task_open_idx ON enrichment_task (organization_id, run_id, stage, status) WHERE status IN ('pending', 'calling', 'deferred');
+-- the work still to do, in lead order: a run takes its next chunk after the last lead it took
+CREATE INDEX enrichment_task_open_idx ON enrichment_task (organization_id, run_id, stage, lead_id) WHERE status IN ('pending', 'calling', 'deferred');
 SELECT porchlight_tenant_table('enrichment_task');
 
 -- The cost ledger: one row per provider call (per lead or contact point a call served),
@@ -219,6 +220,7 @@ CREATE TABLE cost_ledger (
 );
 CREATE INDEX cost_ledger_created_idx ON cost_ledger (organization_id, created_at);
 CREATE INDEX cost_ledger_run_idx ON cost_ledger (organization_id, run_id, lead_id);
+-- the calls under way: what a chunk settles, and what a dead process left
 CREATE INDEX cost_ledger_pending_idx ON cost_ledger (organization_id, run_id) WHERE status = 'pending';
 SELECT porchlight_tenant_table('cost_ledger');
 -- the ledger is appended and settled, never removed

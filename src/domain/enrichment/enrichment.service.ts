@@ -36,7 +36,7 @@ export const EnrichRequest = z.object({
 }).strict();
 export type EnrichRequest = z.input<typeof EnrichRequest>;
 
-/** Chunks of a provider stage in flight at once. */
+/** Chunks of a stage in flight at once. */
 const CONCURRENT_CHUNKS = 2;
 
 export interface RunProgress {
@@ -68,8 +68,10 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
     const st = s.stages[stage];
     const ports = await stagePort(stage, s);
     const provider = stage === 'verify' ? `${ports.phone!.provider}/${ports.email!.provider}` : ports.lookup!.provider;
+    // the lease is renewed in a transaction of its own: held in the chunk's, the run's row lock
+    // would make the chunks in flight wait for each other
+    await tenant(actor, (trx) => takeLease('enrichment_run', run.id, trx));
     const reserved = await tenant(actor, async (trx) => {
-      await takeLease('enrichment_run', run.id, trx);
       await repo.gate(run.id, stage, ids, s, run.refresh, trx);
       const leads = stage === 'verify' ? [] : await repo.lookupsFor(run.id, stage, ids, trx);
       const points = stage === 'verify' ? await repo.pointsFor(run.id, ids, trx) : [];
@@ -207,12 +209,13 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
         let doneCount = 0;
         onProgress?.({ stage, done: 0, total: run.leads_selected });
         const step = async (ids: string[]) => {
-          if (stage === 'score') await tenant(actor, async (trx) => {
-            await takeLease('enrichment_run', id, trx);
-            await repo.beginBatch(id, trx);
-            await repo.scoreChunk(id, ids, run.settings, trx);
-          });
-          else await chunk(actor, run, stage, ids);
+          if (stage === 'score') {
+            await tenant(actor, (trx) => takeLease('enrichment_run', id, trx));
+            await tenant(actor, async (trx) => {
+              await repo.beginBatch(id, trx);
+              await repo.scoreChunk(id, ids, run.settings, trx);
+            });
+          } else await chunk(actor, run, stage, ids);
           doneCount += ids.length;
           onProgress?.({ stage, done: doneCount, total: run.leads_selected });
         };
@@ -236,7 +239,7 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
         const lane = async () => {
           for (let ids = await next(); ids.length; ids = await next()) await step(ids);
         };
-        await Promise.all(Array.from({ length: stage === 'score' ? 1 : CONCURRENT_CHUNKS }, lane));
+        await Promise.all(Array.from({ length: CONCURRENT_CHUNKS }, lane));
       }
       return await tenant(actor, async (trx) => {
         const resumeAt = await repo.earliestDeferred(id, trx);
@@ -301,9 +304,19 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
     },
 
     /** A dead-letter retry: the task goes back to pending and its run is worked again. */
+    /**
+     * A dead-letter retry: the failed task goes back to pending, and so do the lead's later
+     * stages in the run (what the retry finds must still be verified and scored).
+     */
     async reopen(actor: Actor, runId: string, stage: EnrichStage, leadId: string) {
-      await tenant(actor, (trx) => trx.updateTable('enrichment_task').set({ status: 'pending', reason: null, updated_at: new Date() })
-        .where('run_id', '=', runId).where('stage', '=', stage).where('lead_id', '=', leadId).where('status', '=', 'failed').execute());
+      const later = STAGES.slice(STAGES.indexOf(stage) + 1);
+      await tenant(actor, async (trx) => {
+        const r = await trx.updateTable('enrichment_task').set({ status: 'pending', reason: null, updated_at: new Date() })
+          .where('run_id', '=', runId).where('stage', '=', stage).where('lead_id', '=', leadId).where('status', '=', 'failed').executeTakeFirst();
+        if (Number(r.numUpdatedRows) === 0 || later.length === 0) return;
+        await trx.updateTable('enrichment_task').set({ status: 'pending', reason: null, not_before: null, updated_at: new Date() })
+          .where('run_id', '=', runId).where('stage', 'in', later).where('lead_id', '=', leadId).where('status', 'in', ['done', 'skipped']).execute();
+      });
     },
 
     settings: (actor: Actor) => tenant(actor, (trx) => readSettings(trx)),
