@@ -36,8 +36,20 @@ export const EnrichRequest = z.object({
 }).strict();
 export type EnrichRequest = z.input<typeof EnrichRequest>;
 
-/** Chunks of a stage in flight at once. */
-const CONCURRENT_CHUNKS = 2;
+/** Chunks of a stage in flight at once (see `chunk` for how the ledger stays exact). */
+const LANES = 2;
+
+/** A lock: resolves to its release, in the order asked. */
+function createSlot() {
+  let tail: Promise<void> = Promise.resolve();
+  return async () => {
+    const previous = tail;
+    let release!: () => void;
+    tail = new Promise<void>((r) => (release = r));
+    await previous;
+    return release;
+  };
+}
 
 export interface RunProgress {
   stage: EnrichStage;
@@ -63,16 +75,32 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
   }
 
   /** One chunk of a provider stage: gate, reserve, call, store. Returns how many tasks it settled. */
-  async function chunk(actor: Actor, run: RunRow, stage: ProviderStage, ids: string[]) {
+  /**
+   * One chunk of a provider stage. Two chunks are in flight at once: while one holds the call
+   * slot (reserve, call, store), the next is gated. Only the slot's holder ever has calls
+   * reserved and not settled, so a crash at any of its steps books exactly the calls it made.
+   */
+  async function chunk(actor: Actor, run: RunRow, stage: ProviderStage, ids: string[], slot: () => Promise<() => void>) {
+    // the lease is renewed in a transaction of its own: held in the chunk's, the run's row lock
+    // would make the chunks in flight wait for each other
+    await tenant(actor, async (trx) => {
+      await takeLease('enrichment_run', run.id, trx);
+      await repo.gate(run.id, stage, ids, run.settings, run.refresh, trx);
+    });
+    const release = await slot();
+    try {
+      await chunkCalls(actor, run, stage, ids);
+    } finally {
+      release();
+    }
+  }
+
+  async function chunkCalls(actor: Actor, run: RunRow, stage: ProviderStage, ids: string[]) {
     const s = run.settings;
     const st = s.stages[stage];
     const ports = await stagePort(stage, s);
     const provider = stage === 'verify' ? `${ports.phone!.provider}/${ports.email!.provider}` : ports.lookup!.provider;
-    // the lease is renewed in a transaction of its own: held in the chunk's, the run's row lock
-    // would make the chunks in flight wait for each other
-    await tenant(actor, (trx) => takeLease('enrichment_run', run.id, trx));
     const reserved = await tenant(actor, async (trx) => {
-      await repo.gate(run.id, stage, ids, s, run.refresh, trx);
       const leads = stage === 'verify' ? [] : await repo.lookupsFor(run.id, stage, ids, trx);
       const points = stage === 'verify' ? await repo.pointsFor(run.id, ids, trx) : [];
       const byLead = new Map<string, Candidate>();
@@ -207,6 +235,7 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
         if (stage !== 'score' && !run.settings.stages[stage].enabled) continue;
         if (stage !== 'score') await tenant(actor, (trx) => repo.ensureStageTasks(id, stage, trx));
         let doneCount = 0;
+        const callSlot = createSlot();
         onProgress?.({ stage, done: 0, total: run.leads_selected });
         const step = async (ids: string[]) => {
           if (stage === 'score') {
@@ -215,14 +244,13 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
               await repo.beginBatch(id, trx);
               await repo.scoreChunk(id, ids, run.settings, trx);
             });
-          } else await chunk(actor, run, stage, ids);
+          } else await chunk(actor, run, stage, ids, callSlot);
           doneCount += ids.length;
           onProgress?.({ stage, done: doneCount, total: run.leads_selected });
         };
         // The stage's first chunk alone, then fresh statistics (the first run over an
-        // organization's leads starts with no contact points at all), then two chunks at a
-        // time: one talks to the vendor and stores while the next is gated and reserved.
-        // Chunks follow the lead order, so each starts after the last one taken.
+        // organization's leads starts with no contact points at all), then the rest. Chunks
+        // follow the lead order, so each starts after the last one taken.
         let after: string | null = null;
         let taking: Promise<string[]> = Promise.resolve([]);
         // one taker at a time: each reads where the last one stopped
@@ -239,7 +267,7 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
         const lane = async () => {
           for (let ids = await next(); ids.length; ids = await next()) await step(ids);
         };
-        await Promise.all(Array.from({ length: CONCURRENT_CHUNKS }, lane));
+        await Promise.all(Array.from({ length: LANES }, lane));
       }
       return await tenant(actor, async (trx) => {
         const resumeAt = await repo.earliestDeferred(id, trx);
