@@ -4,14 +4,14 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoRecords } from '../../src/domain/demo/demo-data.ts';
-import { BIN, cliEnv, runCli, startServe } from '../support/cli.ts';
+import { BIN, cliEnv, CLI_TEST_TIMEOUT, runCli, startServe } from '../support/cli.ts';
 import { newTestDatabase } from '../support/test-db.ts';
 
 // The CLI end to end, on the engine of this run: a data directory for PGlite, a fresh database
 // on the server.
 const onServer = !!process.env.DATABASE_URL;
 
-describe('porchlight CLI', () => {
+describe('porchlight CLI', { timeout: CLI_TEST_TIMEOUT }, () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   let close = async () => {};
@@ -142,7 +142,7 @@ async function fetchCount(env: NodeJS.ProcessEnv) {
   return r.json().data.find((o: { slug: string }) => o.slug === 'demo').lead_count as number;
 }
 
-describe('porchlight demo after kill -9', () => {
+describe('porchlight demo after kill -9', { timeout: CLI_TEST_TIMEOUT }, () => {
   it('finishes the load with nothing twice and nothing missing, wherever it was killed', { timeout: 180_000 }, async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-crash-'));
     let url: string | undefined;

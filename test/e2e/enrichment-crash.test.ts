@@ -5,41 +5,18 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.ts';
 import { withOwner } from '../../src/db/tenant.ts';
-import { cliEnv, runCli } from '../support/cli.ts';
-import { newTestDatabase } from '../support/test-db.ts';
+import { cliEnv, cliEnvs, CLI_TEST_TIMEOUT, runCli } from '../support/cli.ts';
 
 // Kill -9 in the middle of a pull or an enrichment run, at the worst moments: after the vendor
 // answered and before the answer was stored, and after it was stored and before the run moved
 // on. Started again, the work completes with exactly one ledger row per call actually made,
 // no lead bought twice by a stage, and the same records as a run that was never killed.
-const onServer = !!process.env.DATABASE_URL;
 const PULL = ['pull', 'local', '--org', 'acme', '--query', '{"zip_codes":["90028"]}', '--page-size', '40', '--max-pages', '3', '--json'];
 
-describe('crash safety of pulls and enrichment (CLI, kill -9)', () => {
+describe('crash safety of pulls and enrichment (CLI, kill -9)', { timeout: CLI_TEST_TIMEOUT }, () => {
   let dir: string;
-  const closers: (() => Promise<void>)[] = [];
-  const base = { PORCHLIGHT_SECRET_KEY: 'crash-test-secret-crash-test-secret-0123', PORCHLIGHT_ENRICH_CHUNK: '25' };
-
-  let template: string | undefined;
-  async function freshEnv(name: string) {
-    if (!onServer && template) {
-      // a copy of a migrated data directory with the organization: no initdb per test
-      fs.cpSync(template, path.join(dir, name), { recursive: true });
-      return cliEnv({ ...base, PORCHLIGHT_DATA_DIR: path.join(dir, name) });
-    }
-    let url: string | undefined;
-    if (onServer) {
-      const db = await newTestDatabase({ empty: true });
-      url = db.url;
-      closers.push(() => db.close());
-      await db.kysely.destroy();
-    }
-    const env = cliEnv({ ...base, PORCHLIGHT_DATA_DIR: path.join(dir, name), DATABASE_URL: url });
-    if (onServer) expect((await runCli(['db', 'migrate'], env)).code).toBe(0);
-    const org = await runCli(['org', 'create', '--slug', 'acme', '--name', 'Acme', '--json'], env);
-    expect(org.code, org.stderr).toBe(0);
-    return env;
-  }
+  let envs: ReturnType<typeof cliEnvs>;
+  const freshEnv = (name: string) => envs.fresh(name);
 
   /** Read the database the CLI wrote (as the owner, across the organization). */
   async function query<T>(env: NodeJS.ProcessEnv, text: string): Promise<T[]> {
@@ -63,10 +40,7 @@ describe('crash safety of pulls and enrichment (CLI, kill -9)', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-crash-'));
-    if (!onServer) {
-      await freshEnv('template');
-      template = path.join(dir, 'template');
-    }
+    envs = cliEnvs(dir, { PORCHLIGHT_SECRET_KEY: 'crash-test-secret-crash-test-secret-0123', PORCHLIGHT_ENRICH_CHUNK: '25' });
     const env = await freshEnv('clean');
     expect((await runCli(PULL, env)).code).toBe(0);
     const e = await runCli(['enrich', '--org', 'acme', '--source', 'local', '--json'], env);
@@ -75,7 +49,7 @@ describe('crash safety of pulls and enrichment (CLI, kill -9)', () => {
     expect(clean.leads).toHaveLength(120);
   });
   afterAll(async () => {
-    for (const close of closers) await close();
+    await envs.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -3,8 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OWNER_LIST_MAP, writeOwnerList } from '../../bench/owner-list.ts';
-import { cliEnv, runCli, startServe } from '../support/cli.ts';
-import { newTestDatabase } from '../support/test-db.ts';
+import { cliEnv, cliEnvs, CLI_TEST_TIMEOUT, runCli, startServe } from '../support/cli.ts';
 
 // Importing from the command line as a user does, including a crash in the middle: kill -9 at
 // a failpoint, start again, and the records come out as if nothing had happened.
@@ -12,26 +11,11 @@ const onServer = !!process.env.DATABASE_URL;
 const ROWS = 120;
 const maps = Object.entries(OWNER_LIST_MAP).flatMap(([col, field]) => ['--map', `${col}=${field}`]);
 
-describe('porchlight import (CLI)', () => {
+describe('porchlight import (CLI)', { timeout: CLI_TEST_TIMEOUT }, () => {
   let dir: string;
   let file: string;
-  let base: Record<string, string | undefined>;
-  const closers: (() => Promise<void>)[] = [];
-
-  async function freshEnv(name: string, extra: Record<string, string> = {}) {
-    let url: string | undefined;
-    if (onServer) {
-      const db = await newTestDatabase({ empty: true });
-      url = db.url;
-      closers.push(() => db.close());
-      await db.kysely.destroy();
-    }
-    const env = cliEnv({ ...base, PORCHLIGHT_DATA_DIR: path.join(dir, name), DATABASE_URL: url, ...extra });
-    if (onServer) expect((await runCli(['db', 'migrate'], env)).code).toBe(0);
-    const org = await runCli(['org', 'create', '--slug', 'acme', '--name', 'Acme', '--json'], cliEnv({ ...env, PORCHLIGHT_FAILPOINT: undefined }));
-    expect(org.code, org.stderr).toBe(0);
-    return env;
-  }
+  let envs: ReturnType<typeof cliEnvs>;
+  const freshEnv = (name: string) => envs.fresh(name);
   const counts = async (env: NodeJS.ProcessEnv) => {
     const r = await runCli(['org', 'list', '--json'], cliEnv({ ...env, PORCHLIGHT_FAILPOINT: undefined }));
     return r.json().data[0].lead_count as number;
@@ -41,10 +25,10 @@ describe('porchlight import (CLI)', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-import-cli-'));
     file = path.join(dir, 'owners.csv');
     await writeOwnerList(file, ROWS);
-    base = { PORCHLIGHT_SECRET_KEY: 'cli-import-secret-cli-import-secret-0123', PORCHLIGHT_IMPORT_BATCH_SIZE: '20' };
+    envs = cliEnvs(dir, { PORCHLIGHT_SECRET_KEY: 'cli-import-secret-cli-import-secret-0123', PORCHLIGHT_IMPORT_BATCH_SIZE: '20' });
   });
   afterAll(async () => {
-    for (const close of closers) await close();
+    await envs.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,10 +1,18 @@
+import fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newTestDatabase } from './test-db.ts';
 
 // The CLI as a user runs it: a separate process, its output and its exit code.
 
 export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/porchlight.js');
+
+/**
+ * Each CLI test starts several processes, and each opens the database; on a busy two-core
+ * machine with two test files at once that alone can pass a minute.
+ */
+export const CLI_TEST_TIMEOUT = 180_000;
 
 export interface CliResult {
   code: number | null;
@@ -51,4 +59,45 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv): Promise<{ ch
     });
     child.on('close', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
   });
+}
+
+/**
+ * Fresh environments for CLI tests, each with a migrated database holding the organization
+ * `acme`. On PGlite the first one is kept as a template and later ones are copies of its data
+ * directory (initdb and migrations take seconds per directory); on the server each gets its own
+ * database copied from the run's migrated template.
+ */
+export function cliEnvs(dir: string, base: Record<string, string>) {
+  const onServer = !!process.env.DATABASE_URL;
+  const closers: (() => Promise<void>)[] = [];
+  let template: string | undefined;
+
+  async function create(name: string) {
+    let url: string | undefined;
+    if (onServer) {
+      const db = await newTestDatabase();
+      url = db.url;
+      closers.push(() => db.close());
+      await db.kysely.destroy();
+    }
+    const env = cliEnv({ ...base, PORCHLIGHT_DATA_DIR: path.join(dir, name), DATABASE_URL: url });
+    const org = await runCli(['org', 'create', '--slug', 'acme', '--name', 'Acme', '--json'], env);
+    if (org.code !== 0) throw new Error(`org create failed: ${org.stderr}`);
+    return env;
+  }
+
+  return {
+    async fresh(name: string): Promise<NodeJS.ProcessEnv> {
+      if (onServer) return create(name);
+      if (!template) {
+        await create('template');
+        template = path.join(dir, 'template');
+      }
+      fs.cpSync(template, path.join(dir, name), { recursive: true });
+      return cliEnv({ ...base, PORCHLIGHT_DATA_DIR: path.join(dir, name) });
+    },
+    async close() {
+      for (const close of closers.splice(0)) await close();
+    },
+  };
 }
