@@ -250,7 +250,6 @@ TABLE cost_ledger (
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX cost_ledger_created_idx ON public.cost_ledger USING btree (organization_id, created_at)
-CREATE INDEX cost_ledger_pending_idx ON public.cost_ledger USING btree (organization_id, run_id) WHERE (status = 'pending'::text)
 CREATE INDEX cost_ledger_run_idx ON public.cost_ledger USING btree (organization_id, run_id, lead_id)
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
@@ -349,7 +348,6 @@ END),
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX enrichment_task_done_idx ON public.enrichment_task USING btree (organization_id, lead_id, stage) WHERE (status = 'done'::text)
-CREATE INDEX enrichment_task_open_idx ON public.enrichment_task USING btree (organization_id, run_id, stage, lead_id) WHERE (status = ANY (ARRAY['pending'::text, 'calling'::text, 'deferred'::text]))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE identity_conflict (

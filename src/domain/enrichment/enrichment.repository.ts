@@ -121,8 +121,7 @@ export const enrichmentRepository = {
       g AS MATERIALIZED (
         SELECT l.id, CASE
           WHEN l.deleted_at IS NOT NULL OR l.status IN ('closed_won', 'closed_lost', 'dnc') THEN 'not_worth_it'
-          WHEN NOT ${refresh} AND EXISTS (SELECT 1 FROM enrichment_task d WHERE d.organization_id = l.organization_id AND d.lead_id = l.id
-                                           AND d.stage = ${stage} AND d.status = 'done' AND d.run_id <> ${runId}::uuid) THEN 'already_done'
+          WHEN NOT ${refresh} AND done.any THEN 'already_done'
           WHEN ${stage} <> 'verify' AND l.person_id IS NULL THEN 'no_owner'
           WHEN q.score >= ${s.contactable_threshold} THEN 'good_enough'
           WHEN ${stage} = 'skip_trace' AND q.prospective >= ${s.contactable_threshold} THEN 'good_enough'
@@ -134,6 +133,9 @@ export const enrichmentRepository = {
                < ${price}::numeric * ${s.pay_factor} * greatest(v.points, 1) THEN 'not_worth_it'
         END AS reason
         FROM q JOIN lead l ON l.organization_id = app_org_id() AND l.id = q.lead_id
+        -- a lateral probe of the lead's few tasks (as EXISTS, the planner may scan every task once)
+        CROSS JOIN LATERAL (SELECT count(*) > 0 AS any FROM (SELECT 1 FROM enrichment_task d WHERE d.organization_id = l.organization_id
+                              AND d.lead_id = l.id AND d.stage = ${stage} AND d.status = 'done' AND d.run_id <> ${runId}::uuid LIMIT 1) d) done
         CROSS JOIN LATERAL (SELECT count(*)::int AS points FROM contact_point c
                             WHERE ${stage} = 'verify' AND c.organization_id = l.organization_id AND c.person_id = l.person_id
                               AND c.verification IS NULL) v
@@ -213,15 +215,19 @@ export const enrichmentRepository = {
   async scoreChunk(runId: string, ids: string[], s: EnrichmentSettings, trx: Trx) {
     await sql`
       WITH f AS MATERIALIZED (SELECT * FROM lead_quality_factors(app_org_id(), ${ids}::uuid[])),
-      spent AS (SELECT c.lead_id, sum(c.cost_cents)::bigint AS cents FROM f JOIN cost_ledger c ON c.organization_id = app_org_id()
-                  AND c.run_id = ${runId}::uuid AND c.lead_id = f.lead_id AND c.status IN ('charged', 'in_doubt') GROUP BY c.lead_id),
-      before AS (SELECT l.id, l.quality_score FROM f JOIN lead l ON l.organization_id = app_org_id() AND l.id = f.lead_id),
+      -- per lead, a probe of the run's index (joined, the planner may hash the whole ledger)
+      spent AS (SELECT f.lead_id, s.cents FROM f CROSS JOIN LATERAL (SELECT sum(c.cost_cents)::bigint AS cents FROM cost_ledger c
+                  WHERE c.organization_id = app_org_id() AND c.run_id = ${runId}::uuid AND c.lead_id = f.lead_id
+                    AND c.status IN ('charged', 'in_doubt')) s),
+      -- the leads by their ids (= ANY keeps the planner on the primary key: joined only to f, it
+      -- may hash the whole table)
+      before AS (SELECT l.id, l.quality_score FROM lead l WHERE l.organization_id = app_org_id() AND l.id = ANY (${ids}::uuid[])),
       u AS (
         UPDATE lead l SET quality_score = f.score,
                status = quality_status(f.score, l.status, ${s.contactable_threshold}, ${s.enriched_threshold}),
                enrichment_cost_cents = l.enrichment_cost_cents + coalesce(spent.cents, 0)
         FROM f LEFT JOIN spent ON spent.lead_id = f.lead_id
-        WHERE l.organization_id = app_org_id() AND l.id = f.lead_id
+        WHERE l.organization_id = app_org_id() AND l.id = ANY (${ids}::uuid[]) AND l.id = f.lead_id
           AND (l.quality_score IS DISTINCT FROM f.score::numeric
                OR l.status IS DISTINCT FROM quality_status(f.score, l.status, ${s.contactable_threshold}, ${s.enriched_threshold})
                OR coalesce(spent.cents, 0) <> 0)
@@ -233,7 +239,8 @@ export const enrichmentRepository = {
       )
       UPDATE enrichment_task t SET status = 'done', quality_before = b.quality_score, quality_after = f.score, updated_at = now()
       FROM f JOIN before b ON b.id = f.lead_id
-      WHERE t.run_id = ${runId} AND t.stage = 'score' AND t.lead_id = f.lead_id`.execute(trx);
+      WHERE t.organization_id = app_org_id() AND t.run_id = ${runId} AND t.stage = 'score' AND t.lead_id = ANY (${ids}::uuid[])
+        AND t.lead_id = f.lead_id`.execute(trx);
   },
 
   /** Per stage: how many leads went which way, what was found and what it cost. */

@@ -10,7 +10,7 @@ import { dlqRepository as dlq } from '../dlq/dlq.repository.ts';
 import { moneyRepository as money, type Settlement } from '../money/money.repository.ts';
 import type { Pii } from '../pii/pii.ts';
 import { requireRole } from '../tenancy/tenancy.service.ts';
-import { enrichmentRepository as repo, PROVIDER_STAGES, STAGES, type ProviderStage, type Selector } from './enrichment.repository.ts';
+import { enrichmentRepository as repo, PROVIDER_STAGES, STAGES, type ChunkLead, type PointToVerify, type ProviderStage, type Selector } from './enrichment.repository.ts';
 import { dropLease, takeLease } from './lease.ts';
 import { resultsRepository as results, type LookupRow, type VerdictRow } from './results.repository.ts';
 import { mergeSettings, readSettings, writeSettings, type EnrichmentSettings } from './settings.ts';
@@ -74,7 +74,6 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
     return { lookup: providers.get(stage, st.provider, st.price_cents) };
   }
 
-  /** One chunk of a provider stage: gate, reserve, call, store. Returns how many tasks it settled. */
   /**
    * One chunk of a provider stage. Two chunks are in flight at once: while one holds the call
    * slot (reserve, call, store), the next is gated. Only the slot's holder ever has calls
@@ -83,26 +82,29 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
   async function chunk(actor: Actor, run: RunRow, stage: ProviderStage, ids: string[], slot: () => Promise<() => void>) {
     // the lease is renewed in a transaction of its own: held in the chunk's, the run's row lock
     // would make the chunks in flight wait for each other
-    await tenant(actor, async (trx) => {
+    // what the gates let through is read here too: no other chunk touches these tasks
+    const wanted = await tenant(actor, async (trx) => {
       await takeLease('enrichment_run', run.id, trx);
       await repo.gate(run.id, stage, ids, run.settings, run.refresh, trx);
+      return {
+        leads: stage === 'verify' ? [] : await repo.lookupsFor(run.id, stage, ids, trx),
+        points: stage === 'verify' ? await repo.pointsFor(run.id, ids, trx) : [],
+      };
     });
     const release = await slot();
     try {
-      await chunkCalls(actor, run, stage, ids);
+      await chunkCalls(actor, run, stage, wanted);
     } finally {
       release();
     }
   }
 
-  async function chunkCalls(actor: Actor, run: RunRow, stage: ProviderStage, ids: string[]) {
+  async function chunkCalls(actor: Actor, run: RunRow, stage: ProviderStage, { leads, points }: { leads: ChunkLead[]; points: PointToVerify[] }) {
     const s = run.settings;
     const st = s.stages[stage];
     const ports = await stagePort(stage, s);
     const provider = stage === 'verify' ? `${ports.phone!.provider}/${ports.email!.provider}` : ports.lookup!.provider;
     const reserved = await tenant(actor, async (trx) => {
-      const leads = stage === 'verify' ? [] : await repo.lookupsFor(run.id, stage, ids, trx);
-      const points = stage === 'verify' ? await repo.pointsFor(run.id, ids, trx) : [];
       const byLead = new Map<string, Candidate>();
       for (const l of leads) byLead.set(l.lead_id, { leadId: l.lead_id, calls: 1, costCents: st.price_cents });
       for (const p of points) {
@@ -331,7 +333,6 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
         .orderBy('created_at').execute());
     },
 
-    /** A dead-letter retry: the task goes back to pending and its run is worked again. */
     /**
      * A dead-letter retry: the failed task goes back to pending, and so do the lead's later
      * stages in the run (what the retry finds must still be verified and scored).

@@ -85,8 +85,10 @@ export const moneyRepository = {
         SELECT * FROM unnest(${settlements.map((s) => s.key)}::text[], ${settlements.map((s) => s.status)}::text[],
                              ${settlements.map((s) => s.costCents)}::bigint[], ${settlements.map((s) => s.error ?? null)}::text[]) AS x(key, status, cost, error)
       ), old AS (
-        SELECT l.idempotency_key, l.cost_cents FROM cost_ledger l JOIN s ON s.key = l.idempotency_key
-        WHERE l.organization_id = app_org_id() AND l.status = 'pending' FOR UPDATE OF l
+        -- found by key (= ANY keeps the planner on the unique index, whatever it believes of 'pending')
+        SELECT l.idempotency_key, l.cost_cents FROM cost_ledger l
+        WHERE l.organization_id = app_org_id() AND l.idempotency_key = ANY (${settlements.map((s) => s.key)}::text[]) AND l.status = 'pending'
+        FOR UPDATE
       ), u AS (
         UPDATE cost_ledger l SET status = s.status, cost_cents = CASE WHEN s.status = 'void' THEN 0 ELSE s.cost END,
                                  error = s.error, settled_at = now()
