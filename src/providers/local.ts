@@ -10,6 +10,9 @@ import type {
 // and demonstrated offline. Phones are in the 555-01xx range and emails at example.com/.net/.org,
 // which are reserved for fiction: nothing a local adapter makes can reach a real person.
 
+/** No network and no vendor's limit: a local adapter answers a whole default chunk (2,500 leads, their points) at once. */
+const LOCAL_MAX_BATCH = 10_000;
+
 /** A number in [0, 1) drawn from the inputs. */
 export function draw(...parts: (string | number)[]): number {
   return crypto.createHash('sha256').update(parts.join('\u0001')).digest().readUInt32BE(0) / 2 ** 32;
@@ -162,7 +165,7 @@ function createLocalLookup(port: 'append' | 'skip_trace', defaults: Required<Loc
   return {
     port,
     provider: 'local',
-    maxBatch: 1000,
+    maxBatch: LOCAL_MAX_BATCH,
     async lookup(requests): Promise<PersonMatch[]> {
       return requests.map((req) => {
         const seed = `${port}|${personSeed(req)}`;
@@ -195,7 +198,7 @@ export function createLocalPhoneVerify(opts: { priceCents?: number } = {}): Phon
   return {
     port: 'phone_verify',
     provider: 'local',
-    maxBatch: 1000,
+    maxBatch: LOCAL_MAX_BATCH,
     async verify(numbers): Promise<PhoneVerdict[]> {
       return numbers.map((number) => {
         const r = (what: string) => draw('phone-verify', number, what);
@@ -212,7 +215,7 @@ export function createLocalEmailVerify(opts: { priceCents?: number } = {}): Emai
   return {
     port: 'email_verify',
     provider: 'local',
-    maxBatch: 1000,
+    maxBatch: LOCAL_MAX_BATCH,
     async verify(addresses): Promise<EmailVerdict[]> {
       return addresses.map((address) => {
         const r = draw('email-verify', address);

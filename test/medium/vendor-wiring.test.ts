@@ -16,12 +16,15 @@ let c: Container;
 let server: http.Server;
 const seen: { auth: string | undefined; body: { requests: { requestId: string; name?: { first?: string } }[] } }[] = [];
 let status = 200;
+/** Awaited before the stub answers: what the database holds while a request is under way. */
+let beforeAnswer: (() => Promise<void>) | null = null;
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
     let text = '';
     req.on('data', (d) => (text += d));
-    req.on('end', () => {
+    req.on('end', async () => {
+      if (beforeAnswer) await beforeAnswer();
       const body = JSON.parse(text);
       seen.push({ auth: req.headers.authorization, body });
       if (status !== 200) {
@@ -72,6 +75,29 @@ describe('a vendor adapter selected by the environment', () => {
     expect(points.filter((p) => p.kind === 'phone').every((p) => p.type === 'mobile' && p.carrier === 'T-Mobile USA' && p.sources.includes('batchdata'))).toBe(true);
     const ledger = await q<{ status: string; cost: number; n: number }>(actor, `SELECT status, sum(cost_cents)::int AS cost, count(*)::int AS n FROM cost_ledger GROUP BY status`);
     expect(ledger).toEqual([{ status: 'charged', cost: 45, n: 6 }]);
+  });
+
+  it('reserves one request at a time: while BatchData answers 100 look-ups, no others are reserved', async () => {
+    const { actor } = await ctx.newOrganization();
+    const { tag } = await seedLeads(c, actor, 250);
+    await c.enrichment.updateSettings(actor, { stages: { append: { enabled: false }, verify: { enabled: false } } });
+    const from = seen.length;
+    const pending: number[] = [];
+    beforeAnswer = async () => {
+      pending.push((await q<{ n: number }>(actor, `SELECT count(*)::int AS n FROM cost_ledger WHERE status = 'pending'`))[0]!.n);
+    };
+    try {
+      const { run } = await c.enrichment.start(actor, { tag });
+      await c.enrichment.work(actor, run!.id);
+    } finally {
+      beforeAnswer = null;
+    }
+    // one chunk of 250 leads, sent as BatchData's batches of 100: a crash during any request
+    // would book only that request's calls in doubt
+    expect(seen.slice(from).map((r) => r.body.requests.length)).toEqual([100, 100, 50]);
+    expect(pending).toEqual([100, 100, 50]);
+    const ledger = await q<{ status: string; n: number }>(actor, `SELECT status, count(*)::int AS n FROM cost_ledger GROUP BY status`);
+    expect(ledger).toEqual([{ status: 'charged', n: 250 }]);
   });
 
   it("a vendor's 500 voids the calls (not billed) and files them in the dead-letter queue", async () => {

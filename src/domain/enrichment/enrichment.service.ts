@@ -14,7 +14,7 @@ import { enrichmentRepository as repo, PROVIDER_STAGES, STAGES, type ChunkLead, 
 import { dropLease, takeLease } from './lease.ts';
 import { resultsRepository as results, type LookupRow, type VerdictRow } from './results.repository.ts';
 import { mergeSettings, readSettings, writeSettings, type EnrichmentSettings } from './settings.ts';
-import { allocate, inBatches, ledgerKey, lookupOf, lookupRow, nextUtcDay, type Candidate } from './waterfall.ts';
+import { allocate, callGroups, inBatches, ledgerKey, lookupOf, lookupRow, nextUtcDay, type Candidate } from './waterfall.ts';
 import { estimateRun, stageSummary, type StageSummary } from './report.ts';
 
 // The enrichment waterfall (Equity Connect): append, then skip-trace only for leads still short
@@ -76,8 +76,9 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
 
   /**
    * One chunk of a provider stage. Two chunks are in flight at once: while one holds the call
-   * slot (reserve, call, store), the next is gated. Only the slot's holder ever has calls
-   * reserved and not settled, so a crash at any of its steps books exactly the calls it made.
+   * slot (reserve, call, store), the next is gated. The slot is held for one group of calls at a
+   * time, one request per port (`callGroups`), and only its holder ever has calls reserved and
+   * not settled, so a crash at any of its steps books exactly the calls it made.
    * (Letting go of the slot once the vendor has answered, so that one chunk stores while the next
    * calls, was a fifth faster on the server; but a crash as the first stored its answers could
    * then find the next one's calls reserved and not yet made, and book them in doubt.)
@@ -94,18 +95,22 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
         points: stage === 'verify' ? await repo.pointsFor(run.id, ids, trx) : [],
       };
     });
-    const release = await slot();
-    try {
-      await chunkCalls(actor, run, stage, wanted);
-    } finally {
-      release();
+    const ports = await stagePort(stage, run.settings);
+    const max = { lookup: ports.lookup?.maxBatch ?? 1, phone: ports.phone?.maxBatch ?? 1, email: ports.email?.maxBatch ?? 1 };
+    for (const group of callGroups(wanted.leads, wanted.points, max)) {
+      const release = await slot();
+      try {
+        await chunkCalls(actor, run, stage, ports, group);
+      } finally {
+        release();
+      }
     }
   }
 
-  async function chunkCalls(actor: Actor, run: RunRow, stage: ProviderStage, { leads, points }: { leads: ChunkLead[]; points: PointToVerify[] }) {
+  async function chunkCalls(actor: Actor, run: RunRow, stage: ProviderStage, ports: Awaited<ReturnType<typeof stagePort>>,
+    { leads, points }: { leads: ChunkLead[]; points: PointToVerify[] }) {
     const s = run.settings;
     const st = s.stages[stage];
-    const ports = await stagePort(stage, s);
     const provider = stage === 'verify' ? `${ports.phone!.provider}/${ports.email!.provider}` : ports.lookup!.provider;
     const reserved = await tenant(actor, async (trx) => {
       const byLead = new Map<string, Candidate>();

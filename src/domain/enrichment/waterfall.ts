@@ -42,6 +42,42 @@ export function allocate(candidates: Candidate[], callsLeft: number, centsLeft: 
   return out;
 }
 
+/**
+ * A chunk's calls in groups that each go to the provider as one request per port, a lead's
+ * contact points kept together. Each group is reserved, called and stored before the next is
+ * reserved, so a crash finds at most one request's calls reserved and not answered: only those
+ * are booked in doubt, not the rest of the chunk, never sent.
+ */
+export function callGroups<L extends { lead_id: string }, P extends { lead_id: string; kind: 'phone' | 'email' }>(
+  leads: L[], points: P[], max: { lookup: number; phone: number; email: number },
+): { leads: L[]; points: P[] }[] {
+  const groups: { leads: L[]; points: P[] }[] = [];
+  for (let i = 0; i < leads.length; i += max.lookup) groups.push({ leads: leads.slice(i, i + max.lookup), points: [] });
+  let group: P[] = [];
+  let phones = 0;
+  let emails = 0;
+  for (let i = 0; i < points.length;) {
+    // the next lead's points (pointsFor orders them by lead)
+    let j = i;
+    while (j < points.length && points[j]!.lead_id === points[i]!.lead_id) j++;
+    const lead = points.slice(i, j);
+    const p = lead.filter((x) => x.kind === 'phone').length;
+    const e = lead.length - p;
+    if (group.length && (phones + p > max.phone || emails + e > max.email)) {
+      groups.push({ leads: [], points: group });
+      group = [];
+      phones = 0;
+      emails = 0;
+    }
+    group.push(...lead);
+    phones += p;
+    emails += e;
+    i = j;
+  }
+  if (group.length) groups.push({ leads: [], points: group });
+  return groups;
+}
+
 /** The next UTC midnight: when a day's cap opens again. */
 export const nextUtcDay = (now = new Date()) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
 
