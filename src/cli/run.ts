@@ -77,3 +77,19 @@ export function table(rows: Record<string, unknown>[], columns: string[]): strin
   const line = (vals: string[]) => vals.map((v, i) => v.slice(0, widths[i]).padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
 }
+
+/**
+ * A horizontal bar chart in text: one bar per row, scaled to `max`, drawn in eighths of a
+ * character so small differences still show.
+ */
+export function bars(rows: { label: string; value: number; note?: string }[], max: number, width = 30): string {
+  const blocks = ' ▏▎▍▌▋▊▉█';
+  const labels = Math.max(...rows.map((r) => r.label.length));
+  const values = Math.max(...rows.map((r) => r.value.toLocaleString('en-US').length));
+  return rows.map((r) => {
+    const eighths = max > 0 ? Math.round((Math.min(r.value, max) / max) * width * 8) : 0;
+    const bar = ('█'.repeat(Math.floor(eighths / 8)) + (eighths % 8 ? blocks[eighths % 8] : '')).padEnd(width);
+    return `${r.label.padEnd(labels)}  ${bar}  ${r.value.toLocaleString('en-US').padStart(values)}${r.note ? `  ${r.note}` : ''}`.trimEnd();
+  }).join('\n');
+}
+

@@ -4,7 +4,7 @@ import { AppError } from '../../app/errors.ts';
 import type { StageEstimate, StageSummary } from '../../domain/enrichment/report.ts';
 import { formatCents, parseDollars } from '../../domain/money/money.service.ts';
 import { createJobs, QUEUE } from '../../jobs/jobs.ts';
-import { command, table, type CommandContext } from '../run.ts';
+import { bars, command, table, type CommandContext } from '../run.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -23,9 +23,16 @@ export function describeReport(r: { run: { id: string; status: string; leads_sel
   }));
   const score = r.stages.find((s) => s.stage === 'score');
   const total = r.stages.reduce((n, s) => n + s.cost_cents, 0);
+  // the funnel: of the leads selected, how many each stage paid for, and how many can be reached now
+  const funnel = bars([
+    { label: 'selected', value: r.run.leads_selected },
+    ...r.stages.filter((s) => s.stage !== 'score').map((s) => ({ label: s.stage, value: s.called, note: `called, ${formatCents(s.cost_cents)}` })),
+    { label: 'contactable', value: score?.became_contactable ?? 0, note: 'became contactable' },
+  ], r.run.leads_selected);
   return [
     `enrichment run ${r.run.id}: ${r.run.status} (${r.run.leads_selected} leads)`,
     table(rows as never, ['stage', 'leads', 'called', 'matched', 'phones', 'emails', 'cost', 'failed', 'deferred', 'skipped']),
+    `\n${funnel}\n`,
     `spent ${formatCents(total)}; ${score?.became_contactable ?? 0} lead(s) became contactable`,
     r.run.status === 'waiting' ? `work over a daily cap resumes at ${new Date(r.run.resume_at!).toISOString()} (the worker picks it up)` : '',
     r.run.error ? `error: ${r.run.error}` : '',
