@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant, type Actor } from '../../src/db/tenant.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 import { seedLeads } from '../../bench/seed-leads.ts';
+import { createEnrichmentService } from '../../src/domain/enrichment/enrichment.service.ts';
 
 // The waterfall on a real database with the local adapters: stages, gates, the ledger, caps,
 // budgets and the results it keeps.
@@ -183,5 +184,34 @@ describe('the enrichment waterfall', () => {
     expect(estimate.max_cents).toBeGreaterThanOrEqual(estimate.expected_cents);
     const ledger = await one<{ n: number }>(actor, `SELECT count(*)::int AS n FROM cost_ledger`);
     expect(ledger.n).toBe(0);
+  });
+
+  it('verifies an owner with several leads once, whichever chunks the leads fall in', async () => {
+    const { actor } = await ctx.newOrganization();
+    const { tag } = await seedLeads(ctx.c, actor, 12);
+    // the first six parcels have one owner
+    await q(actor, `UPDATE lead SET person_id = (SELECT person_id FROM lead WHERE '${tag}' = ANY (tags) ORDER BY id LIMIT 1)
+                    WHERE id IN (SELECT id FROM lead WHERE '${tag}' = ANY (tags) ORDER BY id LIMIT 6)`);
+    // chunks of two leads: the owner's leads in one chunk and across chunks in flight together
+    const small = createEnrichmentService({ db: ctx.c.db, pii: ctx.c.pii, providers: ctx.c.providers, chunkSize: 2, failpoint: () => {} });
+    const { run } = await small.start(actor, { tag });
+    await small.work(actor, run!.id);
+    const report = await small.report(actor, run!.id);
+    expect(report.run.status).toBe('completed');
+    const twice = await one<{ n: number }>(actor, `SELECT count(*)::int AS n FROM (SELECT contact_point_id FROM contact_verification GROUP BY 1 HAVING count(*) > 1) x`);
+    expect(twice.n).toBe(0);
+    const verified = await one<{ points: number; ledger: number }>(actor, `SELECT (SELECT count(*) FROM contact_verification)::int AS points,
+      (SELECT count(*) FROM cost_ledger WHERE stage = 'verify')::int AS ledger`);
+    expect(verified.ledger).toBe(verified.points);
+    // every contact point of the owners was verified, and no task was left behind
+    const open = await one<{ unverified: number; tasks: number }>(actor, `SELECT
+      (SELECT count(*) FROM contact_point WHERE verification IS NULL)::int AS unverified,
+      (SELECT count(*) FROM enrichment_task WHERE status IN ('pending', 'calling', 'failed'))::int AS tasks`);
+    expect(open).toEqual({ unverified: 0, tasks: 0 });
+    // of the owner's six leads, one had the points verified; the others were skipped (nothing
+    // left to verify, or already good enough once the owner's points were verified)
+    const owner = await q<{ status: string; n: number }>(actor, `SELECT t.status, count(*)::int AS n FROM enrichment_task t JOIN lead l ON l.id = t.lead_id
+      WHERE t.stage = 'verify' AND l.person_id = (SELECT person_id FROM lead WHERE '${tag}' = ANY (tags) ORDER BY id LIMIT 1) GROUP BY 1 ORDER BY 1`);
+    expect(owner).toEqual([{ status: 'done', n: 1 }, { status: 'skipped', n: 5 }]);
   });
 });

@@ -177,6 +177,12 @@ export const enrichmentRepository = {
     return r.rows;
   },
 
+  /** Which of these contact points are still unverified. */
+  async unverified(ids: string[], trx: Trx): Promise<Set<string>> {
+    const r = await sql<{ id: string }>`SELECT id FROM contact_point WHERE organization_id = app_org_id() AND id = ANY (${ids}::uuid[]) AND verification IS NULL`.execute(trx);
+    return new Set(r.rows.map((x) => x.id));
+  },
+
   /** Planner statistics for the tables a run grows (PGlite has no autovacuum; the server's lags). */
   async refreshStatistics(trx: Trx) {
     await sql`ANALYZE lead, contact_point, enrichment_task, cost_ledger`.execute(trx);

@@ -14,7 +14,7 @@ import { enrichmentRepository as repo, PROVIDER_STAGES, STAGES, type ChunkLead, 
 import { dropLease, takeLease } from './lease.ts';
 import { resultsRepository as results, type LookupRow, type VerdictRow } from './results.repository.ts';
 import { mergeSettings, readSettings, writeSettings, type EnrichmentSettings } from './settings.ts';
-import { allocate, callGroups, inBatches, ledgerKey, lookupOf, lookupRow, nextUtcDay, type Candidate } from './waterfall.ts';
+import { allocate, callGroups, inBatches, ledgerKey, lookupOf, lookupRow, nextUtcDay, onePerContactPoint, type Candidate } from './waterfall.ts';
 import { estimateRun, stageSummary, type StageSummary } from './report.ts';
 
 // The enrichment waterfall (Equity Connect): append, then skip-trace only for leads still short
@@ -78,7 +78,9 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
    * One chunk of a provider stage. Two chunks are in flight at once: while one holds the call
    * slot (reserve, call, store), the next is gated. The slot is held for one group of calls at a
    * time, one request per port (`callGroups`), and only its holder ever has calls reserved and
-   * not settled, so a crash at any of its steps books exactly the calls it made.
+   * not settled: a crash books in doubt that group's calls, and no others. (A verification
+   * group reserves its phone and email requests together: a crash during the first leaves the
+   * second, not yet sent, in doubt too.)
    * (Letting go of the slot once the vendor has answered, so that one chunk stores while the next
    * calls, was a fifth faster on the server; but a crash as the first stored its answers could
    * then find the next one's calls reserved and not yet made, and book them in doubt.)
@@ -90,10 +92,11 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
     const wanted = await tenant(actor, async (trx) => {
       await takeLease('enrichment_run', run.id, trx);
       await repo.gate(run.id, stage, ids, run.settings, run.refresh, trx);
-      return {
-        leads: stage === 'verify' ? [] : await repo.lookupsFor(run.id, stage, ids, trx),
-        points: stage === 'verify' ? await repo.pointsFor(run.id, ids, trx) : [],
-      };
+      if (stage !== 'verify') return { leads: await repo.lookupsFor(run.id, stage, ids, trx), points: [] };
+      // an owner with several leads has one set of contact points: verified once, under the first
+      const { points, others } = onePerContactPoint(await repo.pointsFor(run.id, ids, trx));
+      await repo.setTasks(run.id, stage, others, { status: 'skipped', reason: 'nothing_to_verify' }, trx);
+      return { leads: [], points };
     });
     const ports = await stagePort(stage, run.settings);
     const max = { lookup: ports.lookup?.maxBatch ?? 1, phone: ports.phone?.maxBatch ?? 1, email: ports.email?.maxBatch ?? 1 };
@@ -108,11 +111,22 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
   }
 
   async function chunkCalls(actor: Actor, run: RunRow, stage: ProviderStage, ports: Awaited<ReturnType<typeof stagePort>>,
-    { leads, points }: { leads: ChunkLead[]; points: PointToVerify[] }) {
+    group: { leads: ChunkLead[]; points: PointToVerify[] }) {
+    const { leads } = group;
+    let { points } = group;
     const s = run.settings;
     const st = s.stages[stage];
     const provider = stage === 'verify' ? `${ports.phone!.provider}/${ports.email!.provider}` : ports.lookup!.provider;
     const reserved = await tenant(actor, async (trx) => {
+      if (points.length) {
+        // read before the slot: a chunk that held it since may have verified an owner's points
+        // under another of the owner's leads
+        const open = await repo.unverified(points.map((p) => p.contact_point_id), trx);
+        const left = points.filter((p) => open.has(p.contact_point_id));
+        const leadsLeft = new Set(left.map((p) => p.lead_id));
+        await repo.setTasks(run.id, stage, [...new Set(points.map((p) => p.lead_id))].filter((id) => !leadsLeft.has(id)), { status: 'skipped', reason: 'nothing_to_verify' }, trx);
+        points = left;
+      }
       const byLead = new Map<string, Candidate>();
       for (const l of leads) byLead.set(l.lead_id, { leadId: l.lead_id, calls: 1, costCents: st.price_cents });
       for (const p of points) {
@@ -134,17 +148,26 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
       const portName = stage === 'verify' ? 'phone_verify' : stage;
       const mine = leads.filter((l) => take.has(l.lead_id));
       const myPoints = points.filter((p) => take.has(p.lead_id));
+      // a verification's item is the lead's contact point: another lead of the owner may verify
+      // it in the same run after this one failed
+      const pointKey = (p: PointToVerify) => keyOf(`${p.lead_id}/${p.contact_point_id}`, p.attempt);
+      /** Reserve, and refuse to call without a ledger row of the call's own. */
+      const reserve = async (meta: Parameters<typeof money.reserve>[0], items: { key: string; leadId: string; costCents: number }[]) => {
+        const written = await money.reserve(meta, items, trx);
+        const taken = items.find((i) => !written.has(i.key));
+        if (taken) throw new Error(`the ledger already holds ${taken.key}: not calling ${meta.provider} without a ledger row`);
+      };
       if (stage === 'verify') {
         for (const kind of ['phone', 'email'] as const) {
           const pts = myPoints.filter((p) => p.kind === kind);
-          await money.reserve({ provider: kind === 'phone' ? ports.phone!.provider : ports.email!.provider, port: `${kind}_verify`, stage, runId: run.id },
-            pts.map((p) => ({ key: keyOf(p.contact_point_id, p.attempt), leadId: p.lead_id, costCents: st.price_cents })), trx);
+          await reserve({ provider: kind === 'phone' ? ports.phone!.provider : ports.email!.provider, port: `${kind}_verify`, stage, runId: run.id },
+            pts.map((p) => ({ key: pointKey(p), leadId: p.lead_id, costCents: st.price_cents })));
         }
       } else {
-        await money.reserve({ provider, port: portName, stage, runId: run.id }, mine.map((l) => ({ key: keyOf(l.lead_id, l.attempt), leadId: l.lead_id, costCents: st.price_cents })), trx);
+        await reserve({ provider, port: portName, stage, runId: run.id }, mine.map((l) => ({ key: keyOf(l.lead_id, l.attempt), leadId: l.lead_id, costCents: st.price_cents })));
       }
       await money.useCapacity(stage, plan.reserve.reduce((n, c) => n + c.calls, 0), trx);
-      return { leads: mine.map((l) => ({ ...l, key: keyOf(l.lead_id, l.attempt) })), points: myPoints.map((p) => ({ ...p, key: keyOf(p.contact_point_id, p.attempt) })) };
+      return { leads: mine.map((l) => ({ ...l, key: keyOf(l.lead_id, l.attempt) })), points: myPoints.map((p) => ({ ...p, key: pointKey(p) })) };
     });
     failpoint('enrich.reserved');
 

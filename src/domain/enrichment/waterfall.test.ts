@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allocate, callGroups } from './waterfall.ts';
+import { allocate, callGroups, onePerContactPoint } from './waterfall.ts';
 
 describe('allocate', () => {
   const c = (leadId: string, calls: number, costCents: number) => ({ leadId, calls, costCents });
@@ -46,5 +46,14 @@ describe('callGroups', () => {
 
   it('makes no group of nothing', () => {
     expect(callGroups([], [], { lookup: 100, phone: 100, email: 100 })).toEqual([]);
+  });
+});
+
+describe('onePerContactPoint', () => {
+  it('keeps each contact point once, under its first lead, and names the leads left with nothing', () => {
+    const p = (lead: string, cp: string) => ({ lead_id: lead, contact_point_id: cp });
+    const out = onePerContactPoint([p('a', '1'), p('a', '2'), p('b', '1'), p('b', '2'), p('c', '2'), p('c', '3')]);
+    expect(out.points).toEqual([p('a', '1'), p('a', '2'), p('c', '3')]);
+    expect(out.others).toEqual(['b']);
   });
 });

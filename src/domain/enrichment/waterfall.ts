@@ -52,7 +52,8 @@ export function callGroups<L extends { lead_id: string }, P extends { lead_id: s
   leads: L[], points: P[], max: { lookup: number; phone: number; email: number },
 ): { leads: L[]; points: P[] }[] {
   const groups: { leads: L[]; points: P[] }[] = [];
-  for (let i = 0; i < leads.length; i += max.lookup) groups.push({ leads: leads.slice(i, i + max.lookup), points: [] });
+  const step = Math.max(1, max.lookup);
+  for (let i = 0; i < leads.length; i += step) groups.push({ leads: leads.slice(i, i + step), points: [] });
   let group: P[] = [];
   let phones = 0;
   let emails = 0;
@@ -76,6 +77,17 @@ export function callGroups<L extends { lead_id: string }, P extends { lead_id: s
   }
   if (group.length) groups.push({ leads: [], points: group });
   return groups;
+}
+
+/**
+ * Points to verify, each once: an owner with several leads in the chunk has its points listed
+ * under each; they go with the first lead, and the others have nothing left to verify.
+ */
+export function onePerContactPoint<P extends { lead_id: string; contact_point_id: string }>(points: P[]): { points: P[]; others: string[] } {
+  const seen = new Set<string>();
+  const kept = points.filter((p) => !seen.has(p.contact_point_id) && !!seen.add(p.contact_point_id));
+  const keptLeads = new Set(kept.map((p) => p.lead_id));
+  return { points: kept, others: [...new Set(points.map((p) => p.lead_id))].filter((id) => !keptLeads.has(id)) };
 }
 
 /** The next UTC midnight: when a day's cap opens again. */
