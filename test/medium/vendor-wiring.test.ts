@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/app/config.ts';
 import { createContainer, type Container } from '../../src/app/container.ts';
 import { withTenant, type Actor } from '../../src/db/tenant.ts';
+import { createEnrichmentService } from '../../src/domain/enrichment/enrichment.service.ts';
 import { seedLeads } from '../../bench/seed-leads.ts';
 import { createTestContext, TEST_SECRET, type TestContext } from '../support/context.ts';
 
@@ -98,6 +99,32 @@ describe('a vendor adapter selected by the environment', () => {
     expect(pending).toEqual([100, 100, 50]);
     const ledger = await q<{ status: string; n: number }>(actor, `SELECT status, count(*)::int AS n FROM cost_ledger GROUP BY status`);
     expect(ledger).toEqual([{ status: 'charged', n: 250 }]);
+  });
+
+  it('a run cut short after one request was answered books only that request in doubt, and resumes', async () => {
+    const { actor } = await ctx.newOrganization();
+    const { tag } = await seedLeads(c, actor, 250);
+    await c.enrichment.updateSettings(actor, { stages: { append: { enabled: false }, verify: { enabled: false } } });
+    // the process dies after the second request's answer came and before it was stored
+    let answers = 0;
+    const dying = createEnrichmentService({
+      db: c.db, pii: c.pii, providers: c.providers, chunkSize: 2500,
+      failpoint: (name) => {
+        if (name === 'enrich.provider.answered' && ++answers === 2) throw new Error('killed');
+      },
+    });
+    const { run } = await dying.start(actor, { tag });
+    await expect(dying.work(actor, run!.id)).rejects.toThrow('killed');
+    const cut = await q<{ status: string; n: number }>(actor, `SELECT status, count(*)::int AS n FROM cost_ledger GROUP BY status ORDER BY status`);
+    // the first request's 100 were stored; the second's 100 were answered and lost; the last 50
+    // were never reserved
+    expect(cut).toEqual([{ status: 'charged', n: 100 }, { status: 'in_doubt', n: 100 }]);
+
+    await c.enrichment.work(actor, run!.id);
+    const after = await q<{ status: string; n: number }>(actor, `SELECT status, count(*)::int AS n FROM cost_ledger GROUP BY status ORDER BY status`);
+    expect(after).toEqual([{ status: 'charged', n: 250 }, { status: 'in_doubt', n: 100 }]);
+    const results = await q<{ n: number; leads: number }>(actor, `SELECT count(*)::int AS n, count(DISTINCT lead_id)::int AS leads FROM skip_trace_result`);
+    expect(results).toEqual([{ n: 250, leads: 250 }]);
   });
 
   it("a vendor's 500 voids the calls (not billed) and files them in the dead-letter queue", async () => {
