@@ -14,7 +14,7 @@ import { enrichmentRepository as repo, PROVIDER_STAGES, STAGES, type ChunkLead, 
 import { dropLease, takeLease } from './lease.ts';
 import { resultsRepository as results, type LookupRow, type VerdictRow } from './results.repository.ts';
 import { mergeSettings, readSettings, writeSettings, type EnrichmentSettings } from './settings.ts';
-import { allocate, callGroups, inBatches, ledgerKey, lookupOf, lookupRow, nextUtcDay, onePerContactPoint, type Candidate } from './waterfall.ts';
+import { allocate, callGroups, inBatches, keepPoints, ledgerKey, lookupOf, lookupRow, nextUtcDay, onePerContactPoint, type Candidate } from './waterfall.ts';
 import { estimateRun, stageSummary, type StageSummary } from './report.ts';
 
 // The enrichment waterfall (Equity Connect): append, then skip-trace only for leads still short
@@ -94,8 +94,8 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
       await repo.gate(run.id, stage, ids, run.settings, run.refresh, trx);
       if (stage !== 'verify') return { leads: await repo.lookupsFor(run.id, stage, ids, trx), points: [] };
       // an owner with several leads has one set of contact points: verified once, under the first
-      const { points, others } = onePerContactPoint(await repo.pointsFor(run.id, ids, trx));
-      await repo.setTasks(run.id, stage, others, { status: 'skipped', reason: 'nothing_to_verify' }, trx);
+      const { points, emptied } = onePerContactPoint(await repo.pointsFor(run.id, ids, trx));
+      await repo.setTasks(run.id, stage, emptied, { status: 'skipped', reason: 'nothing_to_verify' }, trx);
       return { leads: [], points };
     });
     const ports = await stagePort(stage, run.settings);
@@ -122,10 +122,9 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
         // read before the slot: a chunk that held it since may have verified an owner's points
         // under another of the owner's leads
         const open = await repo.unverified(points.map((p) => p.contact_point_id), trx);
-        const left = points.filter((p) => open.has(p.contact_point_id));
-        const leadsLeft = new Set(left.map((p) => p.lead_id));
-        await repo.setTasks(run.id, stage, [...new Set(points.map((p) => p.lead_id))].filter((id) => !leadsLeft.has(id)), { status: 'skipped', reason: 'nothing_to_verify' }, trx);
-        points = left;
+        const left = keepPoints(points, (p) => open.has(p.contact_point_id));
+        await repo.setTasks(run.id, stage, left.emptied, { status: 'skipped', reason: 'nothing_to_verify' }, trx);
+        points = left.points;
       }
       const byLead = new Map<string, Candidate>();
       for (const l of leads) byLead.set(l.lead_id, { leadId: l.lead_id, calls: 1, costCents: st.price_cents });

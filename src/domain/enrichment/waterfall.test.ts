@@ -54,6 +54,6 @@ describe('onePerContactPoint', () => {
     const p = (lead: string, cp: string) => ({ lead_id: lead, contact_point_id: cp });
     const out = onePerContactPoint([p('a', '1'), p('a', '2'), p('b', '1'), p('b', '2'), p('c', '2'), p('c', '3')]);
     expect(out.points).toEqual([p('a', '1'), p('a', '2'), p('c', '3')]);
-    expect(out.others).toEqual(['b']);
+    expect(out.emptied).toEqual(['b']);
   });
 });

@@ -80,14 +80,22 @@ export function callGroups<L extends { lead_id: string }, P extends { lead_id: s
 }
 
 /**
+ * The points to verify that pass `keep`, and the leads left with none (their tasks have
+ * nothing to verify).
+ */
+export function keepPoints<P extends { lead_id: string }>(points: P[], keep: (p: P) => boolean): { points: P[]; emptied: string[] } {
+  const kept = points.filter(keep);
+  const keptLeads = new Set(kept.map((p) => p.lead_id));
+  return { points: kept, emptied: [...new Set(points.map((p) => p.lead_id))].filter((id) => !keptLeads.has(id)) };
+}
+
+/**
  * Points to verify, each once: an owner with several leads in the chunk has its points listed
  * under each; they go with the first lead, and the others have nothing left to verify.
  */
-export function onePerContactPoint<P extends { lead_id: string; contact_point_id: string }>(points: P[]): { points: P[]; others: string[] } {
+export function onePerContactPoint<P extends { lead_id: string; contact_point_id: string }>(points: P[]) {
   const seen = new Set<string>();
-  const kept = points.filter((p) => !seen.has(p.contact_point_id) && !!seen.add(p.contact_point_id));
-  const keptLeads = new Set(kept.map((p) => p.lead_id));
-  return { points: kept, others: [...new Set(points.map((p) => p.lead_id))].filter((id) => !keptLeads.has(id)) };
+  return keepPoints(points, (p) => !seen.has(p.contact_point_id) && !!seen.add(p.contact_point_id));
 }
 
 /** The next UTC midnight: when a day's cap opens again. */
