@@ -9,6 +9,9 @@
 //   baseline                the same look-ups and verifications through the local adapters
 //                           alone, no database: what a vendor-bound run could never beat
 //   peak RSS                the process's high-water mark (on PGlite it includes the database)
+//   floor                   the rows the run had to write, written again as one statement per
+//                           table with nothing else running (enrich-floor.ts), and the ceiling
+//                           it puts on any run on this machine
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +23,7 @@ import { createWorker } from '../src/jobs/worker.ts';
 import { createLocalAppend, createLocalEmailVerify, createLocalPhoneVerify, createLocalSkipTrace } from '../src/providers/local.ts';
 import type { PersonLookupPort, PhoneVerifyPort, EmailVerifyPort } from '../src/providers/ports.ts';
 import { createProviderRegistry } from '../src/providers/registry.ts';
+import { requiredWritesFloor } from './enrich-floor.ts';
 import { recordBenchmark } from './report.ts';
 import { seedLeads } from './seed-leads.ts';
 
@@ -32,6 +36,20 @@ const engine = opt('engine', 'pglite') as 'pglite' | 'pg';
 const leads = Number(opt('leads', '100000'));
 const json = args.includes('--json');
 const say = (s: string) => !json && process.stderr.write(s + '\n');
+// CPU seconds of this process, and of the server's processes (Linux /proc; the server must be local)
+const serverCpu = () => {
+  if (engine !== 'pg' || !fs.existsSync('/proc/self/stat')) return 0;
+  let ticks = 0;
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch { /* gone meanwhile */ }
+  }
+  return ticks / 100; // USER_HZ
+};
 const hwm = () => Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
 
 // --- the database ---------------------------------------------------------------------------
@@ -95,6 +113,7 @@ const stageEnd = new Map<string, number>();
 const worker = createWorker(c);
 const jobs = await worker.start({ pollSeconds: 0.5 });
 const started = performance.now();
+const cpuAtStart = { node: process.cpuUsage(), server: serverCpu() };
 const { run } = await c.enrichment.start(actor, { tag: 'bench' });
 const queued = performance.now();
 // the stage boundaries, from the tasks' progress
@@ -115,6 +134,8 @@ for (;;) {
   await new Promise((res) => setTimeout(res, 1000));
 }
 const finished = performance.now();
+const used = process.cpuUsage(cpuAtStart.node);
+const cpu = { node: (used.user + used.system) / 1e6, server: serverCpu() - cpuAtStart.server };
 await jobs.stop();
 const report = await c.enrichment.report(actor, run!.id);
 if (report.run.status !== 'completed') throw new Error(`the run ended ${report.run.status}: ${report.run.error}`);
@@ -139,9 +160,19 @@ const rows = report.stages.map((s) => {
   const inAdapters = (s.stage === 'verify' ? inside.phone_verify! + inside.email_verify! : inside[s.stage] ?? 0) / 1000;
   return { stage: s.stage, leads: s.leads, called: s.called, wall, inAdapters, overheadPer1000: ((wall - inAdapters) * 1_000_000) / Math.max(1, s.leads) };
 });
+say('writing the run\'s rows again, one statement per table (the floor) ...');
+const floor = await requiredWritesFloor(c, actor, run!.id);
+const floorSeconds = floor.reduce((s, f) => s + f.ms, 0) / 1000;
+// the database's writes and the adapters' work, each core busy every moment: PGlite's database
+// runs on the worker's own thread, a server's backends beside it on every core
+const cores = engine === 'pg' ? os.availableParallelism() : 1;
+const ceiling = Math.round((cores * leads) / (floorSeconds + adapterOnly));
+const cpuMsPerLead = ((cpu.node + cpu.server) * 1000) / leads;
 const result = {
   engine, leads, seconds, leads_per_second: Math.round(leads / seconds), job_start_ms: Math.round(firstStage - queued),
   adapter_only_seconds: adapterOnly, ratio_to_adapters: adapterOnly / seconds, peak_rss_mb: Math.round(peak / 2 ** 20), stages: rows,
+  floor_seconds: floorSeconds, floor_ms_per_lead: (floorSeconds * 1000) / leads, ceiling_leads_per_second: ceiling, floor,
+  cpu_seconds: cpu, cpu_ms_per_lead: cpuMsPerLead, cores_busy: (cpu.node + cpu.server) / seconds,
 };
 await c.close();
 fs.rmSync(work, { recursive: true, force: true });
@@ -161,8 +192,14 @@ if (!profiling) recordBenchmark(`enrich-${engine}`, `Enrichment waterfall, ${nam
   `- **${result.leads_per_second.toLocaleString()} leads/s end to end** (${seconds.toFixed(1)} s; target ${target.toLocaleString()} leads/s: ${result.leads_per_second >= target ? 'met' : 'NOT met'})`,
   `- the same adapter calls alone, no database: ${adapterOnly.toFixed(1)} s (the run takes ${(seconds / adapterOnly).toFixed(1)}× as long)`,
   `- job start (queued → first stage working): ${result.job_start_ms} ms; peak RSS ${result.peak_rss_mb} MB`,
+  `- the rows the run had to write, written again as one statement per table with nothing else running: ${floorSeconds.toFixed(1)} s, ${result.floor_ms_per_lead.toFixed(2)} ms of database time per lead; with the adapters' ${adapterOnly.toFixed(1)} s, a ceiling of **${ceiling.toLocaleString()} leads/s** on ${cores} core${cores > 1 ? 's' : ''} busy every moment (the run reaches ${Math.round((100 * result.leads_per_second) / ceiling)}% of it)`,
+  `- CPU used by the run: ${cpuMsPerLead.toFixed(2)} ms per lead (${engine === 'pg' ? `worker ${cpu.node.toFixed(1)} s, server ${cpu.server.toFixed(1)} s` : `${cpu.node.toFixed(1)} s, database included`}), ${((cpu.node + cpu.server) / seconds).toFixed(2)} of ${cores} core${cores > 1 ? 's' : ''} busy on average`,
   '',
   table,
+  '',
+  '| required writes (floor) | rows | time |',
+  '|---|---:|---:|',
+  ...floor.map((f) => `| ${f.step} | ${f.rows.toLocaleString()} | ${(f.ms / 1000).toFixed(1)} s |`),
 ].join('\n'));
 if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 else say(JSON.stringify(result, null, 2));
