@@ -506,6 +506,7 @@ TABLE lead (
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   deleted_at timestamp with time zone,
   merged_into_id uuid,
+  replacement_urgency text,
   CONSTRAINT lead_acquisition_cost_cents_check CHECK ((acquisition_cost_cents >= 0)),
   CONSTRAINT lead_check CHECK (((person_id IS NOT NULL) OR (property_id IS NOT NULL))),
   CONSTRAINT lead_check1 CHECK ((last_seen_at >= first_seen_at)),
@@ -520,6 +521,7 @@ TABLE lead (
   CONSTRAINT lead_organization_id_property_id_fkey FOREIGN KEY (organization_id, property_id) REFERENCES property(organization_id, id),
   CONSTRAINT lead_pkey PRIMARY KEY (organization_id, id),
   CONSTRAINT lead_quality_score_check CHECK (((quality_score >= (0)::numeric) AND (quality_score <= (100)::numeric))),
+  CONSTRAINT lead_replacement_urgency_check CHECK ((replacement_urgency = ANY (ARRAY['immediate'::text, 'urgent'::text, 'plan_ahead'::text, 'good_condition'::text]))),
   CONSTRAINT lead_source_check CHECK (((length(btrim(source)) >= 1) AND (length(btrim(source)) <= 100))),
   CONSTRAINT lead_status_check CHECK ((status = ANY (lead_statuses()))),
   CONSTRAINT lead_tags_check CHECK ((cardinality(tags) <= 100)),
@@ -753,11 +755,14 @@ TABLE property (
   condition_score integer,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  roof_damage_indicators text[] NOT NULL DEFAULT '{}'::text[],
+  contagion_urgency smallint,
   CONSTRAINT property_addr_hash_check CHECK ((length(addr_hash) = 32)),
   CONSTRAINT property_apn_check CHECK ((apn <> ''::text)),
   CONSTRAINT property_bathrooms_check CHECK ((bathrooms >= (0)::numeric)),
   CONSTRAINT property_bedrooms_check CHECK ((bedrooms >= 0)),
   CONSTRAINT property_condition_score_check CHECK (((condition_score >= 0) AND (condition_score <= 100))),
+  CONSTRAINT property_contagion_urgency_check CHECK (((contagion_urgency >= 0) AND (contagion_urgency <= 100))),
   CONSTRAINT property_days_on_market_check CHECK ((days_on_market >= 0)),
   CONSTRAINT property_equity_percent_check CHECK (((equity_percent >= ('-1000'::integer)::numeric) AND (equity_percent <= (100)::numeric))),
   CONSTRAINT property_estimated_value_cents_check CHECK ((estimated_value_cents >= 0)),
@@ -773,6 +778,7 @@ TABLE property (
   CONSTRAINT property_pkey PRIMARY KEY (organization_id, id),
   CONSTRAINT property_roof_age_years_check CHECK (((roof_age_years >= 0) AND (roof_age_years <= 200))),
   CONSTRAINT property_roof_condition_score_check CHECK (((roof_condition_score >= (0)::numeric) AND (roof_condition_score <= (100)::numeric))),
+  CONSTRAINT property_roof_damage_indicators_check CHECK ((cardinality(roof_damage_indicators) <= 50)),
   CONSTRAINT property_roof_size_sqft_check CHECK ((roof_size_sqft >= 0)),
   CONSTRAINT property_state_check CHECK ((state ~ '^[A-Z]{2}$'::text)),
   CONSTRAINT property_tax_debt_cents_check CHECK ((tax_debt_cents >= 0)),
@@ -974,5 +980,9 @@ FUNCTION porchlight_audited_table(tbl regclass) RETURNS void
 FUNCTION porchlight_tenant_table(tbl regclass) RETURNS void
 FUNCTION quality_status(score numeric, current text, contactable numeric, enriched numeric) RETURNS text
 FUNCTION role_rank(role text) RETURNS integer
+FUNCTION score_motivation(tax_debt_cents bigint, value_cents bigint, violations integer, probate boolean, vacant boolean, days_on_market integer, equity_percent numeric, condition_score numeric, owner_occupied boolean, w jsonb) RETURNS TABLE(score integer, label text, factors jsonb)
+FUNCTION score_ramp(x numeric, low numeric, high numeric) RETURNS numeric
+FUNCTION score_roof(roof_age_years integer, roof_material text, roof_condition numeric, damage text[], value_cents bigint, contagion numeric, w jsonb) RETURNS TABLE(score integer, label text, urgency text, factors jsonb)
+FUNCTION score_weight(w jsonb, k text) RETURNS numeric
 FUNCTION set_updated_at() RETURNS trigger
 FUNCTION uuid7() RETURNS uuid

@@ -14,6 +14,7 @@ import { createLeadsService } from '../domain/leads/leads.service.ts';
 import { createPii } from '../domain/pii/pii.ts';
 import { createTenancyService } from '../domain/tenancy/tenancy.service.ts';
 import { createEnrichmentService } from '../domain/enrichment/enrichment.service.ts';
+import { createScoringService } from '../domain/scoring/scoring.service.ts';
 import { createMoneyService } from '../domain/money/money.service.ts';
 import { createPullService } from '../domain/pulls/pull.service.ts';
 import { createScanService } from '../domain/pulls/scan.service.ts';
@@ -64,7 +65,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const money = createMoneyService({ db });
   const pulls = createPullService({ db, providers, ingest, failpoint });
   const scans = createScanService({ db, pulls });
-  return { config, db, pii, tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, dlq: createDlqService({ db }), close: () => db.close() };
+  return { config, db, pii, tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, scoring: createScoringService({ db }), dlq: createDlqService({ db }), close: () => db.close() };
 }
 
 /** Uploads wait here while they import: in the data directory, or the temp dir for a memory database. */

@@ -1,3 +1,4 @@
+import cliProgress from 'cli-progress';
 import { AppError, exitCodeOf } from '../app/errors.ts';
 import { loadConfig, type Config } from '../app/config.ts';
 import { createContainer, type Container, type ContainerOptions } from '../app/container.ts';
@@ -69,6 +70,16 @@ export function command<A extends unknown[]>(
   };
 }
 
+/** An option holding JSON, parsed; a VALIDATION error naming the option when it is not JSON. */
+export function parseJsonOption(name: string, text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new AppError('VALIDATION', `--${name}: not JSON (${(e as Error).message})`, [{ field: name, message: 'not JSON' }]);
+  }
+}
+
 /** A plain text table: columns sized to their widest cell. */
 export function table(rows: Record<string, unknown>[], columns: string[]): string {
   if (rows.length === 0) return '(none)';
@@ -93,3 +104,26 @@ export function bars(rows: { label: string; value: number; note?: string }[], ma
   }).join('\n');
 }
 
+
+/**
+ * A progress bar for work in named steps (stages, scorers), one bar per step on stderr; nothing
+ * when stderr is not a terminal or the output is JSON.
+ */
+export function stepProgress(show: boolean, unit: string) {
+  const bar = show && process.stderr.isTTY
+    ? new cliProgress.SingleBar({ format: `{step} [{bar}] {value}/{total} ${unit}`, hideCursor: true }, cliProgress.Presets.shades_classic)
+    : undefined;
+  let current = '';
+  return {
+    update(step: string, done: number, total: number) {
+      if (!bar) return;
+      if (step !== current) {
+        if (current) bar.stop();
+        current = step;
+        bar.start(total, 0, { step: step.padEnd(10) });
+      }
+      bar.update(done, { step: step.padEnd(10) });
+    },
+    stop: () => bar?.stop(),
+  };
+}

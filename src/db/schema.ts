@@ -16,6 +16,7 @@ export const LEAD_STATUSES = [
   'closed_won', 'closed_lost', 'dnc', 'enriched', 'contactable', 'do_not_contact',
 ] as const;
 export type LeadStatus = (typeof LEAD_STATUSES)[number];
+export const REPLACEMENT_URGENCIES = ['immediate', 'urgent', 'plan_ahead', 'good_condition'] as const;
 export const TIERS = ['hot', 'warm', 'cold'] as const;
 export const TEMPERATURES = ['hot', 'warm', 'cold', 'dead'] as const;
 
@@ -79,6 +80,8 @@ export interface PropertyTable {
   roof_material: string | null;
   roof_condition_score: number | null;
   roof_size_sqft: number | null;
+  roof_damage_indicators: ColumnType<string[], string[] | undefined, string[]>;
+  contagion_urgency: number | null;
   estimated_value_cents: number | null;
   equity_cents: number | null;
   equity_percent: number | null;
@@ -158,6 +161,7 @@ export interface LeadTable {
   lead_score: number | null;
   temperature: (typeof TEMPERATURES)[number] | null;
   tier: (typeof TIERS)[number] | null;
+  replacement_urgency: (typeof REPLACEMENT_URGENCIES)[number] | null;
   tags: ColumnType<string[], string[] | undefined, string[]>;
   source: Generated<string>;
   vendor_record_id: string | null;

@@ -56,6 +56,31 @@ describe('porchlight CLI', { timeout: CLI_TEST_TIMEOUT }, () => {
     expect(orgs.json().data).toMatchObject([{ slug: 'demo', lead_count: 200 }]);
   });
 
+  it('rescores the demo leads with a progress-free --json, writes nothing the second time, and refuses bad scorers and weights', async () => {
+    const first = await runCli(['score', '--org', 'demo', '--scorer', 'motivation', '--json'], env);
+    expect(first.code, first.stderr).toBe(0);
+    const [m] = first.json() as { scorer: string; scored: number; changed: number; standing: { label: string; n: number }[] }[];
+    expect(m).toMatchObject({ scorer: 'motivation', scored: 200 });
+    expect(m!.standing.reduce((n, s) => n + s.n, 0)).toBe(200);
+    const again = await runCli(['score', '--org', 'demo', '--scorer', 'motivation'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/motivation\s+1\s+200\s+0\s+0/);
+    expect(again.stdout).toMatch(/motivation v1\n(hot|warm|cold|dead)\s+[▏▎▍▌▋▊▉█]/); // a chart, hottest first
+
+    const bad = await runCli(['score', '--org', 'demo', '--scorer', 'shoe_size'], env);
+    expect(bad.code).toBe(3);
+    expect(bad.stderr).toContain('scorer');
+    const notJson = await runCli(['score', 'settings', '--org', 'demo', '--set', '{"motivation":'], env);
+    expect(notJson.code).toBe(3);
+    expect(notJson.stderr).toContain('--set: not JSON');
+    const upside = await runCli(['score', 'settings', '--org', 'demo', '--set', '{"motivation":{"hot":10}}'], env);
+    expect(upside.code).toBe(3);
+    expect(upside.stderr).toContain('motivation.hot');
+    const set = await runCli(['score', 'settings', '--org', 'demo', '--set', '{"roof":{"material_life_years":{"metal":60}}}', '--json'], env);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.json().roof.material_life_years).toMatchObject({ metal: 60, asphalt: 20 });
+  });
+
   it('creates organizations, users and keys, and a revoked key is listed as such', async () => {
     const org = await runCli(['org', 'create', '--slug', 'acme', '--name', 'Acme Roofing', '--owner-email', 'boss@acme.example.com', '--json'], env);
     expect(org.code, org.stderr).toBe(0);

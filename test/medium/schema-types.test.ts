@@ -21,7 +21,7 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
     'lot_size_sqft', 'roof_age_years', 'roof_material', 'roof_condition_score', 'roof_size_sqft', 'estimated_value_cents', 'equity_cents',
     'equity_percent', 'mortgage_balance_cents', 'has_mortgage', 'has_liens', 'lien_amount_cents', 'recent_refinance', 'recent_heloc',
     'last_sale_date', 'last_sale_price_cents', 'tax_debt_cents', 'violations', 'is_probate', 'is_vacant', 'owner_occupied', 'days_on_market',
-    'condition_score', 'created_at', 'updated_at',
+    'condition_score', 'created_at', 'updated_at', 'roof_damage_indicators', 'contagion_urgency',
   ),
   person: columns<DB['person']>()(
     'organization_id', 'id', 'first_name', 'middle_name', 'last_name', 'full_name', 'company_name', 'is_company', 'age', 'mailing_line1',
@@ -35,7 +35,7 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
     'organization_id', 'id', 'person_id', 'property_id', 'status', 'quality_score', 'motivation_score', 'lead_score', 'temperature', 'tier',
     'tags', 'source', 'vendor_record_id', 'vendor_list_id', 'assignee_id', 'notes', 'acquisition_cost_cents', 'enrichment_cost_cents',
     'raw_data', 'first_seen_at', 'last_seen_at', 'last_contacted_at', 'next_follow_up_at', 'created_at', 'updated_at', 'deleted_at',
-    'merged_into_id',
+    'merged_into_id', 'replacement_urgency',
   ),
   lead_status_history: columns<DB['lead_status_history']>()('organization_id', 'id', 'lead_id', 'from_status', 'to_status', 'trigger_type', 'changed_by', 'changed_at'),
   lead_field_audit: columns<DB['lead_field_audit']>()('organization_id', 'id', 'lead_id', 'field', 'old_value', 'new_value', 'changed_by', 'via', 'changed_at', 'applied'),

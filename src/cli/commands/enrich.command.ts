@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { AppError } from '../../app/errors.ts';
 import type { StageEstimate, StageSummary } from '../../domain/enrichment/report.ts';
 import { formatCents, parseDollars } from '../../domain/money/money.service.ts';
 import { createJobs, QUEUE } from '../../jobs/jobs.ts';
-import { bars, command, table, type CommandContext } from '../run.ts';
+import { bars, command, parseJsonOption, stepProgress, table, type CommandContext } from '../run.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -40,20 +39,9 @@ export function describeReport(r: { run: { id: string; status: string; leads_sel
 }
 
 async function workWithProgress(ctx: CommandContext, actor: Parameters<CommandContext['c']['enrichment']['work']>[0], id: string, json: boolean) {
-  const bar = process.stderr.isTTY && !json
-    ? new cliProgress.SingleBar({ format: '{stage} [{bar}] {value}/{total} leads', hideCursor: true }, cliProgress.Presets.shades_classic)
-    : undefined;
-  let stage = '';
-  await ctx.c.enrichment.work(actor, id, (p) => {
-    if (!bar) return;
-    if (p.stage !== stage) {
-      if (stage) bar.stop();
-      stage = p.stage;
-      bar.start(p.total, 0, { stage: p.stage.padEnd(10) });
-    }
-    bar.update(p.done, { stage: p.stage.padEnd(10) });
-  });
-  bar?.stop();
+  const progress = stepProgress(!json, 'leads');
+  await ctx.c.enrichment.work(actor, id, (p) => progress.update(p.stage, p.done, p.total));
+  progress.stop();
 }
 
 export function registerEnrich(program: Command) {
@@ -126,14 +114,7 @@ export function registerEnrich(program: Command) {
     .option('--json', 'machine-readable output')
     .action(command('enrich settings', async (ctx, o: { org: string; set?: string }) => {
       const actor = await ctx.operatorIn(o.org);
-      let patch: unknown;
-      if (o.set !== undefined) {
-        try {
-          patch = JSON.parse(o.set);
-        } catch (e) {
-          throw new AppError('VALIDATION', `--set: not JSON (${(e as Error).message})`, [{ field: 'set', message: 'not JSON' }]);
-        }
-      }
+      const patch = parseJsonOption('set', o.set);
       const s = patch === undefined ? await ctx.c.enrichment.settings(actor) : await ctx.c.enrichment.updateSettings(actor, patch);
       const stages = Object.entries({ ...s.stages, pull: s.pull }).map(([stage, st]) => ({ stage, ...st, price: formatCents(st.price_cents), provider: st.provider ?? '(environment)' }));
       return {

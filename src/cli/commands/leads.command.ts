@@ -9,13 +9,19 @@ function describeLead(l: Shown): string {
   const out = [
     `${who}${p ? ` — ${p.address_line1}, ${p.city}, ${p.state} ${p.zip}` : ''}`,
     `id ${l.id}   status ${l.status}   tier ${l.tier ?? '-'}   temperature ${l.temperature ?? '-'}`,
-    `scores: lead ${l.lead_score ?? '-'}  quality ${l.quality_score ?? '-'}  motivation ${l.motivation_score ?? '-'}`,
+    `scores: lead ${l.lead_score ?? '-'}${l.replacement_urgency ? ` (roof: ${l.replacement_urgency.replace('_', ' ')})` : ''}  quality ${l.quality_score ?? '-'}  motivation ${l.motivation_score ?? '-'}`,
     `tags: ${l.tags.join(', ') || '-'}   source: ${l.source}   assignee: ${l.assignee_id ?? 'unassigned'}`,
   ];
   if (l.notes) out.push(`notes: ${l.notes}`);
   out.push('', 'contact points:', table(l.contact_points as never, ['kind', 'value', 'type', 'score', 'verified', 'dnc', 'sources']));
   out.push('', 'status history:', table(l.status_history as never, ['changed_at', 'from_status', 'to_status', 'trigger_type']));
-  if (l.score_history.length) out.push('', 'score history:', table(l.score_history as never, ['calculated_at', 'scorer', 'version', 'score']));
+  if (l.score_history.length) {
+    // each scorer's latest factors: why the lead scores what it does now
+    const latest = new Map(l.score_history.map((h) => [h.scorer, h]));
+    const why = [...latest.values()].map((h) => `${h.scorer} ${h.score}: ${Object.entries(h.factors as Record<string, unknown>).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    out.push('', 'why:', ...why.map((w) => `  ${w}`));
+    out.push('', 'score history:', table(l.score_history as never, ['calculated_at', 'scorer', 'version', 'score']));
+  }
   return out.join('\n');
 }
 

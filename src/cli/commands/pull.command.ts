@@ -3,16 +3,7 @@ import cliProgress from 'cli-progress';
 import { AppError } from '../../app/errors.ts';
 import type { PullRun } from '../../domain/pulls/pull.repository.ts';
 import { formatCents } from '../../domain/money/money.service.ts';
-import { command, table } from '../run.ts';
-
-export function parseJsonOption(name: string, text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new AppError('VALIDATION', `--${name}: not JSON (${(e as Error).message})`, [{ field: name, message: 'not JSON' }]);
-  }
-}
+import { command, parseJsonOption, table } from '../run.ts';
 
 const hexSig = (r: PullRun) => ({ ...r, query_sig: Buffer.from(r.query_sig).toString('hex') });
 

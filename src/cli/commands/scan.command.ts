@@ -3,8 +3,7 @@ import cliProgress from 'cli-progress';
 import { AppError } from '../../app/errors.ts';
 import type { AreaScanTable } from '../../db/schema-enrichment.ts';
 import { createJobs, QUEUE } from '../../jobs/jobs.ts';
-import { command, table } from '../run.ts';
-import { parseJsonOption } from './pull.command.ts';
+import { command, parseJsonOption, table } from '../run.ts';
 import type { Selectable } from 'kysely';
 
 type Scan = Selectable<AreaScanTable>;

@@ -9,6 +9,7 @@ import type { ProviderRegistry } from '../../providers/registry.ts';
 import { dlqRepository as dlq } from '../dlq/dlq.repository.ts';
 import { moneyRepository as money, type Settlement } from '../money/money.repository.ts';
 import type { Pii } from '../pii/pii.ts';
+import { storedSettings } from '../tenancy/org-settings.ts';
 import { requireRole } from '../tenancy/tenancy.service.ts';
 import { enrichmentRepository as repo, PROVIDER_STAGES, STAGES, type ChunkLead, type PointToVerify, type ProviderStage, type Selector } from './enrichment.repository.ts';
 import { dropLease, takeLease } from './lease.ts';
@@ -383,8 +384,7 @@ export function createEnrichmentService(deps: { db: Database; pii: Pii; provider
     async updateSettings(actor: Actor, patch: unknown) {
       requireRole(actor, 'admin', 'change the enrichment settings');
       return tenant(actor, async (trx) => {
-        const row = await trx.selectFrom('organization').select('settings').executeTakeFirstOrThrow();
-        const next = mergeSettings((row.settings as Record<string, unknown>).enrichment, patch);
+        const next = mergeSettings(await storedSettings('enrichment', trx), patch);
         for (const stage of PROVIDER_STAGES) {
           await stagePort(stage, next); // refuses an unknown or unconfigured adapter
         }

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { parseInput } from '../../app/validate.ts';
 import type { Trx } from '../../db/tenant.ts';
+import { readOrgSettings, writeOrgSettings } from '../tenancy/org-settings.ts';
 
 // An organization's waterfall: which provider each stage uses, what it pays, how much a day,
 // and when a lead is good enough or not worth buying for. Stored in the organization's
@@ -58,13 +58,5 @@ export function mergeSettings(stored: unknown, patch: unknown): EnrichmentSettin
   return parseInput(EnrichmentSettings, merged);
 }
 
-export async function readSettings(trx: Trx): Promise<EnrichmentSettings> {
-  const row = await trx.selectFrom('organization').select(sql<unknown>`settings -> 'enrichment'`.as('s')).executeTakeFirst();
-  return EnrichmentSettings.parse(row?.s ?? {});
-}
-
-export async function writeSettings(settings: EnrichmentSettings, trx: Trx) {
-  await trx.updateTable('organization')
-    .set({ settings: sql`jsonb_set(settings, '{enrichment}', ${JSON.stringify(settings)}::jsonb)` as never })
-    .execute();
-}
+export const readSettings = (trx: Trx): Promise<EnrichmentSettings> => readOrgSettings('enrichment', EnrichmentSettings, trx);
+export const writeSettings = (settings: EnrichmentSettings, trx: Trx) => writeOrgSettings('enrichment', settings, trx);

@@ -40,7 +40,7 @@ const LIST_COLUMNS = [
 
 
 /** The list's filters as SQL conditions on l (lead), p (property) and pe (person): one place for list, count and export. */
-function filterConditions(filter: LeadFilter): Expression<SqlBool>[] {
+export function filterConditions(filter: LeadFilter): Expression<SqlBool>[] {
   const c: Expression<SqlBool>[] = [sql<SqlBool>`l.deleted_at IS NULL`];
   if (filter.status?.length) c.push(sql<SqlBool>`l.status = ANY(${sql.val(filter.status)}::text[])`);
   if (filter.tier?.length) c.push(sql<SqlBool>`l.tier = ANY(${sql.val(filter.tier)}::text[])`);

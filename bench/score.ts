@@ -1,0 +1,116 @@
+// npm run bench:score -- [--leads N] [--engine pglite|pg] [--slice N] [--json]
+//
+// Rescoring in bulk: N leads (1,000,000 by default) with parcels whose facts vary lead to lead
+// (roof age, material, condition and damage; tax debt, violations, probate, vacancy, days on
+// market, condition), scored by every scorer as `porchlight score` does it. Figures:
+//   first rescore        every score is new: every lead written, a history row per score
+//   second rescore       nothing moved: scored, nothing written
+//   per lead (baseline)  the same engine called one lead at a time on a slice: what scoring as
+//                        leads change, one by one, costs per lead
+//   peak RSS             the process's high-water mark (on PGlite it includes the database)
+// The contagion part of the scoring issue (permits, clusters) is not built yet: not measured.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { loadConfig } from '../src/app/config.ts';
+import { createContainer } from '../src/app/container.ts';
+import { withTenant } from '../src/db/tenant.ts';
+import { recordBenchmark } from './report.ts';
+import { seedLeads } from './seed-leads.ts';
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : dflt;
+};
+const engine = opt('engine', 'pglite') as 'pglite' | 'pg';
+const leads = Number(opt('leads', '1000000'));
+const slice = Math.min(Number(opt('slice', '1000')), leads);
+const json = args.includes('--json');
+const say = (s: string) => !json && process.stderr.write(s + '\n');
+const hwm = () => Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-bench-score-'));
+let databaseUrl: string | undefined;
+if (engine === 'pg') {
+  const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query('DROP DATABASE IF EXISTS porchlight_bench_score WITH (FORCE)');
+  await admin.query('CREATE DATABASE porchlight_bench_score');
+  await admin.end();
+  const u = new URL(serverUrl);
+  u.pathname = '/porchlight_bench_score';
+  databaseUrl = u.toString();
+}
+const c = await createContainer(loadConfig({ PORCHLIGHT_DATA_DIR: path.join(work, 'data'), DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent' }),
+  { command: 'bench', generateSecret: true, migrate: true });
+const org = await c.tenancy.createOrganization({ slug: 'bench', name: 'Bench' });
+const actor = c.tenancy.operator(org.id, 'cli');
+
+say(`seeding ${leads.toLocaleString()} leads ...`);
+for (let done = 0; done < leads; done += 50_000) {
+  await seedLeads(c, actor, Math.min(50_000, leads - done), { tag: 'bench', source: 'bench', start: done });
+  // facts that vary lead to lead, drawn from a hash of the parcel's id (the same every run)
+  await withTenant(c.db, actor, (trx) => sql`
+    WITH h AS (SELECT id, ('x' || substr(md5(id::text), 1, 8))::bit(32)::int AS r FROM property WHERE roof_material IS NULL)
+    UPDATE property p SET
+      roof_age_years = abs(h.r) % 40, roof_material = (ARRAY['asphalt', 'architectural_shingle', 'metal', 'tile', 'slate', 'wood_shake'])[1 + abs(h.r >> 3) % 6],
+      roof_condition_score = abs(h.r >> 5) % 101, roof_damage_indicators = CASE abs(h.r >> 7) % 4 WHEN 2 THEN ARRAY['hail'] WHEN 3 THEN ARRAY['hail', 'missing_shingles'] ELSE '{}' END,
+      tax_debt_cents = CASE WHEN abs(h.r >> 9) % 5 = 0 THEN abs(h.r >> 11) % 2000000 ELSE 0 END, violations = abs(h.r >> 13) % 4,
+      is_probate = abs(h.r >> 15) % 17 = 0, is_vacant = abs(h.r >> 17) % 9 = 0, days_on_market = CASE WHEN abs(h.r >> 19) % 4 = 0 THEN abs(h.r >> 21) % 365 END,
+      condition_score = abs(h.r >> 23) % 101, contagion_urgency = CASE WHEN abs(h.r >> 25) % 6 = 0 THEN abs(h.r >> 27) % 101 END
+    FROM h WHERE p.id = h.id`.execute(trx));
+}
+await c.db.execScript('VACUUM ANALYZE');
+
+const rescore = async () => {
+  const t = performance.now();
+  const rows = await c.scoring.rescore(actor, { scorer: 'all' });
+  return { seconds: (performance.now() - t) / 1000, rows };
+};
+say('first rescore (every score new) ...');
+const first = await rescore();
+let peak = hwm();
+say('second rescore (nothing moved) ...');
+const second = await rescore();
+peak = Math.max(peak, hwm());
+
+// the baseline: the same engine, one lead at a time, on a slice of leads whose scores move
+say(`per lead, on ${slice.toLocaleString()} leads ...`);
+const ids = (await withTenant(c.db, actor, (trx) => sql<{ id: string }>`SELECT id FROM lead ORDER BY id LIMIT ${slice}`.execute(trx))).rows.map((r) => r.id);
+await withTenant(c.db, actor, (trx) => sql`UPDATE lead SET quality_score = NULL, motivation_score = NULL, lead_score = NULL WHERE id = ANY (${ids}::uuid[])`.execute(trx));
+const t0 = performance.now();
+for (const id of ids) await c.scoring.rescore(actor, { scorer: 'all', lead_ids: [id] });
+const perLead = (performance.now() - t0) / 1000;
+peak = Math.max(peak, hwm());
+await c.close();
+fs.rmSync(work, { recursive: true, force: true });
+
+const rate = (n: number, s: number) => Math.round(n / s);
+const result = {
+  engine, leads, slice,
+  first: { seconds: first.seconds, leads_per_second: rate(leads, first.seconds), by_scorer: first.rows.map((r) => ({ scorer: r.scorer, seconds: r.seconds, changed: r.changed })) },
+  second: { seconds: second.seconds, leads_per_second: rate(leads, second.seconds), written: second.rows.reduce((n, r) => n + r.updated, 0) },
+  per_lead: { seconds: perLead, leads_per_second: rate(slice, perLead) },
+  peak_rss_mb: Math.round(peak / 2 ** 20),
+};
+const target = engine === 'pg' ? 50_000 : 10_000;
+const name = engine === 'pg' ? 'PostgreSQL 15 server' : 'PGlite (file-backed, in-process)';
+recordBenchmark(`score-${engine}`, `Rescoring, ${name}`, [
+  `${leads.toLocaleString()} leads with parcels, every scorer (quality, motivation, roof), as \`porchlight score\` runs them.`,
+  '',
+  `- **first rescore: ${result.first.leads_per_second.toLocaleString()} leads/s** (${first.seconds.toFixed(1)} s; every score new: ${(leads * 3).toLocaleString()} scores and history rows; target ${target.toLocaleString()} leads/s: ${result.first.leads_per_second >= target ? 'met' : 'NOT met'})`,
+  `- second rescore, nothing moved: **${result.second.leads_per_second.toLocaleString()} leads/s** (${second.seconds.toFixed(1)} s, ${result.second.written} leads written)`,
+  `- the same engine one lead at a time (${slice.toLocaleString()} leads): ${result.per_lead.leads_per_second.toLocaleString()} leads/s; in bulk ${(result.first.leads_per_second / result.per_lead.leads_per_second).toFixed(0)}× faster`,
+  `- peak RSS ${result.peak_rss_mb} MB`,
+  '',
+  '| scorer | first rescore | leads/s |',
+  '|---|---:|---:|',
+  ...first.rows.map((r) => `| ${r.scorer} | ${r.seconds.toFixed(1)} s | ${rate(leads, r.seconds).toLocaleString()} |`),
+].join('\n'));
+if (json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+else say(JSON.stringify(result, null, 2));
+process.exit(0);
