@@ -133,6 +133,14 @@ describe('the scoring engine', () => {
     const unscored = await q<{ n: number }>(actor, `SELECT count(*)::int AS n FROM lead WHERE motivation_score IS NULL`);
     expect(unscored[0]!.n).toBe(5 + 1); // the other tag's leads, and the lead with no parcel
     expect(other.tag).not.toBe(tag);
+
+    // every scorer in one pass: the lead without a parcel gets its quality score and keeps no other
+    const all = await small.rescore(actor, { tags: [tag] });
+    expect(Object.fromEntries(all.map((x) => [x.scorer, x.scored]))).toEqual({ quality: 26, motivation: 25, roof: 25 });
+    const lone = (await q<{ quality_score: number | null; motivation_score: number | null; lead_score: number | null; tier: string | null }>(actor,
+      `SELECT quality_score::float8, motivation_score::float8, lead_score::float8, tier FROM lead WHERE property_id IS NULL`))[0]!;
+    expect(lone).toEqual({ quality_score: expect.any(Number), motivation_score: null, lead_score: null, tier: null });
+    expect(all.find((x) => x.scorer === 'motivation')).toMatchObject({ changed: 0, updated: 0 });
   });
 
   it('rescoring after the weights change moves the scores; bad weights are refused naming the field', async () => {

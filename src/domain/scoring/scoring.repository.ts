@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Trx } from '../../db/tenant.ts';
 import { filterConditions, type LeadFilter } from '../leads/leads.repository.ts';
 import type { Scorer } from './scorers.ts';
@@ -47,37 +47,57 @@ export const scoringRepository = {
   },
 
   /**
-   * Score the leads, set what changed on them, and add a history row for each score that moved
-   * (a lead scored for the first time included).
+   * Score the leads with each scorer in one pass: each lead is written once, with every value
+   * that moved, and a score that moved (a first score included) gets its history row.
+   * A scorer that cannot score a lead (no parcel) leaves its values as they are.
    */
-  async applyChunk(scorer: Scorer, ids: string[], s: ScoringSettings, trx: Trx): Promise<ChunkResult> {
-    const col = sql.ref(`l.${scorer.column}`);
-    const set = [sql`${sql.ref(scorer.column)} = f.score`];
-    const differs = [sql`${col} IS DISTINCT FROM f.score::numeric`];
-    if (scorer.label) {
-      set.push(sql`${sql.ref(scorer.label)} = f.label`);
-      differs.push(sql`${sql.ref(`l.${scorer.label}`)} IS DISTINCT FROM f.label`);
-    }
-    if (scorer.urgency) {
-      set.push(sql`replacement_urgency = f.urgency`);
-      differs.push(sql`l.replacement_urgency IS DISTINCT FROM f.urgency`);
-    }
-    const r = await sql<ChunkResult>`
-      WITH f AS MATERIALIZED (${scorer.rows(sql`${ids}::uuid[]`, s)}),
+  async applyChunk(scorers: Scorer[], ids: string[], s: ScoringSettings, trx: Trx): Promise<Record<string, ChunkResult>> {
+    const f = (i: number) => sql.id(`f${i}`);
+    const sets: RawBuilder<unknown>[] = [];
+    const moved: RawBuilder<unknown>[] = [];
+    scorers.forEach((scorer, i) => {
+      // a value is set where the scorer scored the lead, and kept where it did not
+      const keep = (column: string, value: RawBuilder<unknown>) =>
+        sets.push(sql`${sql.ref(column)} = CASE WHEN ${f(i)}.lead_id IS NULL THEN ${sql.ref(`l.${column}`)} ELSE ${value} END`);
+      // compared with the values before the update (in RETURNING, l is the new row)
+      const differs = [sql`${sql.ref(`b.${scorer.column}`)} IS DISTINCT FROM ${f(i)}.score::numeric`];
+      keep(scorer.column, sql`${f(i)}.score`);
+      if (scorer.label) {
+        keep(scorer.label, sql`${f(i)}.label`);
+        differs.push(sql`${sql.ref(`b.${scorer.label}`)} IS DISTINCT FROM ${f(i)}.label`);
+      }
+      if (scorer.urgency) {
+        keep('replacement_urgency', sql`${f(i)}.urgency`);
+        differs.push(sql`b.replacement_urgency IS DISTINCT FROM ${f(i)}.urgency`);
+      }
+      moved.push(sql`(${f(i)}.lead_id IS NOT NULL AND (${sql.join(differs, sql` OR `)}))`);
+    });
+    const columns = [...new Set(scorers.flatMap((x) => [x.column, ...(x.label ? [x.label] : []), ...(x.urgency ? ['replacement_urgency'] : [])]))];
+    const ctes = scorers.map((scorer, i) => sql`${f(i)} AS MATERIALIZED (${scorer.rows(sql`${ids}::uuid[]`, s)})`);
+    const joins = scorers.map((_, i) => sql`LEFT JOIN ${f(i)} ON ${f(i)}.lead_id = i.id`);
+    const histories = scorers.map((scorer, i) => sql`
+      SELECT ${f(i)}.lead_id, ${scorer.name}::text AS scorer, ${scorer.version}::int AS version, ${f(i)}.score, ${f(i)}.factors
+      FROM ${f(i)} JOIN before b ON b.id = ${f(i)}.lead_id WHERE ${sql.ref(`b.${scorer.column}`)} IS DISTINCT FROM ${f(i)}.score::numeric`);
+    const r = await sql<{ scorer: string; scored: number; updated: number; changed: number }>`
+      WITH ${sql.join(ctes)},
       -- the leads by their ids (= ANY keeps the planner on the primary key)
-      before AS (SELECT l.id, ${col} AS score FROM lead l WHERE l.organization_id = app_org_id() AND l.id = ANY (${ids}::uuid[])),
+      before AS (SELECT ${sql.join(['id', ...columns].map((c) => sql.ref(`l.${c}`)))} FROM lead l WHERE l.organization_id = app_org_id() AND l.id = ANY (${ids}::uuid[])),
       u AS (
-        UPDATE lead l SET ${sql.join(set)}
-        FROM f WHERE l.organization_id = app_org_id() AND l.id = ANY (${ids}::uuid[]) AND l.id = f.lead_id AND (${sql.join(differs, sql` OR `)})
-        RETURNING l.id
+        UPDATE lead l SET ${sql.join(sets)}
+        FROM unnest(${ids}::uuid[]) AS i(id) JOIN before b ON b.id = i.id ${sql.join(joins, sql` `)}
+        WHERE l.organization_id = app_org_id() AND l.id = ANY (${ids}::uuid[]) AND l.id = i.id AND (${sql.join(moved, sql` OR `)})
+        RETURNING ARRAY[${sql.join(moved)}] AS moved
       ), h AS (
         INSERT INTO lead_score_history (organization_id, lead_id, scorer, version, score, factors)
-        SELECT app_org_id(), f.lead_id, ${scorer.name}, ${scorer.version}, f.score, f.factors
-        FROM f JOIN before b ON b.id = f.lead_id WHERE b.score IS DISTINCT FROM f.score::numeric
-        RETURNING 1
+        SELECT app_org_id(), x.lead_id, x.scorer, x.version, x.score, x.factors FROM (${sql.join(histories, sql` UNION ALL `)}) x
+        RETURNING scorer
       )
-      SELECT (SELECT count(*) FROM f)::int AS scored, (SELECT count(*) FROM u)::int AS updated, (SELECT count(*) FROM h)::int AS changed`.execute(trx);
-    return r.rows[0]!;
+      SELECT s.scorer,
+             (ARRAY[${sql.join(scorers.map((_, i) => sql`(SELECT count(*) FROM ${f(i)})`))}])[s.n]::int AS scored,
+             (SELECT count(*) FROM u WHERE u.moved[s.n])::int AS updated,
+             (SELECT count(*) FROM h WHERE h.scorer = s.scorer)::int AS changed
+      FROM unnest(${scorers.map((x) => x.name)}::text[]) WITH ORDINALITY AS s(scorer, n)`.execute(trx);
+    return Object.fromEntries(r.rows.map((x) => [x.scorer, { scored: x.scored, updated: x.updated, changed: x.changed }]));
   },
 
   /** How the selected leads stand on a scorer now: count per label, and the average score. */

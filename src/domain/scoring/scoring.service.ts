@@ -9,8 +9,8 @@ import { SCORER_NAMES, SCORERS, type ScorerName } from './scorers.ts';
 import { mergeScoringSettings, readScoringSettings, writeScoringSettings } from './scoring-settings.ts';
 import { scoringRepository as repo } from './scoring.repository.ts';
 
-// One scoring engine for every scorer: the selected leads are scored a chunk at a time, each
-// chunk in its own transaction, so a rescore of a million leads holds no lock for long and a
+// One scoring engine for every scorer: the selected leads are scored a chunk at a time, by
+// every scorer asked for in one pass, each chunk in its own transaction, so a rescore of a million leads holds no lock for long and a
 // rescore cut short is simply run again (a lead whose score did not move is not written).
 
 export const ScoreRequest = z.object({
@@ -25,7 +25,8 @@ export const ScoreRequest = z.object({
 export type ScoreRequest = z.input<typeof ScoreRequest>;
 
 export interface ScoreProgress {
-  scorer: ScorerName;
+  /** The scorer, or all: every scorer scores a chunk in the same pass. */
+  scorer: ScorerName | 'all';
   done: number;
   total: number;
 }
@@ -37,8 +38,9 @@ export interface ScorerOutcome {
   scored: number;
   /** Leads whose score moved, each with a history row. */
   changed: number;
-  /** Leads written (score, label or urgency moved). */
+  /** Leads whose score, label or urgency from this scorer moved (a lead is written once for all). */
   updated: number;
+  /** The whole rescore's time: the scorers score each chunk in one pass. */
   seconds: number;
   standing: { label: string | null; n: number; avg: number | null }[];
 }
@@ -56,27 +58,31 @@ export function createScoringService(deps: { db: Database; chunkSize?: number })
       const req = parseInput(ScoreRequest, input);
       const { scorer: which, ...filter } = req;
       const { settings, total: selected } = await tenant(actor, async (trx) => ({ settings: await readScoringSettings(trx), total: await repo.count(filter, trx) }));
-      const out: ScorerOutcome[] = [];
-      for (const name of which === 'all' ? SCORER_NAMES : [which]) {
-        const scorer = SCORERS[name];
-        const started = performance.now();
-        const total = { scored: 0, changed: 0, updated: 0 };
-        let done = 0;
-        for (let after: string | null = null; ;) {
-          const r = await tenant(actor, async (trx) => {
-            const ids = await repo.nextLeads(filter, after, size, trx);
-            return ids.length ? { ids, ...(await repo.applyChunk(scorer, ids, settings, trx)) } : null;
-          });
-          if (!r) break;
-          after = r.ids.at(-1)!;
-          total.scored += r.scored;
-          total.changed += r.changed;
-          total.updated += r.updated;
-          done += r.ids.length;
-          onProgress?.({ scorer: name, done, total: selected });
+      const scorers = (which === 'all' ? SCORER_NAMES : [which]).map((name) => SCORERS[name]);
+      const started = performance.now();
+      const total = Object.fromEntries(scorers.map((x) => [x.name, { scored: 0, changed: 0, updated: 0 }]));
+      let done = 0;
+      for (let after: string | null = null; ;) {
+        const r = await tenant(actor, async (trx) => {
+          const ids = await repo.nextLeads(filter, after, size, trx);
+          return ids.length ? { ids, by: await repo.applyChunk(scorers, ids, settings, trx) } : null;
+        });
+        if (!r) break;
+        after = r.ids.at(-1)!;
+        for (const [name, c] of Object.entries(r.by)) {
+          const t = total[name]!;
+          t.scored += c.scored;
+          t.changed += c.changed;
+          t.updated += c.updated;
         }
+        done += r.ids.length;
+        onProgress?.({ scorer: which, done, total: selected });
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const out: ScorerOutcome[] = [];
+      for (const scorer of scorers) {
         const standing = await tenant(actor, (trx) => repo.standing(scorer, filter, trx));
-        out.push({ scorer: name, version: scorer.version, ...total, seconds: (performance.now() - started) / 1000, standing });
+        out.push({ scorer: scorer.name, version: scorer.version, ...total[scorer.name]!, seconds, standing });
       }
       return out;
     },
