@@ -22,7 +22,7 @@ $$;
 -- A share of the way from `low` to `high`, held to 0..1; null when x is unknown (greatest and
 -- least skip nulls: without the CASE an unknown would count in full).
 CREATE FUNCTION score_ramp(x numeric, low numeric, high numeric) RETURNS numeric LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE WHEN x IS NOT NULL THEN greatest(0, least(1, (x - low) / nullif(high - low, 0))) END
+  SELECT CASE WHEN x IS NULL THEN NULL WHEN high <= low THEN (x >= high)::int ELSE greatest(0, least(1, (x - low) / (high - low))) END
 $$;
 
 -- Motivation (Convexa's distress signals): how likely the owner is to sell at a discount.
@@ -66,7 +66,9 @@ CREATE FUNCTION score_roof(roof_age_years integer, roof_material text, roof_cond
               WHEN a.ratio >= 0.6 OR roof_condition < 70 THEN 'plan_ahead'
               ELSE 'good_condition' END,
          jsonb_build_object('roof_age', f.age, 'condition', f.condition, 'damage', f.damage, 'value', f.value, 'contagion', f.contagion)
-  FROM (SELECT coalesce(score_weight(w -> 'material_life_years', lower(roof_material)), score_weight(w, 'default_life_years')) AS life) l
+  -- 'Wood Shake', 'wood-shake' and 'wood_shake' are one material
+  FROM (SELECT coalesce(score_weight(w -> 'material_life_years', regexp_replace(lower(btrim(roof_material)), '[^a-z]+', '_', 'g')),
+                        score_weight(w, 'default_life_years')) AS life) l
   CROSS JOIN LATERAL (SELECT l.life, roof_age_years / l.life AS ratio) a
   CROSS JOIN LATERAL (SELECT
       round(score_weight(w, 'roof_age') * coalesce(score_ramp(a.ratio, 0, 1), 0))::int AS age,

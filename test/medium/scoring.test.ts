@@ -72,6 +72,9 @@ describe('the roof scorer', () => {
     expect(await roof({ age: 5, material: 'tile', condition: 95 })).toMatchObject({ urgency: 'good_condition' });
     expect(await roof({ age: 25, condition: 10, damage: ['hail', 'leak', 'rot', 'sagging'], value: 40_000_000, contagion: 100 }))
       .toMatchObject({ score: 35 + 23 + 15 + 10 + 15, label: 'hot' });
+    // materials match whatever their case, spaces or dashes
+    expect((await roof({ age: 30, material: ' Wood Shake' })).score).toBe(35);
+    expect((await roof({ age: 15, material: 'wood-shake' })).factors.roof_age).toBe(18);
     const longer = { ...defaults.roof, material_life_years: { ...defaults.roof.material_life_years, metal: 60 } };
     expect((await roof({ age: 30, material: 'metal' }, longer)).factors.roof_age).toBe(18);
   });
@@ -159,6 +162,7 @@ describe('the scoring engine', () => {
 
     await expect(ctx.c.scoring.updateSettings(actor, { motivation: { warm: 80 } })).rejects.toMatchObject({ code: 'VALIDATION', details: [expect.objectContaining({ field: 'motivation.hot' })] });
     await expect(ctx.c.scoring.updateSettings(actor, { roof: { shiny: 3 } })).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(ctx.c.scoring.updateSettings(actor, { roof: { material_life_years: { 'Wood Shake': 30 } } })).rejects.toMatchObject({ code: 'VALIDATION' });
     await expect(ctx.c.scoring.updateSettings(actor, { motivation: { vacant: 101 } })).rejects.toMatchObject({ code: 'VALIDATION', details: [expect.objectContaining({ field: 'motivation.vacant' })] });
     await expect(ctx.c.scoring.rescore(actor, { scorer: 'shoe_size' })).rejects.toMatchObject({ code: 'VALIDATION', details: [expect.objectContaining({ field: 'scorer' })] });
     const agent = await ctx.newUser(actor.organizationId, 'agent');

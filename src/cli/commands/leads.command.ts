@@ -16,10 +16,10 @@ function describeLead(l: Shown): string {
   out.push('', 'contact points:', table(l.contact_points as never, ['kind', 'value', 'type', 'score', 'verified', 'dnc', 'sources']));
   out.push('', 'status history:', table(l.status_history as never, ['changed_at', 'from_status', 'to_status', 'trigger_type']));
   if (l.score_history.length) {
-    // each scorer's latest factors: why the lead scores what it does now
+    // each scorer's factors as of the last time its score moved (history is kept only then)
     const latest = new Map(l.score_history.map((h) => [h.scorer, h]));
     const why = [...latest.values()].map((h) => `${h.scorer} ${h.score}: ${Object.entries(h.factors as Record<string, unknown>).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    out.push('', 'why:', ...why.map((w) => `  ${w}`));
+    out.push('', 'why (as each score last moved):', ...why.map((w) => `  ${w}`));
     out.push('', 'score history:', table(l.score_history as never, ['calculated_at', 'scorer', 'version', 'score']));
   }
   return out.join('\n');

@@ -38,8 +38,11 @@ export const RoofWeights = z.object({
   value_floor_cents: z.number().int().min(0).default(10_000_000),
   value_full_cents: z.number().int().min(1).default(30_000_000),
   contagion: points(15),
-  /** Years a roof of each material lasts; a material not listed lasts `default_life_years`. */
-  material_life_years: z.record(z.string().regex(/^[a-z_ ]{1,40}$/), z.number().int().min(1).max(200)).default({
+  /**
+   * Years a roof of each material lasts, by name in lower case with underscores (a parcel's
+   * 'Wood Shake' is wood_shake); a material not listed lasts `default_life_years`.
+   */
+  material_life_years: z.record(z.string().regex(/^[a-z]+(_[a-z]+)*$/, 'lower case words joined by underscores, e.g. wood_shake').max(40), z.number().int().min(1).max(200)).default({
     asphalt: 20, composition: 20, asphalt_shingle: 20, architectural_shingle: 30, wood_shake: 30, flat: 20, tpo: 20,
     metal: 50, tile: 50, clay_tile: 50, concrete_tile: 50, slate: 75,
   }),
