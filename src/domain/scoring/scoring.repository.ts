@@ -9,6 +9,11 @@ import type { ScoringSettings } from './scoring-settings.ts';
 
 type Selection = LeadFilter & { lead_ids?: string[] };
 
+/** Leads with their parcels (p) and owners (pe): what the leads list's filters read. */
+const SELECTABLE = sql`lead l
+  LEFT JOIN property p ON p.organization_id = l.organization_id AND p.id = l.property_id
+  LEFT JOIN person pe ON pe.organization_id = l.organization_id AND pe.id = l.person_id`;
+
 /** The leads list's filters, and a list of leads by id. */
 function selection(filter: Selection) {
   const where = filterConditions(filter);
@@ -26,9 +31,7 @@ export const scoringRepository = {
   /** How many leads the filter selects. */
   async count(filter: Selection, trx: Trx): Promise<number> {
     const r = await sql<{ n: number }>`
-      SELECT count(*)::int AS n FROM lead l
-      LEFT JOIN property p ON p.organization_id = l.organization_id AND p.id = l.property_id
-      LEFT JOIN person pe ON pe.organization_id = l.organization_id AND pe.id = l.person_id
+      SELECT count(*)::int AS n FROM ${SELECTABLE}
       WHERE ${sql.join(selection(filter), sql` AND `)}`.execute(trx);
     return r.rows[0]!.n;
   },
@@ -38,9 +41,7 @@ export const scoringRepository = {
     const where = selection(filter);
     if (after) where.push(sql`l.id > ${after}::uuid`);
     const r = await sql<{ id: string }>`
-      SELECT l.id FROM lead l
-      LEFT JOIN property p ON p.organization_id = l.organization_id AND p.id = l.property_id
-      LEFT JOIN person pe ON pe.organization_id = l.organization_id AND pe.id = l.person_id
+      SELECT l.id FROM ${SELECTABLE}
       WHERE ${sql.join(where, sql` AND `)}
       ORDER BY l.id LIMIT ${size}`.execute(trx);
     return r.rows.map((x) => x.id);
@@ -106,9 +107,7 @@ export const scoringRepository = {
     const label = scorer.label ? sql.ref(`l.${scorer.label}`) : sql`NULL::text`;
     const r = await sql<{ label: string | null; n: number; avg: number | null }>`
       SELECT ${label} AS label, count(*)::int AS n, round(avg(${sql.ref(`l.${scorer.column}`)}), 1)::float8 AS avg
-      FROM lead l
-      LEFT JOIN property p ON p.organization_id = l.organization_id AND p.id = l.property_id
-      LEFT JOIN person pe ON pe.organization_id = l.organization_id AND pe.id = l.person_id
+      FROM ${SELECTABLE}
       WHERE ${sql.join(where, sql` AND `)} AND ${sql.ref(`l.${scorer.column}`)} IS NOT NULL
       GROUP BY 1 ORDER BY array_position(ARRAY['hot', 'warm', 'cold', 'dead'], ${label})`.execute(trx);
     return r.rows;
