@@ -93,6 +93,21 @@ POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id(
 CREATE TRIGGER area_scan_status BEFORE UPDATE ON public.area_scan FOR EACH ROW EXECUTE FUNCTION area_scan_status_guard()
 CREATE TRIGGER area_scan_updated_at BEFORE UPDATE ON public.area_scan FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
+TABLE assignment_cursor (
+  organization_id uuid NOT NULL,
+  last_user_id uuid,
+  dealt bigint NOT NULL DEFAULT 0,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT assignment_cursor_dealt_check CHECK ((dealt >= 0)),
+  CONSTRAINT assignment_cursor_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT assignment_cursor_pkey PRIMARY KEY (organization_id)
+);
+ROW LEVEL SECURITY FORCED
+POLICY managers_insert RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
+POLICY managers_update RESTRICTIVE FOR UPDATE USING ((app_user_role() <> 'agent'::text)) WITH CHECK ((app_user_role() <> 'agent'::text))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER assignment_cursor_updated_at BEFORE UPDATE ON public.assignment_cursor FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
 TABLE audit_log (
   organization_id uuid NOT NULL,
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -111,6 +126,28 @@ ROW LEVEL SECURITY FORCED
 CREATE INDEX audit_log_created_idx ON public.audit_log USING btree (organization_id, created_at)
 CREATE INDEX audit_log_entity_idx ON public.audit_log USING btree (organization_id, entity, entity_id)
 POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR (actor_user_id = app_user_id())))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE billing_usage (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  metric text NOT NULL,
+  period date NOT NULL,
+  subject_id uuid NOT NULL,
+  quantity numeric(12,3) NOT NULL DEFAULT 1,
+  cost_cents bigint NOT NULL DEFAULT 0,
+  user_id uuid,
+  details jsonb NOT NULL DEFAULT '{}'::jsonb,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT billing_usage_cost_cents_check CHECK ((cost_cents >= 0)),
+  CONSTRAINT billing_usage_metric_check CHECK ((metric ~ '^[a-z][a-z_]{1,49}$'::text)),
+  CONSTRAINT billing_usage_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT billing_usage_organization_id_metric_subject_id_period_key UNIQUE (organization_id, metric, subject_id, period),
+  CONSTRAINT billing_usage_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT billing_usage_quantity_check CHECK ((quantity >= (0)::numeric))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX billing_usage_period_idx ON public.billing_usage USING btree (organization_id, period, metric)
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE budget_account (
@@ -222,6 +259,49 @@ ROW LEVEL SECURITY FORCED
 CREATE INDEX contact_verification_point_idx ON public.contact_verification USING btree (organization_id, contact_point_id)
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
+TABLE contagion_cluster (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  anchor_permit_id uuid NOT NULL,
+  city text,
+  state text,
+  subdivision text,
+  center_latitude double precision NOT NULL,
+  center_longitude double precision NOT NULL,
+  radius_miles numeric(6,3) NOT NULL,
+  permit_count integer NOT NULL,
+  avg_permit_value_cents bigint,
+  date_range_start date NOT NULL,
+  date_range_end date NOT NULL,
+  avg_year_built integer,
+  cluster_score integer NOT NULL,
+  status text NOT NULL,
+  properties_in_cluster integer NOT NULL DEFAULT 0,
+  properties_scored integer NOT NULL DEFAULT 0,
+  hot_leads_generated integer NOT NULL DEFAULT 0,
+  contractors text[] NOT NULL DEFAULT '{}'::text[],
+  metadata jsonb NOT NULL DEFAULT '{}'::jsonb,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  last_scored_at timestamp with time zone,
+  CONSTRAINT contagion_cluster_center_latitude_check CHECK (((center_latitude >= ('-90'::integer)::double precision) AND (center_latitude <= (90)::double precision))),
+  CONSTRAINT contagion_cluster_center_longitude_check CHECK (((center_longitude >= ('-180'::integer)::double precision) AND (center_longitude <= (180)::double precision))),
+  CONSTRAINT contagion_cluster_check CHECK ((date_range_end >= date_range_start)),
+  CONSTRAINT contagion_cluster_cluster_score_check CHECK (((cluster_score >= 0) AND (cluster_score <= 100))),
+  CONSTRAINT contagion_cluster_hot_leads_generated_check CHECK ((hot_leads_generated >= 0)),
+  CONSTRAINT contagion_cluster_organization_id_anchor_permit_id_fkey FOREIGN KEY (organization_id, anchor_permit_id) REFERENCES permit(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT contagion_cluster_organization_id_anchor_permit_id_key UNIQUE (organization_id, anchor_permit_id),
+  CONSTRAINT contagion_cluster_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT contagion_cluster_permit_count_check CHECK ((permit_count >= 1)),
+  CONSTRAINT contagion_cluster_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT contagion_cluster_properties_in_cluster_check CHECK ((properties_in_cluster >= 0)),
+  CONSTRAINT contagion_cluster_properties_scored_check CHECK ((properties_scored >= 0)),
+  CONSTRAINT contagion_cluster_radius_miles_check CHECK ((radius_miles >= (0)::numeric)),
+  CONSTRAINT contagion_cluster_status_check CHECK ((status = ANY (ARRAY['active'::text, 'cooling'::text, 'dissolved'::text])))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX contagion_cluster_score_idx ON public.contagion_cluster USING btree (organization_id, status, cluster_score DESC)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
 TABLE cost_ledger (
   organization_id uuid NOT NULL,
   id uuid NOT NULL DEFAULT uuid7(),
@@ -280,6 +360,27 @@ CREATE INDEX dlq_stage_idx ON public.dlq USING btree (organization_id, stage)
 CREATE UNIQUE INDEX dlq_open_key ON public.dlq USING btree (organization_id, item_key) WHERE (status <> 'done'::text)
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER dlq_updated_at BEFORE UPDATE ON public.dlq FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE dnc_entry (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  kind text NOT NULL,
+  value_hash bytea NOT NULL,
+  display text NOT NULL,
+  reason text,
+  source text NOT NULL DEFAULT 'manual'::text,
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT dnc_entry_kind_check CHECK ((kind = ANY (ARRAY['phone'::text, 'email'::text]))),
+  CONSTRAINT dnc_entry_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT dnc_entry_organization_id_kind_value_hash_key UNIQUE (organization_id, kind, value_hash),
+  CONSTRAINT dnc_entry_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT dnc_entry_reason_check CHECK ((length(reason) <= 500)),
+  CONSTRAINT dnc_entry_source_check CHECK (((length(btrim(source)) >= 1) AND (length(btrim(source)) <= 100))),
+  CONSTRAINT dnc_entry_value_hash_check CHECK ((length(value_hash) = 32))
+);
+ROW LEVEL SECURITY FORCED
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE enrichment_run (
   organization_id uuid NOT NULL,
@@ -507,10 +608,13 @@ TABLE lead (
   deleted_at timestamp with time zone,
   merged_into_id uuid,
   replacement_urgency text,
+  contagion_score numeric(5,2),
+  added_to_campaign_at timestamp with time zone,
   CONSTRAINT lead_acquisition_cost_cents_check CHECK ((acquisition_cost_cents >= 0)),
   CONSTRAINT lead_check CHECK (((person_id IS NOT NULL) OR (property_id IS NOT NULL))),
   CONSTRAINT lead_check1 CHECK ((last_seen_at >= first_seen_at)),
   CONSTRAINT lead_check2 CHECK (((merged_into_id IS NULL) OR ((deleted_at IS NOT NULL) AND (merged_into_id <> id)))),
+  CONSTRAINT lead_contagion_score_check CHECK (((contagion_score >= (0)::numeric) AND (contagion_score <= (100)::numeric))),
   CONSTRAINT lead_enrichment_cost_cents_check CHECK ((enrichment_cost_cents >= 0)),
   CONSTRAINT lead_lead_score_check CHECK (((lead_score >= (0)::numeric) AND (lead_score <= (100)::numeric))),
   CONSTRAINT lead_motivation_score_check CHECK (((motivation_score >= (0)::numeric) AND (motivation_score <= (100)::numeric))),
@@ -540,6 +644,8 @@ CREATE UNIQUE INDEX lead_person_property_key ON public.lead USING btree (organiz
 CREATE UNIQUE INDEX lead_vendor_key ON public.lead USING btree (organization_id, source, vendor_record_id) WHERE ((vendor_record_id IS NOT NULL) AND (deleted_at IS NULL))
 POLICY lead_agent_scope RESTRICTIVE FOR ALL USING (((app_user_role() <> 'agent'::text) OR (assignee_id IS NULL) OR (assignee_id = app_user_id()))) WITH CHECK (((app_user_role() <> 'agent'::text) OR (assignee_id IS NULL) OR (assignee_id = app_user_id())))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER lead_assignment_insert AFTER INSERT ON public.lead REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION lead_assignment_write()
+CREATE TRIGGER lead_assignment_update AFTER UPDATE ON public.lead REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION lead_assignment_write()
 CREATE TRIGGER lead_audit_delete AFTER DELETE ON public.lead REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER lead_audit_insert AFTER INSERT ON public.lead REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER lead_audit_update AFTER UPDATE ON public.lead REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
@@ -547,6 +653,32 @@ CREATE TRIGGER lead_field_audit_update AFTER UPDATE ON public.lead REFERENCING O
 CREATE TRIGGER lead_status_history_insert AFTER INSERT ON public.lead REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION lead_status_history_write()
 CREATE TRIGGER lead_status_history_update AFTER UPDATE ON public.lead REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION lead_status_history_write()
 CREATE TRIGGER lead_updated_at BEFORE UPDATE ON public.lead FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE lead_assignment (
+  organization_id uuid NOT NULL,
+  id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
+  lead_id uuid NOT NULL,
+  from_user_id uuid,
+  to_user_id uuid,
+  strategy text NOT NULL,
+  reason text,
+  assigned_by uuid,
+  via text NOT NULL,
+  assigned_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT lead_assignment_check CHECK ((from_user_id IS DISTINCT FROM to_user_id)),
+  CONSTRAINT lead_assignment_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT lead_assignment_organization_id_lead_id_fkey FOREIGN KEY (organization_id, lead_id) REFERENCES lead(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT lead_assignment_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT lead_assignment_reason_check CHECK ((length(reason) <= 500)),
+  CONSTRAINT lead_assignment_strategy_check CHECK ((strategy = ANY (assignment_strategies())))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX lead_assignment_lead_idx ON public.lead_assignment USING btree (organization_id, lead_id, assigned_at)
+CREATE INDEX lead_assignment_to_idx ON public.lead_assignment USING btree (organization_id, to_user_id, assigned_at)
+POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR (EXISTS ( SELECT 1
+   FROM lead l
+  WHERE ((l.organization_id = lead_assignment.organization_id) AND (l.id = lead_assignment.lead_id))))))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE lead_field_audit (
   organization_id uuid NOT NULL,
@@ -659,6 +791,53 @@ ROW LEVEL SECURITY FORCED
 POLICY admin_writes RESTRICTIVE FOR UPDATE USING (app_is_admin()) WITH CHECK (app_is_admin())
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((id = app_org_id())) WITH CHECK ((id = app_org_id()))
 CREATE TRIGGER organization_updated_at BEFORE UPDATE ON public.organization FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE permit (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  permit_number text NOT NULL,
+  permit_date date NOT NULL,
+  permit_type text,
+  work_class text,
+  status text,
+  permit_value_cents bigint,
+  contractor_name text,
+  contractor_license text,
+  contractor_phone text,
+  work_description text,
+  subdivision text,
+  parcel_id text,
+  address text,
+  city text,
+  state text,
+  zip text,
+  latitude double precision,
+  longitude double precision,
+  source text NOT NULL,
+  source_url text,
+  is_roofing boolean NOT NULL DEFAULT is_roofing_permit(permit_type, work_class, work_description),
+  property_id uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT permit_check CHECK (((latitude IS NULL) = (longitude IS NULL))),
+  CONSTRAINT permit_latitude_check CHECK (((latitude >= ('-90'::integer)::double precision) AND (latitude <= (90)::double precision))),
+  CONSTRAINT permit_longitude_check CHECK (((longitude >= ('-180'::integer)::double precision) AND (longitude <= (180)::double precision))),
+  CONSTRAINT permit_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT permit_organization_id_permit_number_key UNIQUE (organization_id, permit_number),
+  CONSTRAINT permit_organization_id_property_id_fkey FOREIGN KEY (organization_id, property_id) REFERENCES property(organization_id, id) ON DELETE SET NULL (property_id),
+  CONSTRAINT permit_permit_date_check CHECK (((permit_date >= '1900-01-01'::date) AND (permit_date <= '2100-01-01'::date))),
+  CONSTRAINT permit_permit_number_check CHECK (((length(btrim(permit_number)) >= 1) AND (length(btrim(permit_number)) <= 100))),
+  CONSTRAINT permit_permit_value_cents_check CHECK ((permit_value_cents >= 0)),
+  CONSTRAINT permit_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT permit_source_check CHECK (((length(btrim(source)) >= 1) AND (length(btrim(source)) <= 100))),
+  CONSTRAINT permit_state_check CHECK ((state ~ '^[A-Z]{2}$'::text)),
+  CONSTRAINT permit_zip_check CHECK ((zip ~ '^[0-9]{5}$'::text))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX permit_date_idx ON public.permit USING btree (organization_id, permit_date)
+CREATE INDEX permit_roofing_geo_idx ON public.permit USING btree (organization_id, latitude, longitude) WHERE (is_roofing AND (latitude IS NOT NULL))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER permit_updated_at BEFORE UPDATE ON public.permit FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
 TABLE person (
   organization_id uuid NOT NULL,
@@ -788,12 +967,73 @@ TABLE property (
   CONSTRAINT property_zip_check CHECK ((zip ~ '^[0-9]{5}$'::text))
 );
 ROW LEVEL SECURITY FORCED
+CREATE INDEX property_geo_idx ON public.property USING btree (organization_id, latitude, longitude) WHERE (latitude IS NOT NULL)
 CREATE INDEX property_zip_idx ON public.property USING btree (organization_id, zip)
 CREATE UNIQUE INDEX property_addr_hash_key ON public.property USING btree (organization_id, addr_hash) WHERE (addr_hash IS NOT NULL)
 CREATE UNIQUE INDEX property_apn_key ON public.property USING btree (organization_id, apn) WHERE (apn IS NOT NULL)
 CREATE UNIQUE INDEX property_mak_key ON public.property USING btree (organization_id, mak) WHERE (mak IS NOT NULL)
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER property_updated_at BEFORE UPDATE ON public.property FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE property_score (
+  organization_id uuid NOT NULL,
+  property_id uuid NOT NULL,
+  cluster_id uuid,
+  contagion_score integer NOT NULL,
+  permits_within_quarter_mile integer NOT NULL,
+  permits_within_500ft integer NOT NULL,
+  permits_within_100ft integer NOT NULL,
+  same_subdivision_permits integer NOT NULL,
+  nearest_permit_distance_ft integer,
+  nearest_permit_address text,
+  nearest_permit_date date,
+  neighbor_contractor_names text[] NOT NULL DEFAULT '{}'::text[],
+  age_match_score integer NOT NULL,
+  year_built integer,
+  roof_age_years integer,
+  matches_neighbor_age boolean NOT NULL DEFAULT false,
+  age_difference_years integer,
+  neighbor_avg_year_built integer,
+  subdivision_avg_year_built integer,
+  financial_score integer NOT NULL,
+  home_value_cents bigint,
+  estimated_equity_percent numeric(6,2),
+  estimated_equity_cents bigint,
+  has_mortgage boolean,
+  has_liens boolean,
+  recent_refinance boolean,
+  recent_heloc boolean,
+  visual_score integer,
+  has_damage_assessment boolean NOT NULL DEFAULT false,
+  damage_indicators text[] NOT NULL DEFAULT '{}'::text[],
+  total_urgency_score integer NOT NULL,
+  urgency_tier text NOT NULL,
+  confidence_level text NOT NULL,
+  recommended_action text NOT NULL,
+  factors jsonb NOT NULL DEFAULT '{}'::jsonb,
+  scoring_version text NOT NULL,
+  data_sources_used text[] NOT NULL DEFAULT '{}'::text[],
+  scored_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT property_score_age_match_score_check CHECK (((age_match_score >= 0) AND (age_match_score <= 100))),
+  CONSTRAINT property_score_confidence_level_check CHECK ((confidence_level = ANY (ARRAY['high'::text, 'medium'::text, 'low'::text]))),
+  CONSTRAINT property_score_contagion_score_check CHECK (((contagion_score >= 0) AND (contagion_score <= 100))),
+  CONSTRAINT property_score_financial_score_check CHECK (((financial_score >= 0) AND (financial_score <= 100))),
+  CONSTRAINT property_score_nearest_permit_distance_ft_check CHECK ((nearest_permit_distance_ft >= 0)),
+  CONSTRAINT property_score_organization_id_cluster_id_fkey FOREIGN KEY (organization_id, cluster_id) REFERENCES contagion_cluster(organization_id, id) ON DELETE SET NULL (cluster_id),
+  CONSTRAINT property_score_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT property_score_organization_id_property_id_fkey FOREIGN KEY (organization_id, property_id) REFERENCES property(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT property_score_permits_within_100ft_check CHECK ((permits_within_100ft >= 0)),
+  CONSTRAINT property_score_permits_within_500ft_check CHECK ((permits_within_500ft >= 0)),
+  CONSTRAINT property_score_permits_within_quarter_mile_check CHECK ((permits_within_quarter_mile >= 0)),
+  CONSTRAINT property_score_pkey PRIMARY KEY (organization_id, property_id),
+  CONSTRAINT property_score_same_subdivision_permits_check CHECK ((same_subdivision_permits >= 0)),
+  CONSTRAINT property_score_total_urgency_score_check CHECK (((total_urgency_score >= 0) AND (total_urgency_score <= 100))),
+  CONSTRAINT property_score_urgency_tier_check CHECK ((urgency_tier = ANY (ARRAY['hot'::text, 'warm'::text, 'cold'::text]))),
+  CONSTRAINT property_score_visual_score_check CHECK (((visual_score >= 0) AND (visual_score <= 100)))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX property_score_urgency_idx ON public.property_score USING btree (organization_id, total_urgency_score DESC)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE pull_run (
   organization_id uuid NOT NULL,
@@ -842,6 +1082,59 @@ CREATE INDEX pull_run_created_idx ON public.pull_run USING btree (organization_i
 CREATE UNIQUE INDEX pull_run_open_key ON public.pull_run USING btree (organization_id, source, query_sig) WHERE (status <> 'completed'::text)
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER pull_run_updated_at BEFORE UPDATE ON public.pull_run FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE score_feedback (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  lead_id uuid NOT NULL,
+  user_id uuid,
+  scorer text NOT NULL,
+  verdict text NOT NULL,
+  score numeric(5,2),
+  label text,
+  note text,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT score_feedback_note_check CHECK ((length(note) <= 2000)),
+  CONSTRAINT score_feedback_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT score_feedback_organization_id_lead_id_fkey FOREIGN KEY (organization_id, lead_id) REFERENCES lead(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT score_feedback_organization_id_lead_id_user_id_scorer_key UNIQUE NULLS NOT DISTINCT (organization_id, lead_id, user_id, scorer),
+  CONSTRAINT score_feedback_organization_id_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES app_user(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT score_feedback_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT score_feedback_scorer_check CHECK ((scorer = ANY (ARRAY['quality'::text, 'motivation'::text, 'roof'::text, 'contagion'::text]))),
+  CONSTRAINT score_feedback_verdict_check CHECK ((verdict = ANY (ARRAY['good'::text, 'bad'::text])))
+);
+ROW LEVEL SECURITY FORCED
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER score_feedback_updated_at BEFORE UPDATE ON public.score_feedback FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE segment (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  name text NOT NULL,
+  description text,
+  filter jsonb NOT NULL,
+  lead_count integer,
+  counted_at timestamp with time zone,
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT segment_check CHECK (((lead_count IS NULL) = (counted_at IS NULL))),
+  CONSTRAINT segment_description_check CHECK ((length(description) <= 2000)),
+  CONSTRAINT segment_filter_check CHECK ((jsonb_typeof(filter) = 'object'::text)),
+  CONSTRAINT segment_lead_count_check CHECK ((lead_count >= 0)),
+  CONSTRAINT segment_name_check CHECK (((name = btrim(name)) AND ((length(name) >= 1) AND (length(name) <= 100)))),
+  CONSTRAINT segment_organization_id_created_by_fkey FOREIGN KEY (organization_id, created_by) REFERENCES app_user(organization_id, id) ON DELETE SET NULL (created_by),
+  CONSTRAINT segment_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT segment_pkey PRIMARY KEY (organization_id, id)
+);
+ROW LEVEL SECURITY FORCED
+CREATE UNIQUE INDEX segment_name_key ON public.segment USING btree (organization_id, lower(name))
+POLICY managers_delete RESTRICTIVE FOR DELETE USING ((app_user_role() <> 'agent'::text))
+POLICY managers_insert RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
+POLICY managers_update RESTRICTIVE FOR UPDATE USING ((app_user_role() <> 'agent'::text)) WITH CHECK ((app_user_role() <> 'agent'::text))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER segment_updated_at BEFORE UPDATE ON public.segment FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
 TABLE skip_trace_email (
   organization_id uuid NOT NULL,
@@ -954,8 +1247,32 @@ TABLE stage_usage_daily (
 ROW LEVEL SECURITY FORCED
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
+TABLE territory (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  user_id uuid NOT NULL,
+  kind text NOT NULL,
+  value text NOT NULL,
+  state text,
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT territory_check CHECK ((((kind = 'zip'::text) AND (value ~ '^[0-9]{5}$'::text) AND (state IS NULL)) OR ((kind = 'city'::text) AND (value = upper(btrim(value))) AND ((length(value) >= 1) AND (length(value) <= 100)) AND (state ~ '^[A-Z]{2}$'::text)))),
+  CONSTRAINT territory_kind_check CHECK ((kind = ANY (ARRAY['zip'::text, 'city'::text]))),
+  CONSTRAINT territory_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT territory_organization_id_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES app_user(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT territory_pkey PRIMARY KEY (organization_id, id)
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX territory_user_idx ON public.territory USING btree (organization_id, user_id)
+CREATE UNIQUE INDEX territory_key ON public.territory USING btree (organization_id, kind, value, state) NULLS NOT DISTINCT
+POLICY managers_delete RESTRICTIVE FOR DELETE USING ((app_user_role() <> 'agent'::text))
+POLICY managers_write RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
 FUNCTION api_key_holder_rank(org uuid, holder uuid) RETURNS integer
 FUNCTION api_key_stays_revoked() RETURNS trigger
+FUNCTION app_assign_reason() RETURNS text
+FUNCTION app_assign_strategy() RETURNS text
 FUNCTION app_is_admin() RETURNS boolean
 FUNCTION app_org_id() RETURNS uuid
 FUNCTION app_user_id() RETURNS uuid
@@ -963,13 +1280,17 @@ FUNCTION app_user_rank_guard() RETURNS trigger
 FUNCTION app_user_role() RETURNS text
 FUNCTION app_via() RETURNS text
 FUNCTION area_scan_status_guard() RETURNS trigger
+FUNCTION assignment_strategies() RETURNS text[]
 FUNCTION audit_log_write() RETURNS trigger
 FUNCTION audit_record(action text, entity text, entity_id uuid, details jsonb) RETURNS void
 FUNCTION budget_transaction_apply() RETURNS trigger
 FUNCTION budget_transaction_balance() RETURNS trigger
+FUNCTION great_circle_ft(lat1 double precision, lon1 double precision, lat2 double precision, lon2 double precision) RETURNS double precision
 FUNCTION history_changed_sql(cols text[]) RETURNS text
 FUNCTION history_columns(tbl oid) RETURNS text[]
 FUNCTION history_ignored_fields() RETURNS text[]
+FUNCTION is_roofing_permit(permit_type text, work_class text, description text) RETURNS boolean
+FUNCTION lead_assignment_write() RETURNS trigger
 FUNCTION lead_field_audit_offer(lead_ids uuid[], fields text[], old_values jsonb[], new_values jsonb[]) RETURNS integer
 FUNCTION lead_field_audit_write() RETURNS trigger
 FUNCTION lead_quality_factors(org uuid, lead_ids uuid[], min_confidence numeric) RETURNS TABLE(lead_id uuid, score integer, prospective integer, factors jsonb)
@@ -980,9 +1301,11 @@ FUNCTION porchlight_audited_table(tbl regclass) RETURNS void
 FUNCTION porchlight_tenant_table(tbl regclass) RETURNS void
 FUNCTION quality_status(score numeric, current text, contactable numeric, enriched numeric) RETURNS text
 FUNCTION role_rank(role text) RETURNS integer
+FUNCTION score_contagion(n100 integer, n500 integer, n_radius integer, same_subdivision integer, age_difference integer, value_cents bigint, equity_percent numeric, has_liens boolean, has_mortgage boolean, roof_condition numeric, damage_count integer, own_reroof boolean, w jsonb) RETURNS TABLE(contagion integer, age_match integer, financial integer, visual integer, total integer, tier text, confidence text, action text, factors jsonb)
 FUNCTION score_motivation(tax_debt_cents bigint, value_cents bigint, violations integer, probate boolean, vacant boolean, days_on_market integer, equity_percent numeric, condition_score numeric, owner_occupied boolean, w jsonb) RETURNS TABLE(score integer, label text, factors jsonb)
 FUNCTION score_ramp(x numeric, low numeric, high numeric) RETURNS numeric
 FUNCTION score_roof(roof_age_years integer, roof_material text, roof_condition numeric, damage text[], value_cents bigint, contagion numeric, w jsonb) RETURNS TABLE(score integer, label text, urgency text, factors jsonb)
 FUNCTION score_weight(w jsonb, k text) RETURNS numeric
 FUNCTION set_updated_at() RETURNS trigger
+FUNCTION territory_rule_of(org uuid, property uuid, owner uuid) RETURNS text
 FUNCTION uuid7() RETURNS uuid

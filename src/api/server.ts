@@ -10,6 +10,9 @@ import { importsRoutes } from './routes/imports.routes.ts';
 import { leadsRoutes } from './routes/leads.routes.ts';
 import { organizationRoutes } from './routes/organization.routes.ts';
 import { enrichmentRoutes } from './routes/enrichment.routes.ts';
+import { segmentsRoutes } from './routes/segments.routes.ts';
+import { assignmentsRoutes } from './routes/assignments.routes.ts';
+import { scoringRoutes } from './routes/scoring.routes.ts';
 import type { Jobs } from '../jobs/jobs.ts';
 import { LANDING_PAGE } from './landing.ts';
 
@@ -51,6 +54,9 @@ export async function buildServer(c: Container, opts: { logger?: boolean | objec
     await v1.register(leadsRoutes(c));
     await v1.register(importsRoutes(c));
     await v1.register(organizationRoutes(c));
+    await v1.register(segmentsRoutes(c));
+    await v1.register(assignmentsRoutes(c));
+    await v1.register(scoringRoutes(c));
     if (opts.jobs) await v1.register(enrichmentRoutes(c, opts.jobs));
   });
   return app;

@@ -15,10 +15,15 @@ import { createPii } from '../domain/pii/pii.ts';
 import { createTenancyService } from '../domain/tenancy/tenancy.service.ts';
 import { createEnrichmentService } from '../domain/enrichment/enrichment.service.ts';
 import { createScoringService } from '../domain/scoring/scoring.service.ts';
+import { createFeedbackService } from '../domain/scoring/feedback.service.ts';
+import { createRoutingService } from '../domain/routing/routing.service.ts';
+import { createContagionService } from '../domain/contagion/contagion.service.ts';
 import { createMoneyService } from '../domain/money/money.service.ts';
 import { createPullService } from '../domain/pulls/pull.service.ts';
 import { createScanService } from '../domain/pulls/scan.service.ts';
 import { createDlqService } from '../domain/dlq/dlq.service.ts';
+import { createSegmentsService } from '../domain/segments/segments.service.ts';
+import { createAssignmentService } from '../domain/assignment/assignment.service.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../providers/registry.ts';
 
 // The one place that wires the application: configuration in, services out.
@@ -65,7 +70,11 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const money = createMoneyService({ db });
   const pulls = createPullService({ db, providers, ingest, failpoint });
   const scans = createScanService({ db, pulls });
-  return { config, db, pii, tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, scoring: createScoringService({ db }), dlq: createDlqService({ db }), close: () => db.close() };
+  const scoring = createScoringService({ db });
+  // a contagion run moves parcels' urgency: the leads on them get their roof and contagion scores again
+  const contagion = createContagionService({ db, failpoint, afterRun: (actor) => scoring.rescore(actor, { scorer: 'roof,contagion', near_contagion: true }) });
+  return { config, db, pii, tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, scoring, contagion, routing: createRoutingService({ db }), feedback: createFeedbackService({ db }), dlq: createDlqService({ db }),
+    segments: createSegmentsService({ db }), assignment: createAssignmentService({ db }), close: () => db.close() };
 }
 
 /** Uploads wait here while they import: in the data directory, or the temp dir for a memory database. */

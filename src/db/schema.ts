@@ -2,6 +2,8 @@
 // Keep in step with migrations/: test/medium/schema-types.test.ts checks each table has exactly these columns.
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { EnrichmentTables } from './schema-enrichment.ts';
+import type { SegmentAssignmentTables } from './schema-assignment.ts';
+import type { ContagionTables } from './schema-contagion.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -162,6 +164,8 @@ export interface LeadTable {
   temperature: (typeof TEMPERATURES)[number] | null;
   tier: (typeof TIERS)[number] | null;
   replacement_urgency: (typeof REPLACEMENT_URGENCIES)[number] | null;
+  contagion_score: number | null;
+  added_to_campaign_at: Timestamp | null;
   tags: ColumnType<string[], string[] | undefined, string[]>;
   source: Generated<string>;
   vendor_record_id: string | null;
@@ -229,7 +233,7 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
-export interface DB extends EnrichmentTables {
+export interface DB extends EnrichmentTables, SegmentAssignmentTables, ContagionTables {
   organization: OrganizationTable;
   app_user: AppUserTable;
   api_key: ApiKeyTable;

@@ -1,11 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/database.ts';
-import { withOwner } from '../../src/db/tenant.ts';
-import { cliEnv, cliEnvs, CLI_TEST_TIMEOUT, runCli } from '../support/cli.ts';
+import { cliEnv, cliEnvs, CLI_TEST_TIMEOUT, queryCliDatabase, runCli } from '../support/cli.ts';
 
 // Kill -9 in the middle of a pull or an enrichment run, at the worst moments: after the vendor
 // answered and before the answer was stored, and after it was stored and before the run moved
@@ -19,14 +16,7 @@ describe('crash safety of pulls and enrichment (CLI, kill -9)', { timeout: CLI_T
   const freshEnv = (name: string) => envs.fresh(name);
 
   /** Read the database the CLI wrote (as the owner, across the organization). */
-  async function query<T>(env: NodeJS.ProcessEnv, text: string): Promise<T[]> {
-    const db = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.PORCHLIGHT_DATA_DIR!, command: 'test' });
-    try {
-      return await withOwner(db, 'test', async (trx) => (await sql.raw<T>(text).execute(trx)).rows);
-    } finally {
-      await db.close();
-    }
-  }
+  const query = queryCliDatabase;
   const outcome = (env: NodeJS.ProcessEnv) => query<{ vendor: string; status: string; quality: number; cost: number }>(env, `
     SELECT l.vendor_record_id AS vendor, l.status, l.quality_score AS quality, l.enrichment_cost_cents AS cost FROM lead l ORDER BY 1`);
   const ledger = (env: NodeJS.ProcessEnv) => query<{ stage: string; status: string; n: number }>(env,

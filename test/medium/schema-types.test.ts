@@ -35,7 +35,7 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
     'organization_id', 'id', 'person_id', 'property_id', 'status', 'quality_score', 'motivation_score', 'lead_score', 'temperature', 'tier',
     'tags', 'source', 'vendor_record_id', 'vendor_list_id', 'assignee_id', 'notes', 'acquisition_cost_cents', 'enrichment_cost_cents',
     'raw_data', 'first_seen_at', 'last_seen_at', 'last_contacted_at', 'next_follow_up_at', 'created_at', 'updated_at', 'deleted_at',
-    'merged_into_id', 'replacement_urgency',
+    'merged_into_id', 'replacement_urgency', 'contagion_score', 'added_to_campaign_at',
   ),
   lead_status_history: columns<DB['lead_status_history']>()('organization_id', 'id', 'lead_id', 'from_status', 'to_status', 'trigger_type', 'changed_by', 'changed_at'),
   lead_field_audit: columns<DB['lead_field_audit']>()('organization_id', 'id', 'lead_id', 'field', 'old_value', 'new_value', 'changed_by', 'via', 'changed_at', 'applied'),
@@ -96,6 +96,40 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
   ),
   dlq: columns<DB['dlq']>()(
     'organization_id', 'id', 'stage', 'item_key', 'payload', 'error', 'attempts', 'status', 'retry_after', 'created_at', 'updated_at',
+  ),
+  segment: columns<DB['segment']>()(
+    'organization_id', 'id', 'name', 'description', 'filter', 'lead_count', 'counted_at', 'created_by', 'created_at', 'updated_at',
+  ),
+  territory: columns<DB['territory']>()('organization_id', 'id', 'user_id', 'kind', 'value', 'state', 'created_by', 'created_at'),
+  assignment_cursor: columns<DB['assignment_cursor']>()('organization_id', 'last_user_id', 'dealt', 'updated_at'),
+  lead_assignment: columns<DB['lead_assignment']>()(
+    'organization_id', 'id', 'lead_id', 'from_user_id', 'to_user_id', 'strategy', 'reason', 'assigned_by', 'via', 'assigned_at',
+  ),
+  dnc_entry: columns<DB['dnc_entry']>()('organization_id', 'id', 'kind', 'value_hash', 'display', 'reason', 'source', 'created_by', 'created_at'),
+  billing_usage: columns<DB['billing_usage']>()(
+    'organization_id', 'id', 'metric', 'period', 'subject_id', 'quantity', 'cost_cents', 'user_id', 'details', 'created_at',
+  ),
+  score_feedback: columns<DB['score_feedback']>()(
+    'organization_id', 'id', 'lead_id', 'user_id', 'scorer', 'verdict', 'score', 'label', 'note', 'created_at', 'updated_at',
+  ),
+  permit: columns<DB['permit']>()(
+    'organization_id', 'id', 'permit_number', 'permit_date', 'permit_type', 'work_class', 'status', 'permit_value_cents', 'contractor_name',
+    'contractor_license', 'contractor_phone', 'work_description', 'subdivision', 'parcel_id', 'address', 'city', 'state', 'zip', 'latitude',
+    'longitude', 'source', 'source_url', 'is_roofing', 'property_id', 'created_at', 'updated_at',
+  ),
+  contagion_cluster: columns<DB['contagion_cluster']>()(
+    'organization_id', 'id', 'anchor_permit_id', 'city', 'state', 'subdivision', 'center_latitude', 'center_longitude', 'radius_miles',
+    'permit_count', 'avg_permit_value_cents', 'date_range_start', 'date_range_end', 'avg_year_built', 'cluster_score', 'status',
+    'properties_in_cluster', 'properties_scored', 'hot_leads_generated', 'contractors', 'metadata', 'created_at', 'last_scored_at',
+  ),
+  property_score: columns<DB['property_score']>()(
+    'organization_id', 'property_id', 'cluster_id', 'contagion_score', 'permits_within_quarter_mile', 'permits_within_500ft',
+    'permits_within_100ft', 'same_subdivision_permits', 'nearest_permit_distance_ft', 'nearest_permit_address', 'nearest_permit_date',
+    'neighbor_contractor_names', 'age_match_score', 'year_built', 'roof_age_years', 'matches_neighbor_age', 'age_difference_years',
+    'neighbor_avg_year_built', 'subdivision_avg_year_built', 'financial_score', 'home_value_cents', 'estimated_equity_percent',
+    'estimated_equity_cents', 'has_mortgage', 'has_liens', 'recent_refinance', 'recent_heloc', 'visual_score', 'has_damage_assessment',
+    'damage_indicators', 'total_urgency_score', 'urgency_tier', 'confidence_level', 'recommended_action', 'factors', 'scoring_version',
+    'data_sources_used', 'scored_at',
   ),
 };
 

@@ -39,6 +39,25 @@ describe('tenant isolation, table by table', () => {
       await withTenant(t.c.db, org.actor, (trx) => trx.insertInto('dlq').values({
         organization_id: org.org.id, stage: 'pull', item_key: 'walls', payload: '{}', error: 'test', retry_after: new Date(),
       }).execute());
+      // a segment, an agent with a territory, and a run: the round-robin cursor and assignment history
+      await t.c.segments.create(org.actor, { name: 'walls', filter: { status: ['new'] } });
+      const agent = await t.newUser(org.org.id, 'agent');
+      await t.c.assignment.setTerritories(org.actor, { user: agent.user.id, zip: ['78701'] });
+      await t.c.assignment.assign(org.actor, { strategy: 'round_robin' });
+      // a do-not-contact entry, a mark on a score, a billed roof lead (scored 50: at 40 it bills)
+      await withTenant(t.c.db, org.actor, (trx) => trx.insertInto('dnc_entry').values({
+        organization_id: org.org.id, kind: 'phone', value_hash: t.c.pii.hash('+15125550000'), display: '+1512•••0000',
+      }).execute());
+      await t.c.feedback.mark(org.actor, { lead_id: lead.id, scorer: 'roof', verdict: 'good' });
+      await t.c.scoring.updateSettings(org.actor, { roof: { billable_at: 40 } });
+      await t.c.routing.route(org.actor);
+      // permits near the lead's parcel: a cluster and the parcel's contagion score
+      await withTenant(t.c.db, org.actor, (trx) => trx.updateTable('property').set({ latitude: 30.25, longitude: -97.75 }).where('id', '=', lead.property_id).execute());
+      const permits = path.join(os.tmpdir(), `walls-permits-${org.org.id}.csv`);
+      fs.writeFileSync(permits, 'permit_number,permit_date,work_description,latitude,longitude\nW-1,2026-01-01,re-roof,30.2501,-97.75\nW-2,2026-02-01,re-roof,30.2502,-97.75\nW-3,2026-03-01,re-roof,30.2503,-97.75\n');
+      await t.c.contagion.importPermits(org.actor, { file: permits });
+      fs.rmSync(permits);
+      await t.c.contagion.run(org.actor, { as_of: '2026-06-30' });
     }
   });
   afterAll(async () => t.close());

@@ -1,7 +1,11 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { openDatabase } from '../../src/db/database.ts';
+import { withOwner } from '../../src/db/tenant.ts';
 import { newTestDatabase } from './test-db.ts';
 
 // The CLI as a user runs it: a separate process, its output and its exit code.
@@ -98,6 +102,44 @@ export function cliEnvs(dir: string, base: Record<string, string>) {
     },
     async close() {
       for (const close of closers.splice(0)) await close();
+    },
+  };
+}
+
+/** Read the database a CLI run wrote (as the owner, across organizations). */
+export async function queryCliDatabase<T>(env: NodeJS.ProcessEnv, text: string): Promise<T[]> {
+  const db = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.PORCHLIGHT_DATA_DIR!, command: 'test' });
+  try {
+    return await withOwner(db, 'test', async (trx) => (await sql.raw<T>(text).execute(trx)).rows);
+  } finally {
+    await db.close();
+  }
+}
+
+/**
+ * A CLI test's own place on the engine of this run: a data directory for PGlite, or a fresh
+ * database on the server (DATABASE_URL); `demo` loads the demo organization first.
+ */
+export async function cliTestEnv(name: string, opts: { demo?: boolean } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `porchlight-${name}-`));
+  let url: string | undefined;
+  let closeDb = async () => {};
+  if (process.env.DATABASE_URL) {
+    const db = await newTestDatabase({ empty: true });
+    url = db.url;
+    closeDb = () => db.close();
+    await db.kysely.destroy();
+  }
+  const env = cliEnv({ PORCHLIGHT_DATA_DIR: path.join(dir, 'data'), DATABASE_URL: url, PORCHLIGHT_SECRET_KEY: undefined });
+  if (opts.demo) {
+    const demo = await runCli(['demo', '--json'], env);
+    if (demo.code !== 0) throw new Error(`demo failed: ${demo.stderr}`);
+  }
+  return {
+    dir, env,
+    async close() {
+      await closeDb();
+      fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -3,6 +3,7 @@ import cliProgress from 'cli-progress';
 import type { ImportSummary } from '../../domain/ingest/ingest.service.ts';
 import { parseMapArgs } from '../../domain/ingest/map-columns.ts';
 import { command, table } from '../run.ts';
+import { registerPermitImport } from './contagion.command.ts';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 const n = (x: number) => x.toLocaleString('en-US');
@@ -41,7 +42,8 @@ function describeSummary(s: ImportSummary): string {
 }
 
 export function registerImport(program: Command) {
-  const imp = program.command('import').description('bring owner lists in');
+  const imp = program.command('import').description('bring owner lists and building permits in');
+  registerPermitImport(imp);
   imp.command('leads')
     .description('import a CSV of owners and parcels: one clean record per parcel and owner, phones and emails merged')
     .argument('<file>', 'CSV, TSV, semicolon- or pipe-separated; UTF-8 or Windows-1252')

@@ -9,7 +9,7 @@ function describeLead(l: Shown): string {
   const out = [
     `${who}${p ? ` — ${p.address_line1}, ${p.city}, ${p.state} ${p.zip}` : ''}`,
     `id ${l.id}   status ${l.status}   tier ${l.tier ?? '-'}   temperature ${l.temperature ?? '-'}`,
-    `scores: lead ${l.lead_score ?? '-'}${l.replacement_urgency ? ` (roof: ${l.replacement_urgency.replace('_', ' ')})` : ''}  quality ${l.quality_score ?? '-'}  motivation ${l.motivation_score ?? '-'}`,
+    `scores: lead ${l.lead_score ?? '-'}${l.replacement_urgency ? ` (roof: ${l.replacement_urgency.replace('_', ' ')})` : ''}  quality ${l.quality_score ?? '-'}  motivation ${l.motivation_score ?? '-'}  contagion ${l.contagion_score ?? '-'}`,
     `tags: ${l.tags.join(', ') || '-'}   source: ${l.source}   assignee: ${l.assignee_id ?? 'unassigned'}`,
   ];
   if (l.notes) out.push(`notes: ${l.notes}`);

@@ -31,12 +31,13 @@ export function registerScore(program: Command) {
     .option('--tag <tag>', 'leads with this tag (repeatable: all of them)', collect)
     .option('--zip <zip>', 'leads whose parcel is in this ZIP (repeatable)', collect)
     .option('--source <name>', 'leads from this source')
+    .option('--segment <name>', 'leads of this saved segment (name or id; see `porchlight segments list`)')
     .option('--json', 'machine-readable output')
     .action(command('score', async (ctx, o: Record<string, string | string[] | boolean | undefined>) => {
       const actor = await ctx.operatorIn(o.org as string);
       const progress = stepProgress(!o.json, 'leads');
       const rows = await ctx.c.scoring.rescore(actor, {
-        scorer: o.scorer, lead_ids: o.lead, status: o.status, tier: o.tier, tags: o.tag, zip: o.zip, source: o.source,
+        scorer: o.scorer, lead_ids: o.lead, status: o.status, tier: o.tier, tags: o.tag, zip: o.zip, source: o.source, segment: o.segment,
       }, (p) => progress.update(p.scorer, p.done, p.total));
       progress.stop();
       return { json: rows, text: describeScoring(rows) };
@@ -52,5 +53,27 @@ export function registerScore(program: Command) {
       const s = patch === undefined ? await ctx.c.scoring.settings(actor) : await ctx.c.scoring.updateSettings(actor, patch);
       const rows = Object.entries(s).flatMap(([scorer, w]) => Object.entries(w).map(([weight, v]) => ({ scorer, weight, value: typeof v === 'object' ? JSON.stringify(v) : v })));
       return { json: s, text: table(rows as never, ['scorer', 'weight', 'value']) };
+    }));
+  score.command('mark')
+    .description("mark a lead's score good or bad: kept and reported per scorer, it adjusts nothing")
+    .argument('<lead>', 'lead id')
+    .requiredOption('--org <org>', 'organization id or slug')
+    .requiredOption('--scorer <name>', 'quality, motivation, roof or contagion')
+    .requiredOption('--verdict <verdict>', 'good or bad')
+    .option('--note <text>', 'why')
+    .option('--json', 'machine-readable output')
+    .action(command('score mark', async (ctx, lead: string, o: { org: string; scorer: string; verdict: string; note?: string }) => {
+      const actor = await ctx.operatorIn(o.org);
+      const m = await ctx.c.feedback.mark(actor, { lead_id: lead, scorer: o.scorer, verdict: o.verdict, note: o.note });
+      return { json: m, text: `${m.scorer} ${m.score ?? '-'}${m.label ? ` (${m.label})` : ''} marked ${m.verdict}` };
+    }));
+  score.command('feedback')
+    .description('the marks on scores, per scorer and label')
+    .requiredOption('--org <org>', 'organization id or slug')
+    .option('--json', 'machine-readable output')
+    .action(command('score feedback', async (ctx, o: { org: string }) => {
+      const actor = await ctx.operatorIn(o.org);
+      const rows = await ctx.c.feedback.report(actor);
+      return { json: rows, text: rows.length ? table(rows.map((r) => ({ ...r, label: r.label ?? '-', good_share: r.good_share === null ? '-' : `${r.good_share}%` })), ['scorer', 'label', 'good', 'bad', 'good_share', 'avg_score']) : 'no marks yet' };
     }));
 }

@@ -72,7 +72,7 @@ function splitRaw(raw: string | null, delimiter: string): string[] {
 }
 
 /** A file that cannot be read as a list at all (empty, binary, a quote never closed) is bad input. */
-function fileError(e: unknown): unknown {
+export function fileError(e: unknown): unknown {
   if (!(e instanceof CsvFileError)) return e;
   return new AppError('VALIDATION', `the file: ${e.message}`, [{ field: e.line ? `line ${e.line}` : 'file', message: e.message }], { cause: e });
 }

@@ -5,14 +5,14 @@ import type { ScoringSettings } from './scoring-settings.ts';
 // organization's weights (migrations 0006 and 0008), the lead columns it keeps current, and a
 // version that goes up whenever its formula changes (the history says which version scored).
 
-export const SCORER_NAMES = ['quality', 'motivation', 'roof'] as const;
+export const SCORER_NAMES = ['quality', 'motivation', 'roof', 'contagion'] as const;
 export type ScorerName = (typeof SCORER_NAMES)[number];
 
 export interface Scorer {
   name: ScorerName;
   version: number;
   /** The lead's column for the score, and for its label (tier, temperature) where it has one. */
-  column: 'quality_score' | 'motivation_score' | 'lead_score';
+  column: 'quality_score' | 'motivation_score' | 'lead_score' | 'contagion_score';
   label: 'temperature' | 'tier' | null;
   /** Whether it also sets the roof's replacement urgency. */
   urgency: boolean;
@@ -49,5 +49,16 @@ export const SCORERS: Record<ScorerName, Scorer> = {
       FROM ${onParcel(ids)}
       CROSS JOIN LATERAL score_roof(p.roof_age_years, p.roof_material, p.roof_condition_score, p.roof_damage_indicators, p.estimated_value_cents,
                                     p.contagion_urgency, ${JSON.stringify(s.roof)}::jsonb) r`,
+  },
+  // the parcel's urgency from its neighbours' new roofs (porchlight contagion run); a lead whose
+  // parcel is no longer near a cluster goes to 0, one never near a cluster is not scored
+  contagion: {
+    name: 'contagion', version: 1, column: 'contagion_score', label: null, urgency: false,
+    rows: (ids) => sql`
+      SELECT l.id AS lead_id, coalesce(ps.total_urgency_score, 0) AS score, NULL::text AS label, NULL::text AS urgency,
+             coalesce(ps.factors, '{}') AS factors
+      FROM ${onParcel(ids)}
+      LEFT JOIN property_score ps ON ps.organization_id = p.organization_id AND ps.property_id = p.id
+      WHERE ps.property_id IS NOT NULL OR l.contagion_score IS NOT NULL`,
   },
 };

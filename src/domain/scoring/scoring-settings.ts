@@ -49,11 +49,34 @@ export const RoofWeights = z.object({
   default_life_years: z.number().int().min(1).max(200).default(20),
   hot: points(80),
   warm: points(60),
+  /** Roof leads at this score or above are billable (Fish Mouth: 60), once per lead and month. */
+  billable_at: points(60),
+  billable_price_cents: z.number().int().min(0).max(100_000).default(0),
+}).strict();
+
+/** Permit contagion: how clusters are found and how a parcel near one is scored (docs/SCORING.md). */
+export const ContagionWeights = z.object({
+  /** Roofing permits this close to each other link into a cluster; parcels this close to a cluster's permit are scored. */
+  radius_miles: z.number().positive().max(5).default(0.25),
+  window_months: z.number().int().min(1).max(240).default(24),
+  min_permits: z.number().int().min(2).max(1000).default(3),
+  /** A cluster whose newest permit is older than this is cooling. */
+  cooling_after_days: z.number().int().min(1).max(3650).default(180),
+  /** Built within this many years of the neighbours that re-roofed: the same age of roof. */
+  age_match_years: z.number().int().min(0).max(50).default(3),
+  age_match_zero_years: z.number().int().min(1).max(100).default(15),
+  contagion: points(45),
+  age_match: points(20),
+  financial: points(20),
+  visual: points(15),
+  hot: points(80),
+  warm: points(60),
 }).strict();
 
 export const ScoringSettings = z.object({
   motivation: MotivationWeights.prefault({}),
   roof: RoofWeights.prefault({}),
+  contagion: ContagionWeights.prefault({}),
 }).strict().superRefine((s, ctx) => {
   const order = (path: string[], hi: number, lo: number) => {
     if (hi <= lo) ctx.addIssue({ code: 'custom', path, message: `must be above ${lo}` });
@@ -61,6 +84,8 @@ export const ScoringSettings = z.object({
   order(['motivation', 'hot'], s.motivation.hot, s.motivation.warm);
   order(['motivation', 'warm'], s.motivation.warm, s.motivation.cold);
   order(['roof', 'hot'], s.roof.hot, s.roof.warm);
+  order(['contagion', 'hot'], s.contagion.hot, s.contagion.warm);
+  order(['contagion', 'age_match_zero_years'], s.contagion.age_match_zero_years, s.contagion.age_match_years);
   order(['roof', 'value_full_cents'], s.roof.value_full_cents, s.roof.value_floor_cents);
 });
 export type ScoringSettings = z.infer<typeof ScoringSettings>;

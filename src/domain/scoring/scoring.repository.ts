@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
 import type { Trx } from '../../db/tenant.ts';
 import { filterConditions, type LeadFilter } from '../leads/leads.repository.ts';
 import type { Scorer } from './scorers.ts';
@@ -7,7 +7,8 @@ import type { ScoringSettings } from './scoring-settings.ts';
 // Scoring in bulk: leads taken in id order, a chunk at a time; each chunk scored, written and
 // recorded in one statement.
 
-type Selection = LeadFilter & { lead_ids?: string[] };
+// where: more conditions on l, p, pe (a segment's: segments/compile-segment.ts)
+type Selection = LeadFilter & { lead_ids?: string[]; near_contagion?: true; where?: Expression<SqlBool>[] };
 
 /** Leads with their parcels (p) and owners (pe): what the leads list's filters read. */
 const SELECTABLE = sql`lead l
@@ -18,6 +19,10 @@ const SELECTABLE = sql`lead l
 function selection(filter: Selection) {
   const where = filterConditions(filter);
   if (filter.lead_ids) where.push(sql`l.id = ANY (${filter.lead_ids}::uuid[])`);
+  if (filter.where) where.push(...filter.where);
+  if (filter.near_contagion) {
+    where.push(sql`(l.contagion_score IS NOT NULL OR EXISTS (SELECT 1 FROM property_score ps WHERE ps.organization_id = l.organization_id AND ps.property_id = l.property_id))`);
+  }
   return where;
 }
 

@@ -8,25 +8,32 @@ import { requireRole } from '../tenancy/tenancy.service.ts';
 import { SCORER_NAMES, SCORERS, type ScorerName } from './scorers.ts';
 import { mergeScoringSettings, readScoringSettings, writeScoringSettings } from './scoring-settings.ts';
 import { scoringRepository as repo } from './scoring.repository.ts';
+import { segmentConditionsOf } from '../segments/segments.service.ts';
 
 // One scoring engine for every scorer: the selected leads are scored a chunk at a time, by
 // every scorer asked for in one pass, each chunk in its own transaction, so a rescore of a million leads holds no lock for long and a
 // rescore cut short is simply run again (a lead whose score did not move is not written).
 
 export const ScoreRequest = z.object({
-  scorer: z.enum([...SCORER_NAMES, 'all']).default('all'),
+  /** One scorer, several (a list or 'roof,contagion'), or all. */
+  scorer: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()) : v),
+    z.array(z.enum([...SCORER_NAMES, 'all'])).min(1)).default(['all']),
+  /** Leads whose parcel has a contagion score, or that had one (what a contagion run moves). */
+  near_contagion: z.literal(true).optional(),
   lead_ids: z.array(z.uuid()).min(1).max(10_000).optional(),
   status: z.array(z.enum(LEAD_STATUSES)).min(1).optional(),
   tier: z.array(z.enum(TIERS)).min(1).optional(),
   tags: z.array(z.string().min(1).max(50)).min(1).optional(),
   zip: z.array(z.string().regex(/^\d{5}$/, 'a 5-digit ZIP')).min(1).optional(),
   source: z.string().min(1).max(100).optional(),
+  /** A saved segment (name or id): only its leads. */
+  segment: z.string().trim().min(1).max(100).optional(),
 }).strict();
 export type ScoreRequest = z.input<typeof ScoreRequest>;
 
 export interface ScoreProgress {
-  /** The scorer, or all: every scorer scores a chunk in the same pass. */
-  scorer: ScorerName | 'all';
+  /** The scorer, or all: every scorer asked for scores a chunk in the same pass. */
+  scorer: string;
   done: number;
   total: number;
 }
@@ -56,9 +63,11 @@ export function createScoringService(deps: { db: Database; chunkSize?: number })
     async rescore(actor: Actor, input: unknown, onProgress?: (p: ScoreProgress) => void): Promise<ScorerOutcome[]> {
       requireRole(actor, 'manager', 'rescore leads');
       const req = parseInput(ScoreRequest, input);
-      const { scorer: which, ...filter } = req;
+      const { scorer: which, segment, ...rest } = req;
+      const filter = { ...rest, where: segment ? await tenant(actor, (trx) => segmentConditionsOf(segment, trx)) : undefined };
       const { settings, total: selected } = await tenant(actor, async (trx) => ({ settings: await readScoringSettings(trx), total: await repo.count(filter, trx) }));
-      const scorers = (which === 'all' ? SCORER_NAMES : [which]).map((name) => SCORERS[name]);
+      const names = which.includes('all') ? SCORER_NAMES : SCORER_NAMES.filter((n) => which.includes(n));
+      const scorers = names.map((name) => SCORERS[name]);
       const started = performance.now();
       const total = Object.fromEntries(scorers.map((x) => [x.name, { scored: 0, changed: 0, updated: 0 }]));
       let done = 0;
@@ -76,7 +85,7 @@ export function createScoringService(deps: { db: Database; chunkSize?: number })
           t.updated += c.updated;
         }
         done += r.ids.length;
-        onProgress?.({ scorer: which, done, total: selected });
+        onProgress?.({ scorer: which.join(','), done, total: selected });
       }
       const seconds = (performance.now() - started) / 1000;
       const out: ScorerOutcome[] = [];
