@@ -148,6 +148,9 @@ TABLE billing_usage (
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX billing_usage_period_idx ON public.billing_usage USING btree (organization_id, period, metric)
+POLICY manager_deletes RESTRICTIVE FOR DELETE USING ((app_user_role() <> 'agent'::text))
+POLICY manager_updates RESTRICTIVE FOR UPDATE USING ((app_user_role() <> 'agent'::text))
+POLICY manager_writes RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE budget_account (
@@ -300,6 +303,9 @@ TABLE contagion_cluster (
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX contagion_cluster_score_idx ON public.contagion_cluster USING btree (organization_id, status, cluster_score DESC)
+POLICY manager_deletes RESTRICTIVE FOR DELETE USING ((app_user_role() <> 'agent'::text))
+POLICY manager_inserts RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
+POLICY manager_updates RESTRICTIVE FOR UPDATE USING ((app_user_role() <> 'agent'::text))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE cost_ledger (
@@ -380,6 +386,8 @@ TABLE dnc_entry (
   CONSTRAINT dnc_entry_value_hash_check CHECK ((length(value_hash) = 32))
 );
 ROW LEVEL SECURITY FORCED
+POLICY manager_deletes RESTRICTIVE FOR DELETE USING ((app_user_role() <> 'agent'::text))
+POLICY manager_updates RESTRICTIVE FOR UPDATE USING ((app_user_role() <> 'agent'::text))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE enrichment_run (
@@ -817,11 +825,13 @@ TABLE permit (
   source_url text,
   is_roofing boolean NOT NULL DEFAULT is_roofing_permit(permit_type, work_class, work_description),
   property_id uuid,
+  cluster_id uuid,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT permit_check CHECK (((latitude IS NULL) = (longitude IS NULL))),
   CONSTRAINT permit_latitude_check CHECK (((latitude >= ('-90'::integer)::double precision) AND (latitude <= (90)::double precision))),
   CONSTRAINT permit_longitude_check CHECK (((longitude >= ('-180'::integer)::double precision) AND (longitude <= (180)::double precision))),
+  CONSTRAINT permit_organization_id_cluster_id_fkey FOREIGN KEY (organization_id, cluster_id) REFERENCES contagion_cluster(organization_id, id) ON DELETE SET NULL (cluster_id),
   CONSTRAINT permit_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
   CONSTRAINT permit_organization_id_permit_number_key UNIQUE (organization_id, permit_number),
   CONSTRAINT permit_organization_id_property_id_fkey FOREIGN KEY (organization_id, property_id) REFERENCES property(organization_id, id) ON DELETE SET NULL (property_id),
@@ -836,6 +846,9 @@ TABLE permit (
 ROW LEVEL SECURITY FORCED
 CREATE INDEX permit_date_idx ON public.permit USING btree (organization_id, permit_date)
 CREATE INDEX permit_roofing_geo_idx ON public.permit USING btree (organization_id, latitude, longitude) WHERE (is_roofing AND (latitude IS NOT NULL))
+POLICY manager_deletes RESTRICTIVE FOR DELETE USING ((app_user_role() <> 'agent'::text))
+POLICY manager_inserts RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
+POLICY manager_updates RESTRICTIVE FOR UPDATE USING ((app_user_role() <> 'agent'::text))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER permit_updated_at BEFORE UPDATE ON public.permit FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
@@ -1033,6 +1046,9 @@ TABLE property_score (
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX property_score_urgency_idx ON public.property_score USING btree (organization_id, total_urgency_score DESC)
+POLICY manager_deletes RESTRICTIVE FOR DELETE USING ((app_user_role() <> 'agent'::text))
+POLICY manager_inserts RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
+POLICY manager_updates RESTRICTIVE FOR UPDATE USING ((app_user_role() <> 'agent'::text))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE pull_run (
@@ -1105,6 +1121,12 @@ TABLE score_feedback (
   CONSTRAINT score_feedback_verdict_check CHECK ((verdict = ANY (ARRAY['good'::text, 'bad'::text])))
 );
 ROW LEVEL SECURITY FORCED
+POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR (EXISTS ( SELECT 1
+   FROM lead l
+  WHERE ((l.organization_id = score_feedback.organization_id) AND (l.id = score_feedback.lead_id))))))
+POLICY own_mark RESTRICTIVE FOR INSERT USING () WITH CHECK ((NOT (user_id IS DISTINCT FROM app_user_id())))
+POLICY own_mark_deletes RESTRICTIVE FOR DELETE USING (((NOT (user_id IS DISTINCT FROM app_user_id())) OR (app_user_role() <> 'agent'::text)))
+POLICY own_mark_updates RESTRICTIVE FOR UPDATE USING ((NOT (user_id IS DISTINCT FROM app_user_id())))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER score_feedback_updated_at BEFORE UPDATE ON public.score_feedback FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
@@ -1297,10 +1319,13 @@ FUNCTION lead_quality_factors(org uuid, lead_ids uuid[], min_confidence numeric)
 FUNCTION lead_status_history_write() RETURNS trigger
 FUNCTION lead_statuses() RETURNS text[]
 FUNCTION lead_visible_for_person(org uuid, person uuid) RETURNS boolean
+FUNCTION on_dnc_list(org uuid, person uuid) RETURNS boolean
 FUNCTION porchlight_audited_table(tbl regclass) RETURNS void
+FUNCTION porchlight_manager_writes(tbl regclass) RETURNS void
 FUNCTION porchlight_tenant_table(tbl regclass) RETURNS void
 FUNCTION quality_status(score numeric, current text, contactable numeric, enriched numeric) RETURNS text
 FUNCTION role_rank(role text) RETURNS integer
+FUNCTION routed_status(score numeric, current text, listed boolean, contactable numeric, enriched numeric) RETURNS text
 FUNCTION score_contagion(n100 integer, n500 integer, n_radius integer, same_subdivision integer, age_difference integer, value_cents bigint, equity_percent numeric, has_liens boolean, has_mortgage boolean, roof_condition numeric, damage_count integer, own_reroof boolean, w jsonb) RETURNS TABLE(contagion integer, age_match integer, financial integer, visual integer, total integer, tier text, confidence text, action text, factors jsonb)
 FUNCTION score_motivation(tax_debt_cents bigint, value_cents bigint, violations integer, probate boolean, vacant boolean, days_on_market integer, equity_percent numeric, condition_score numeric, owner_occupied boolean, w jsonb) RETURNS TABLE(score integer, label text, factors jsonb)
 FUNCTION score_ramp(x numeric, low numeric, high numeric) RETURNS numeric

@@ -31,6 +31,23 @@ CREATE TABLE dnc_entry (
   UNIQUE (organization_id, kind, value_hash)
 );
 SELECT porchlight_tenant_table('dnc_entry');
+-- Anyone may add to the list (an owner asked an agent not to call); only managers and up take off.
+CREATE POLICY manager_deletes ON dnc_entry AS RESTRICTIVE FOR DELETE USING (app_user_role() <> 'agent');
+CREATE POLICY manager_updates ON dnc_entry AS RESTRICTIVE FOR UPDATE USING (app_user_role() <> 'agent');
+
+-- Whether an owner has a phone or email on the organization's list.
+CREATE FUNCTION on_dnc_list(org uuid, person uuid) RETURNS boolean LANGUAGE sql STABLE AS $$
+  SELECT EXISTS (SELECT 1 FROM contact_point c
+                 JOIN dnc_entry d ON d.organization_id = c.organization_id AND d.kind = c.kind AND d.value_hash = c.value_hash
+                 WHERE c.organization_id = org AND c.person_id = person)
+$$;
+
+-- The routing rule, for the waterfall and `porchlight route` alike: the status the quality earns
+-- (quality_status, 0006), except that a lead on the list is never contactable.
+CREATE FUNCTION routed_status(score numeric, current text, listed boolean, contactable numeric, enriched numeric) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN listed AND current IN ('new', 'enriched', 'contactable', 'do_not_contact') THEN 'do_not_contact'
+              ELSE quality_status(score, current, contactable, enriched) END
+$$;
 
 -- Billable usage (Fish Mouth's billing_usage): one row per metric, subject and period, so
 -- counting a billable thing twice is impossible (a roof lead at 60+ is billed once a month).
@@ -51,6 +68,9 @@ CREATE TABLE billing_usage (
 );
 CREATE INDEX billing_usage_period_idx ON billing_usage (organization_id, period, metric);
 SELECT porchlight_tenant_table('billing_usage');
+CREATE POLICY manager_writes ON billing_usage AS RESTRICTIVE FOR INSERT WITH CHECK (app_user_role() <> 'agent');
+CREATE POLICY manager_updates ON billing_usage AS RESTRICTIVE FOR UPDATE USING (app_user_role() <> 'agent');
+CREATE POLICY manager_deletes ON billing_usage AS RESTRICTIVE FOR DELETE USING (app_user_role() <> 'agent');
 
 -- Users' marks on a lead's score (Convexa's feedback_good/bad): one mark per user, lead and
 -- scorer, which a user may change (the command line's operator, who is no user, has one mark of
@@ -74,6 +94,11 @@ CREATE TABLE score_feedback (
   FOREIGN KEY (organization_id, user_id) REFERENCES app_user (organization_id, id) ON DELETE CASCADE
 );
 SELECT porchlight_tenant_table('score_feedback');
+CREATE POLICY agent_scope ON score_feedback AS RESTRICTIVE FOR SELECT
+  USING (app_user_role() <> 'agent' OR EXISTS (SELECT 1 FROM lead l WHERE l.organization_id = score_feedback.organization_id AND l.id = score_feedback.lead_id));
+CREATE POLICY own_mark ON score_feedback AS RESTRICTIVE FOR INSERT WITH CHECK (user_id IS NOT DISTINCT FROM app_user_id());
+CREATE POLICY own_mark_updates ON score_feedback AS RESTRICTIVE FOR UPDATE USING (user_id IS NOT DISTINCT FROM app_user_id());
+CREATE POLICY own_mark_deletes ON score_feedback AS RESTRICTIVE FOR DELETE USING (user_id IS NOT DISTINCT FROM app_user_id() OR app_user_role() <> 'agent');
 CREATE TRIGGER score_feedback_updated_at BEFORE UPDATE ON score_feedback FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
 -- Contactable leads not yet in a campaign, best first (Equity Connect's vw_campaign_ready_leads).
@@ -96,14 +121,25 @@ $$;
 -- shingles; not rooftop equipment, roof-mounted solar, roof signs or roof framing of a remodel.
 CREATE FUNCTION is_roofing_permit(permit_type text, work_class text, description text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
   SELECT coalesce(
-    lower(concat_ws(' ', permit_type, work_class)) ~ '\m(re-?roof\w*|roofing|roof)\M' AND lower(concat_ws(' ', permit_type, work_class)) !~ '\msign'
+    (lower(concat_ws(' ', permit_type, work_class)) ~ '\m(re-?roof\w*|roofing|roof)\M'
+      AND lower(concat_ws(' ', permit_type, work_class)) !~ '\m(sign|solar)|roof[\s-]*top|roof[\s-]*mounted')
     OR lower(description) ~ '\mre-?roof'
     OR lower(description) ~ '\mshingles?\M'
     OR lower(description) ~ '\mroof(ing)?\s+(repair|replac|tear)'
-    OR (lower(description) ~ '\m(replac\w*|new|repair\w*|renovat\w*|tear\s*-?\s*off)\s+([a-z/&]+,?\s+){0,4}roof(ing)?\M(?!\s*(framing|top|mounted|sign|unit))'
-        AND lower(description) !~ '\m(roof\s*top|rooftop|roof[- ]mounted|solar)'),
+    OR ((lower(description) ~ '\m(replac\w*|new|repair\w*|renovat\w*|tear\s*-?\s*off)\s+([a-z0-9/&-]+,?\s+){0,4}roof(ing)?\M(?![\s-]*(framing|top|mounted|sign|unit))'
+         OR lower(description) ~ '^\W*(residential |commercial )?roofing\M')
+        AND lower(description) !~ '\m(roof[\s-]*top|roof[\s-]*mounted|solar)'),
     false)
 $$;
+
+-- Permits, clusters and parcel scores are the organization's shared knowledge: agents read them,
+-- managers and up (imports, contagion runs) write them.
+CREATE FUNCTION porchlight_manager_writes(tbl regclass) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format('CREATE POLICY manager_inserts ON %s AS RESTRICTIVE FOR INSERT WITH CHECK (app_user_role() <> %L)', tbl, 'agent');
+  EXECUTE format('CREATE POLICY manager_updates ON %s AS RESTRICTIVE FOR UPDATE USING (app_user_role() <> %L)', tbl, 'agent');
+  EXECUTE format('CREATE POLICY manager_deletes ON %s AS RESTRICTIVE FOR DELETE USING (app_user_role() <> %L)', tbl, 'agent');
+END $$;
 
 -- Building permits (Fish Mouth's building_permits), one per permit number in an organization.
 CREATE TABLE permit (
@@ -132,6 +168,8 @@ CREATE TABLE permit (
   is_roofing          boolean NOT NULL GENERATED ALWAYS AS (is_roofing_permit(permit_type, work_class, work_description)) STORED,
   -- the parcel the permit is for, matched by `contagion run` (the nearest parcel within 60 ft, or the APN)
   property_id         uuid,
+  -- the cluster the last contagion run put it in
+  cluster_id          uuid,
   created_at          timestamptz NOT NULL DEFAULT now(),
   updated_at          timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (organization_id, id),
@@ -144,12 +182,15 @@ CREATE TABLE permit (
 CREATE INDEX permit_roofing_geo_idx ON permit (organization_id, latitude, longitude) WHERE is_roofing AND latitude IS NOT NULL;
 CREATE INDEX permit_date_idx ON permit (organization_id, permit_date);
 SELECT porchlight_tenant_table('permit');
+SELECT porchlight_manager_writes('permit');
 CREATE TRIGGER permit_updated_at BEFORE UPDATE ON permit FOR EACH ROW EXECUTE FUNCTION set_updated_at();
 
 CREATE INDEX property_geo_idx ON property (organization_id, latitude, longitude) WHERE latitude IS NOT NULL;
 
--- A cluster of roofing permits (Fish Mouth's contagion_clusters). Its key is its earliest
--- permit, so running contagion again updates the same cluster rather than adding one.
+-- A cluster of roofing permits (Fish Mouth's contagion_clusters). A run again keeps a cluster
+-- that shares most of its permits with one found before (permit.cluster_id), so a cluster keeps
+-- its id as permits join it and old ones leave the window; a new one is known by its earliest
+-- core permit (anchor).
 CREATE TABLE contagion_cluster (
   organization_id       uuid NOT NULL REFERENCES organization (id) ON DELETE CASCADE,
   id                    uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -180,6 +221,8 @@ CREATE TABLE contagion_cluster (
 );
 CREATE INDEX contagion_cluster_score_idx ON contagion_cluster (organization_id, status, cluster_score DESC);
 SELECT porchlight_tenant_table('contagion_cluster');
+SELECT porchlight_manager_writes('contagion_cluster');
+ALTER TABLE permit ADD FOREIGN KEY (organization_id, cluster_id) REFERENCES contagion_cluster (organization_id, id) ON DELETE SET NULL (cluster_id);
 
 -- A parcel's contagion scoring (Fish Mouth's property_scores): one current row per parcel.
 CREATE TABLE property_score (
@@ -227,6 +270,7 @@ CREATE TABLE property_score (
 );
 CREATE INDEX property_score_urgency_idx ON property_score (organization_id, total_urgency_score DESC);
 SELECT porchlight_tenant_table('property_score');
+SELECT porchlight_manager_writes('property_score');
 
 -- A parcel's contagion urgency from what is around it (Fish Mouth's property_scores), with the
 -- organization's weights (docs/SCORING.md). Four parts, each 0-100:
@@ -271,4 +315,37 @@ CREATE FUNCTION score_contagion(n100 integer, n500 integer, n_radius integer, sa
       1 + (c.age_match IS NOT NULL)::int + (c.financial IS NOT NULL)::int + (c.visual IS NOT NULL)::int AS known) p
   CROSS JOIN LATERAL (SELECT least(100, coalesce(p.p_contagion, 0) + p.p_age + p.p_financial + p.p_visual) AS total, p.known,
                              coalesce(p.p_contagion, 0) AS p_contagion, p.p_age, p.p_financial, p.p_visual) t
+$$;
+
+-- The quality score's points are the organization's (settings scoring.quality; the seed's values
+-- when not set: verified email 40, verified mobile or VoIP 30, MAK and APN 10, owner-occupied 10,
+-- demographics fit 10 at 62+ and $100,000+ with equity). Read here, once per call, so the
+-- waterfall and the rescoring engine always score alike.
+CREATE OR REPLACE FUNCTION lead_quality_factors(org uuid, lead_ids uuid[], min_confidence numeric DEFAULT 101)
+  RETURNS TABLE (lead_id uuid, score integer, prospective integer, factors jsonb) LANGUAGE sql STABLE AS $$
+  WITH w AS MATERIALIZED (
+    SELECT coalesce(score_weight(s, 'verified_email'), 40) AS email, coalesce(score_weight(s, 'verified_mobile'), 30) AS mobile,
+           coalesce(score_weight(s, 'mak_and_apn'), 10) AS keys, coalesce(score_weight(s, 'owner_occupied'), 10) AS occupied,
+           coalesce(score_weight(s, 'demographics_fit'), 10) AS fit, coalesce(score_weight(s, 'fit_min_age'), 62) AS fit_age,
+           coalesce(score_weight(s, 'fit_min_value_cents'), 10000000) AS fit_value
+    FROM (SELECT (SELECT o.settings #> '{scoring,quality}' FROM organization o WHERE o.id = org) AS s) x)
+  SELECT l.id, least(100, f.base + w.email * cp.email::int + w.mobile * cp.mobile::int)::int,
+         least(100, f.base + w.email * (cp.email OR cp.email_likely)::int + w.mobile * (cp.mobile OR cp.mobile_likely)::int)::int,
+         jsonb_build_object('verified_email', w.email * cp.email::int, 'verified_mobile', w.mobile * cp.mobile::int, 'mak_and_apn', f.keys,
+                            'owner_occupied', f.occupied, 'demographics_fit', f.fit)
+  FROM w CROSS JOIN unnest(lead_ids) AS ids(id)
+  JOIN lead l ON l.organization_id = org AND l.id = ids.id
+  LEFT JOIN property p ON p.organization_id = l.organization_id AND p.id = l.property_id
+  LEFT JOIN person pe ON pe.organization_id = l.organization_id AND pe.id = l.person_id
+  CROSS JOIN LATERAL (SELECT
+      coalesce(bool_or(c.kind = 'email' AND c.verified), false) AS email,
+      coalesce(bool_or(c.kind = 'phone' AND c.verified AND c.type IN ('mobile', 'voip') AND NOT c.dnc), false) AS mobile,
+      coalesce(bool_or(c.kind = 'email' AND c.verification IS NULL AND c.score >= min_confidence), false) AS email_likely,
+      coalesce(bool_or(c.kind = 'phone' AND c.verification IS NULL AND c.score >= min_confidence AND c.type IN ('mobile', 'voip') AND NOT c.dnc), false) AS mobile_likely
+    FROM contact_point c WHERE c.organization_id = l.organization_id AND c.person_id = l.person_id) cp
+  CROSS JOIN LATERAL (SELECT
+      CASE WHEN p.mak IS NOT NULL AND p.apn IS NOT NULL THEN w.keys ELSE 0 END AS keys,
+      CASE WHEN p.owner_occupied THEN w.occupied ELSE 0 END AS occupied,
+      CASE WHEN pe.age >= w.fit_age AND p.estimated_value_cents >= w.fit_value AND p.equity_cents > 0 THEN w.fit ELSE 0 END AS fit) f0
+  CROSS JOIN LATERAL (SELECT f0.keys, f0.occupied, f0.fit, f0.keys + f0.occupied + f0.fit AS base) f
 $$;

@@ -71,6 +71,7 @@ export interface PermitTable {
   source_url: string | null;
   is_roofing: ColumnType<boolean, never, never>;
   property_id: string | null;
+  cluster_id: string | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

@@ -16,6 +16,7 @@ describe('scoring, routing and contagion API', () => {
   let app: FastifyInstance;
   let key: string;
   let otherKey: string;
+  let agentKey: string;
   let lead: Awaited<ReturnType<TestContext['newLead']>>;
 
   beforeAll(async () => {
@@ -25,6 +26,7 @@ describe('scoring, routing and contagion API', () => {
     const b = await t.newOrganization('B');
     key = await t.newApiKey(a.org.id, a.owner.id);
     otherKey = await t.newApiKey(b.org.id, b.owner.id);
+    agentKey = await t.newApiKey(a.org.id, (await t.newUser(a.org.id, 'agent')).user.id);
     lead = await t.newLead(a.org.id);
     await withTenant(t.c.db, a.actor, (trx) => trx.updateTable('property').set({ roof_age_years: 24, roof_material: 'asphalt', estimated_value_cents: 35_000_000 })
       .where('id', '=', lead.property_id).execute());
@@ -62,6 +64,13 @@ describe('scoring, routing and contagion API', () => {
     expect((await call('GET', '/v1/routing/campaign-ready?limit=5')).json()).toEqual({ data: [] });
     expect((await call('GET', '/v1/routing/campaign-ready?limit=0')).statusCode).toBe(400);
     expect((await call('GET', '/v1/billing/usage')).json()).toEqual({ data: [] });
+    const added = await call('POST', '/v1/dnc', { phone: '(512) 555-0142', reason: 'asked not to be called' });
+    expect(added.statusCode).toBe(201);
+    expect((await call('POST', '/v1/dnc', { phone: '5125550142' })).statusCode).toBe(200);
+    expect((await call('POST', '/v1/dnc', { phone: 'nope' })).statusCode).toBe(400);
+    expect((await call('GET', '/v1/dnc')).json().data).toEqual([expect.objectContaining({ kind: 'phone', reason: 'asked not to be called' })]);
+    expect((await call('GET', '/v1/dnc', undefined, otherKey)).json().data).toEqual([]);
+    expect((await app.inject({ method: 'DELETE', url: '/v1/dnc', headers: { authorization: `Bearer ${key}` }, payload: { phone: '+15125550142' } })).json()).toMatchObject({ removed: true });
   });
 
   it('imports permits from the request body, runs contagion and lists the clusters', async () => {
@@ -72,6 +81,10 @@ describe('scoring, routing and contagion API', () => {
     expect(r.json().added).toBeGreaterThan(100);
     const bad = await call('POST', '/v1/permits?preset=nowhere', csv, key, 'text/csv');
     expect(bad.statusCode).toBe(400);
+    const json = await call('POST', '/v1/permits', { permit_number: 'X' });
+    expect(json.statusCode).toBe(400);
+    expect(json.json().error.message).toContain('text/csv');
+    expect((await call('POST', '/v1/permits', csv, agentKey, 'text/csv')).statusCode).toBe(403);
     const run = await call('POST', '/v1/contagion/runs', { as_of: '2015-12-31' });
     expect(run.statusCode).toBe(200);
     expect(run.json()).toMatchObject({ since: '2013-12-31', as_of: '2015-12-31' });

@@ -68,9 +68,10 @@ describe('permit import', () => {
       '2015-024301 EP': false, '2015-024845 MP': false, '2015-024652 EP': false, '2015-000731 MP': false, // solar; rooftop units; roof sign; roof framing
     });
     expect(t!.roofing).toBeGreaterThanOrEqual(15);
-    // the subdivision comes from the legal description
-    const [s] = await rows<{ subdivision: string }>(actor, sql`SELECT subdivision FROM permit WHERE permit_number = '2015-021329 BP'`);
-    if (s) expect(s.subdivision).not.toMatch(/^LOT/);
+    // the subdivision comes from the legal description, and a description that names none gives none
+    const subs = await rows<{ subdivision: string }>(actor, sql`SELECT DISTINCT subdivision FROM permit WHERE subdivision IS NOT NULL`);
+    expect(subs.filter((x) => /^(LOT|BLK|BLOCK)\b|SUBDIVISION:/.test(x.subdivision))).toEqual([]);
+    expect(subs.map((x) => x.subdivision)).toEqual(expect.arrayContaining(['MANOR ROAD ADDN', 'FAIRVIEW PARK', 'HIGHLANDS THE']));
     // importing again changes nothing
     const again = await ctx.c.contagion.importPermits(actor, { file: path.join(AUSTIN, files[0]!), preset: 'austin' });
     expect(again).toMatchObject({ added: 0, updated: 0, rejected: 0 });
@@ -225,10 +226,69 @@ describe('contagion run', () => {
     await expect(ctx.c.contagion.run(actor, { as_of: '2026-06-30', since: '2026-07-01' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('since') });
   });
 
-  it('follows the organization\'s settings: a wider radius joins the two permits to the east', async () => {
+  it('keeps a cluster as the window slides and permits join it, and keeps each permit\'s cluster', async () => {
+    const { actor } = await scene();
+    await ctx.c.contagion.run(actor, { as_of: '2026-06-30' });
+    const [k] = await ctx.c.contagion.clusters(actor, {});
+    // a fifth re-roof; from 2028-01-20 the first (2026-01-15) has left the window, the rest hold
+    await ctx.c.contagion.importPermits(actor, { file: permitsCsv('fifth.csv', [{ number: 'R-4', date: '2026-05-15', description: 're-roof', ft: 800 }]) });
+    const later = await ctx.c.contagion.run(actor, { as_of: '2028-01-20' });
+    expect(later).toMatchObject({ clusters: 1, dissolved: 0, roofing_permits_in_window: 6 }); // R-1 to R-4 and the two to the east
+    const [k2] = await ctx.c.contagion.clusters(actor, {});
+    expect(k2).toMatchObject({ id: k!.id, permit_count: 4, date_range_start: '2026-02-15', date_range_end: '2026-05-15', status: 'cooling' });
+    const members = await rows<{ permit_number: string; cluster_id: string | null }>(actor, sql`SELECT permit_number, cluster_id FROM permit WHERE permit_number LIKE 'R-%' ORDER BY 1`);
+    expect(members).toEqual([
+      { permit_number: 'R-0', cluster_id: null }, { permit_number: 'R-1', cluster_id: k!.id }, { permit_number: 'R-2', cluster_id: k!.id },
+      { permit_number: 'R-3', cluster_id: k!.id }, { permit_number: 'R-4', cluster_id: k!.id },
+    ]);
+  });
+
+  it('takes a permit\'s later facts, matches a moved permit again, and lets agents read but not write', async () => {
+    const { actor, parcels } = await scene();
+    await ctx.c.contagion.run(actor, { as_of: '2026-06-30' });
+    // R-1 was filed at the wrong place: 300 ft further north, with a final status and no value
+    const file = path.join(tmp, 'moved.csv');
+    fs.writeFileSync(file, `permit_number,permit_date,status,latitude,longitude\nR-1,2026-02-15,Final,,\nR-1,2026-02-15,,${north(5000).lat},${BASE.lon}\n`);
+    expect(await ctx.c.contagion.importPermits(actor, { file })).toMatchObject({ updated: 1, repeated: 1 });
+    const [p] = await rows<{ status: string; latitude: number; property_id: string | null; permit_value_cents: string }>(actor, sql`
+      SELECT status, latitude, property_id, permit_value_cents::text FROM permit WHERE permit_number = 'R-1'`);
+    expect(p).toEqual({ status: 'Final', latitude: north(5000).lat, property_id: null, permit_value_cents: '1300000' });
+    const again = await ctx.c.contagion.run(actor, { as_of: '2026-06-30' });
+    expect(again.permits_matched).toBe(0); // nothing within 60 ft of its new place
+    expect(again.roofing_permits_in_window).toBe(6);
+    // agents read the clusters and scores, and write none of it
+    const { actor: agent } = await ctx.newUser(actor.organizationId, 'agent');
+    expect((await ctx.c.contagion.clusters(agent, {})).length).toBe(1);
+    expect((await ctx.c.contagion.propertyScore(agent, parcels.near)).property_id).toBe(parcels.near);
+    for (const statement of [sql`UPDATE permit SET status = 'x'`, sql`DELETE FROM contagion_cluster`, sql`UPDATE property_score SET total_urgency_score = 100`]) {
+      await withTenant(ctx.c.db, agent, (trx) => statement.execute(trx));
+    }
+    expect((await rows<{ n: number }>(actor, sql`SELECT count(*)::int AS n FROM permit WHERE status = 'x'`))[0]!.n).toBe(0);
+    expect((await ctx.c.contagion.clusters(actor, {})).length).toBe(1);
+    await expect(withTenant(ctx.c.db, agent, (trx) => sql`INSERT INTO permit (organization_id, permit_number, permit_date, source) VALUES (app_org_id(), 'A-1', '2026-01-01', 'x')`.execute(trx)))
+      .rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(ctx.c.contagion.run(agent, {})).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('follows the organization\'s settings: a cluster of two joins the two permits to the east', async () => {
     const { actor } = await scene();
     await ctx.c.scoring.updateSettings(actor, { contagion: { min_permits: 2 } });
     expect(await ctx.c.contagion.run(actor, { as_of: '2026-06-30' })).toMatchObject({ clusters: 2 });
     await expect(ctx.c.scoring.updateSettings(actor, { contagion: { warm: 90 } })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('contagion.hot') });
+  });
+});
+
+describe('roofing permits', () => {
+  it('are told from their type and description', async () => {
+    const { actor } = await ctx.newOrganization();
+    const cases: [string | null, string, boolean][] = [
+      ['Residential Roofing', 'Tear off', true], ['Re-Roof', '', true], [null, 'Roofing', true], [null, 'Commercial roofing - TPO membrane', true],
+      [null, 'Replace 2 windows and roof', true], [null, 'Roof repair after hail', true], [null, 'Tear-off and replace 30 squares of shingles', true],
+      ['Solar - Roof Mounted', '', false], ['Roof Top Unit', 'HVAC', false], [null, 'Replace roof-top AC unit', false],
+      [null, 'Installing Roof Mounted Solar PV System', false], ['Sign Permit', 'new roof sign', false], [null, 'Remove and replace fire damaged roof framing', false],
+      [null, 'Electrical service upgrade', false],
+    ];
+    const got = await rows<{ r: boolean }>(actor, sql`SELECT is_roofing_permit(t, NULL, d) AS r FROM unnest(${cases.map((c) => c[0])}::text[], ${cases.map((c) => c[1])}::text[]) WITH ORDINALITY AS x(t, d, n) ORDER BY n`);
+    expect(got.map((g, i) => [cases[i]![0], cases[i]![1], g.r])).toEqual(cases);
   });
 });

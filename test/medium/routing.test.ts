@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTenant, type Actor } from '../../src/db/tenant.ts';
 import { createRoutingService } from '../../src/domain/routing/routing.service.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
+import { seedLeads } from '../../bench/seed-leads.ts';
 
 // Routing by quality, the do-not-contact list, the campaign-ready view, billable roof leads, and
 // users' marks on scores.
@@ -75,7 +76,8 @@ describe('routing', () => {
   it('bills each roof lead at 60+ once a month', async () => {
     const { actor } = await ctx.newOrganization();
     await ctx.c.scoring.updateSettings(actor, { roof: { billable_price_cents: 250 } });
-    const leads = await Promise.all([59, 60, 92].map(async (s) => ({ s, ...(await ctx.newLead(actor.organizationId, { lead_score: s })) })));
+    const leads = [];
+    for (const score of [59, 60, 92]) leads.push({ score, ...(await ctx.newLead(actor.organizationId, { lead_score: score })) });
     let now = new Date('2026-11-10T12:00:00Z');
     const routing = createRoutingService({ db: ctx.c.db, now: () => now });
     expect(await routing.route(actor)).toMatchObject({ billed: 2, period: '2026-11-01' });
@@ -86,11 +88,57 @@ describe('routing', () => {
       { period: '2026-11-01', metric: 'roof_leads', quantity: 2, cost_cents: 500 },
       { period: '2026-12-01', metric: 'roof_leads', quantity: 2, cost_cents: 500 },
     ]);
+    expect(await routing.usage(actor, { from: '2026-11-15', to: '2026-11-30' })).toEqual([{ period: '2026-11-01', metric: 'roof_leads', quantity: 2, cost_cents: 500 }]);
+    // a lead on the list is not a lead to sell
+    const listed = await ctx.newLead(actor.organizationId, { lead_score: 95 });
+    await ctx.c.dnc.add(actor, { phone: listed.phone });
+    expect(await routing.route(actor)).toMatchObject({ billed: 0 });
     const billed = await exec<{ subject_id: string }>(actor, sql`SELECT DISTINCT subject_id FROM billing_usage`);
     expect(billed.map((b) => b.subject_id).sort()).toEqual([leads[1]!.id, leads[2]!.id].sort());
     // the database refuses a second row for a lead and month, whatever the path
     await expect(exec(actor, sql`INSERT INTO billing_usage (organization_id, metric, period, subject_id) VALUES (app_org_id(), 'roof_leads', '2026-12-01', ${leads[1]!.id}::uuid)`))
       .rejects.toMatchObject({ code: 'CONFLICT' });
+    // and an agent may not write usage at all
+    const { actor: agent } = await ctx.newUser(actor.organizationId, 'agent');
+    await expect(exec(agent, sql`INSERT INTO billing_usage (organization_id, metric, period, subject_id) VALUES (app_org_id(), 'roof_leads', '2027-01-01', ${leads[1]!.id}::uuid)`))
+      .rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
+
+describe('the do-not-contact list', () => {
+  it('takes phones and emails in any form, once; anyone adds, managers take off; the waterfall routes by it as route does', async () => {
+    const { actor } = await ctx.newOrganization();
+    const { actor: agent } = await ctx.newUser(actor.organizationId, 'agent');
+    expect(await ctx.c.dnc.add(agent, { phone: '(512) 555-0199', reason: 'asked not to be called' })).toMatchObject({ kind: 'phone', added: true, display: expect.stringContaining('•') });
+    expect(await ctx.c.dnc.add(actor, { phone: '+1 512 555 0199' })).toMatchObject({ added: false });
+    await ctx.c.dnc.add(actor, { email: ' Owner@Example.COM ' });
+    expect((await ctx.c.dnc.list(actor)).map((e) => e.kind).sort()).toEqual(['email', 'phone']);
+    await expect(ctx.c.dnc.add(actor, { phone: '555' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining("phone: '555' is not a phone number") });
+    await expect(ctx.c.dnc.add(actor, { email: 'nobody' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('email') });
+    await expect(ctx.c.dnc.add(actor, { phone: '5125550199', email: 'a@b.co' })).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(ctx.c.dnc.add(actor, {})).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(ctx.c.dnc.remove(agent, { phone: '5125550199' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    // the database says so too: an agent's delete removes nothing
+    await exec(agent, sql`DELETE FROM dnc_entry`);
+    expect((await ctx.c.dnc.list(actor)).length).toBe(2);
+    expect(await ctx.c.dnc.remove(actor, { email: 'owner@example.com' })).toMatchObject({ removed: true });
+    await expect(ctx.c.dnc.remove(actor, { email: 'owner@example.com' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+    // the waterfall: a contactable lead whose owner's email goes on the list is do_not_contact after the next run
+    const { tag } = await seedLeads(ctx.c, actor, 40);
+    await ctx.c.money.topup(actor, { amount_cents: 100_000 });
+    const enrich = async (req: Record<string, unknown>) => {
+      const { run } = await ctx.c.enrichment.start(actor, req);
+      await ctx.c.enrichment.work(actor, run!.id);
+    };
+    await enrich({ tag });
+    const [l] = await exec<{ id: string; person_id: string }>(actor, sql`SELECT id, person_id FROM lead WHERE status = 'contactable' ORDER BY id LIMIT 1`);
+    await exec(actor, sql`INSERT INTO dnc_entry (organization_id, kind, value_hash, display)
+      SELECT organization_id, kind, value_hash, display FROM contact_point WHERE person_id = ${l!.person_id}::uuid LIMIT 1`);
+    await enrich({ lead_ids: [l!.id], refresh: true });
+    expect(await statusOf(actor, l!.id)).toBe('do_not_contact');
+    // and route agrees: nothing to move
+    expect((await ctx.c.routing.route(actor)).moved.find((m) => m.status === 'contactable')).toBeUndefined();
   });
 });
 
@@ -116,5 +164,13 @@ describe('feedback on scores', () => {
     await expect(ctx.c.feedback.mark(actor, { lead_id: a.id, scorer: 'roof', verdict: 'meh' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('verdict') });
     await expect(ctx.c.feedback.mark(actor, { lead_id: a.id, scorer: 'luck', verdict: 'good' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('scorer') });
     await expect(ctx.c.feedback.mark(actor, { lead_id: '00000000-0000-4000-8000-000000000000', scorer: 'roof', verdict: 'good' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // an agent sees the marks on the leads they can see, and changes only their own
+    const { user: agentUser, actor: agent } = await ctx.newUser(actor.organizationId, 'agent');
+    const other = await ctx.newUser(actor.organizationId, 'agent');
+    await set(actor, a.id, { assignee_id: other.user.id });
+    await set(actor, b.id, { assignee_id: agentUser.id });
+    expect((await ctx.c.feedback.report(agent)).map((r) => r.label)).toEqual(['warm']);
+    await exec(agent, sql`UPDATE score_feedback SET verdict = 'bad'`);
+    expect((await ctx.c.feedback.report(actor)).find((r) => r.label === 'warm')).toMatchObject({ good: 1, bad: 0 });
   });
 });

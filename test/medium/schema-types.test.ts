@@ -115,7 +115,7 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
   permit: columns<DB['permit']>()(
     'organization_id', 'id', 'permit_number', 'permit_date', 'permit_type', 'work_class', 'status', 'permit_value_cents', 'contractor_name',
     'contractor_license', 'contractor_phone', 'work_description', 'subdivision', 'parcel_id', 'address', 'city', 'state', 'zip', 'latitude',
-    'longitude', 'source', 'source_url', 'is_roofing', 'property_id', 'created_at', 'updated_at',
+    'longitude', 'source', 'source_url', 'is_roofing', 'property_id', 'cluster_id', 'created_at', 'updated_at',
   ),
   contagion_cluster: columns<DB['contagion_cluster']>()(
     'organization_id', 'id', 'anchor_permit_id', 'city', 'state', 'subdivision', 'center_latitude', 'center_longitude', 'radius_miles',

@@ -107,7 +107,7 @@ describe('the scoring engine', () => {
     expect(by.motivation!.standing.reduce((n, s) => n + s.n, 0)).toBe(60);
 
     const again = await ctx.c.scoring.rescore(actor, {});
-    expect(again.map((r) => [r.scorer, r.changed, r.updated])).toEqual([['quality', 0, 0], ['motivation', 0, 0], ['roof', 0, 0]]);
+    expect(again.map((r) => [r.scorer, r.changed, r.updated])).toEqual([['quality', 0, 0], ['motivation', 0, 0], ['roof', 0, 0], ['contagion', 0, 0]]);
     expect(await history(actor, 'motivation')).toBe(60);
 
     // one parcel changes: one lead's score moves, one history row more
@@ -139,11 +139,31 @@ describe('the scoring engine', () => {
 
     // every scorer in one pass: the lead without a parcel gets its quality score and keeps no other
     const all = await small.rescore(actor, { tags: [tag] });
-    expect(Object.fromEntries(all.map((x) => [x.scorer, x.scored]))).toEqual({ quality: 26, motivation: 25, roof: 25 });
+    expect(Object.fromEntries(all.map((x) => [x.scorer, x.scored]))).toEqual({ quality: 26, motivation: 25, roof: 25, contagion: 0 }); // no parcel near a cluster
     const lone = (await q<{ quality_score: number | null; motivation_score: number | null; lead_score: number | null; tier: string | null }>(actor,
       `SELECT quality_score::float8, motivation_score::float8, lead_score::float8, tier FROM lead WHERE property_id IS NULL`))[0]!;
     expect(lone).toEqual({ quality_score: expect.any(Number), motivation_score: null, lead_score: null, tier: null });
     expect(all.find((x) => x.scorer === 'motivation')).toMatchObject({ changed: 0, updated: 0 });
+  });
+
+  it('scores quality with the organization\'s points, the seed\'s by default, in the waterfall as in a rescore', async () => {
+    const { actor } = await ctx.newOrganization();
+    const lead = await ctx.newLead(actor.organizationId);
+    await q(actor, `UPDATE contact_point SET verified = true, type = CASE kind WHEN 'phone' THEN 'mobile' END WHERE person_id = '${lead.person_id}'`);
+    await q(actor, `UPDATE property SET owner_occupied = true WHERE id = '${lead.property_id}'`);
+    const quality = async () => (await q<{ score: number; factors: Record<string, number> }>(actor,
+      `SELECT score, factors FROM lead_quality_factors(app_org_id(), ARRAY['${lead.id}']::uuid[])`))[0]!;
+    // nothing set: the database's defaults are the settings' defaults
+    expect(await quality()).toEqual({ score: 80, factors: { verified_email: 40, verified_mobile: 30, mak_and_apn: 0, owner_occupied: 10, demographics_fit: 0 } });
+    const d = defaults.quality;
+    expect([d.verified_email, d.verified_mobile, d.owner_occupied]).toEqual([40, 30, 10]);
+    await ctx.c.scoring.updateSettings(actor, { quality: { verified_mobile: 45, owner_occupied: 0 } });
+    expect(await quality()).toEqual({ score: 85, factors: { verified_email: 40, verified_mobile: 45, mak_and_apn: 0, owner_occupied: 0, demographics_fit: 0 } });
+    const [r] = await ctx.c.scoring.rescore(actor, { scorer: 'quality' });
+    expect(r).toMatchObject({ scored: 1, changed: 1 });
+    // weights adding up past 100 still give at most 100
+    await ctx.c.scoring.updateSettings(actor, { quality: { verified_email: 90 } });
+    expect((await quality()).score).toBe(100);
   });
 
   it('rescoring after the weights change moves the scores; bad weights are refused naming the field', async () => {

@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Container } from '../../app/container.ts';
+import { validation } from '../../app/errors.ts';
+import { requireRole } from '../../domain/tenancy/tenancy.service.ts';
 import { IdParams } from './common.ts';
 
 // Scores and what follows from them: rescoring, weights, marks on scores, routing, the
@@ -17,7 +19,7 @@ const PermitQuery = z.object({
   source: z.string().optional().describe('where the permits came from'),
 });
 
-export function scoringRoutes(c: Pick<Container, 'scoring' | 'feedback' | 'routing' | 'contagion'>): FastifyPluginAsyncZod {
+export function scoringRoutes(c: Pick<Container, 'scoring' | 'feedback' | 'routing' | 'contagion' | 'dnc'>): FastifyPluginAsyncZod {
   return async (app) => {
     app.addContentTypeParser(['text/csv', 'application/octet-stream', 'text/plain'], (_req, payload, done) => done(null, payload));
 
@@ -43,14 +45,26 @@ export function scoringRoutes(c: Pick<Container, 'scoring' | 'feedback' | 'routi
       schema: { tags: ['routing'], summary: 'Billable usage per period and metric', querystring: z.object({ from: z.string().optional(), to: z.string().optional() }) },
     }, async (req) => ({ data: await c.routing.usage(req.actor, req.query) }));
 
+    app.get('/v1/dnc', { schema: { tags: ['routing'], summary: 'The do-not-contact list (values masked)' } }, async (req) => ({ data: await c.dnc.list(req.actor) }));
+    app.post('/v1/dnc', { schema: { tags: ['routing'], summary: 'Put a phone or email on the do-not-contact list (phone or email, reason)', body: Body } },
+      async (req, reply) => {
+        const r = await c.dnc.add(req.actor, req.body);
+        return reply.status(r.added ? 201 : 200).send(r);
+      });
+    app.delete('/v1/dnc', { schema: { tags: ['routing'], summary: 'Take a phone or email off the list (managers and up)', body: Body } },
+      async (req) => c.dnc.remove(req.actor, req.body));
+
     app.post('/v1/permits', {
       bodyLimit: 512 * 1024 * 1024,
       schema: { tags: ['contagion'], summary: 'Import building permits (the request body is the CSV file); answers with the rows added and rejected', querystring: PermitQuery },
     }, async (req) => {
+      // refused before the body is written anywhere
+      requireRole(req.actor, 'manager', 'import permits');
+      if (!(req.body instanceof Readable)) throw validation('body', 'send the CSV file as the body, with Content-Type text/csv');
       const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'porchlight-permits-'));
       const file = path.join(dir, 'permits.csv');
       try {
-        await pipeline(req.body as Readable, fs.createWriteStream(file));
+        await pipeline(req.body, fs.createWriteStream(file));
         return await c.contagion.importPermits(req.actor, { file, preset: req.query.preset, source: req.query.source });
       } finally {
         await fs.promises.rm(dir, { recursive: true, force: true });

@@ -50,3 +50,31 @@ export function registerRoute(program: Command) {
       return { json: rows, text: rows.length ? table(rows.map((r) => ({ ...r, cost: formatCents(r.cost_cents) })), ['period', 'metric', 'quantity', 'cost']) : 'no billable usage in the period' };
     }));
 }
+
+export function registerDnc(program: Command) {
+  const dnc = program.command('dnc').description("the organization's do-not-contact list: a lead whose owner is on it is never routed contactable");
+  const contact = (c: Command) => c.requiredOption('--org <org>', 'organization id or slug').option('--phone <phone>', 'a phone number').option('--email <email>', 'an email address');
+  contact(dnc.command('add').description('put a phone or email on the list'))
+    .option('--reason <text>', 'why (asked not to be called, ...)')
+    .option('--json', 'machine-readable output')
+    .action(command('dnc add', async (ctx, o: { org: string; phone?: string; email?: string; reason?: string }) => {
+      const actor = await ctx.operatorIn(o.org);
+      const r = await ctx.c.dnc.add(actor, { phone: o.phone, email: o.email, reason: o.reason });
+      return { json: r, text: `${r.display} ${r.added ? 'added to' : 'is already on'} the do-not-contact list (run porchlight route to reroute its leads)` };
+    }));
+  contact(dnc.command('remove').description('take a phone or email off the list (managers and up)'))
+    .option('--json', 'machine-readable output')
+    .action(command('dnc remove', async (ctx, o: { org: string; phone?: string; email?: string }) => {
+      const actor = await ctx.operatorIn(o.org);
+      const r = await ctx.c.dnc.remove(actor, { phone: o.phone, email: o.email });
+      return { json: r, text: `removed from the do-not-contact list` };
+    }));
+  dnc.command('list').description('the list, newest first (values masked)')
+    .requiredOption('--org <org>', 'organization id or slug')
+    .option('--json', 'machine-readable output')
+    .action(command('dnc list', async (ctx, o: { org: string }) => {
+      const actor = await ctx.operatorIn(o.org);
+      const rows = await ctx.c.dnc.list(actor);
+      return { json: rows, text: rows.length ? table(rows, ['kind', 'display', 'reason', 'source', 'created_at']) : 'the do-not-contact list is empty' };
+    }));
+}

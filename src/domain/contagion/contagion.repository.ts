@@ -52,12 +52,12 @@ export function inBox(b: string, lat1: RawBuilder<unknown>, lon1: RawBuilder<unk
 export const CONTAGION_DDL = [
   `CREATE TEMP TABLE cw (n integer PRIMARY KEY, id uuid NOT NULL, lat float8 NOT NULL, lon float8 NOT NULL, permit_date date NOT NULL,
      permit_value_cents bigint, property_id uuid, subdivision text, contractor_name text, address text, city text, state text, year_built integer,
-     lat_lo float8, lat_hi float8, lon_lo float8, lon_hi float8) ON COMMIT DROP`,
+     prev_cluster uuid, lat_lo float8, lat_hi float8, lon_lo float8, lon_hi float8) ON COMMIT DROP`,
   'CREATE INDEX ON cw (lat, lon)',
   'CREATE TEMP TABLE cpair (a integer NOT NULL, b integer NOT NULL, d float8 NOT NULL) ON COMMIT DROP',
   'CREATE TEMP TABLE ccore (n integer PRIMARY KEY, label integer NOT NULL) ON COMMIT DROP',
   'CREATE TEMP TABLE cmember (n integer PRIMARY KEY, label integer NOT NULL) ON COMMIT DROP',
-  `CREATE TEMP TABLE ccluster (label integer PRIMARY KEY, anchor uuid NOT NULL, permit_count integer NOT NULL, lat float8, lon float8, avg_value bigint,
+  `CREATE TEMP TABLE ccluster (label integer PRIMARY KEY, cluster_id uuid, anchor uuid NOT NULL, permit_count integer NOT NULL, lat float8, lon float8, avg_value bigint,
      first date, last date, avg_year_built integer, city text, state text, subdivision text, with_subdivision integer, radius float8, contractors text[], score integer) ON COMMIT DROP`,
   'CREATE TEMP TABLE creach (property_id uuid PRIMARY KEY, cluster_id uuid NOT NULL) ON COMMIT DROP',
   'GRANT SELECT, INSERT, UPDATE, DELETE ON cw, cpair, ccore, cmember, ccluster, creach TO porchlight_app',
@@ -94,7 +94,7 @@ export const contagionRepository = {
       INSERT INTO cw
       SELECT row_number() OVER (ORDER BY w.permit_date, w.id)::int AS n, w.id, w.latitude AS lat, w.longitude AS lon, w.permit_date,
              w.permit_value_cents, w.property_id, upper(btrim(w.subdivision)) AS subdivision, w.contractor_name, w.address, w.city, w.state,
-             pp.year_built, ${boxColumns(r('w.latitude'), r('w.longitude'), ft)}
+             pp.year_built, w.cluster_id, ${boxColumns(r('w.latitude'), r('w.longitude'), ft)}
       FROM permit w LEFT JOIN property pp ON pp.organization_id = w.organization_id AND pp.id = w.property_id
       WHERE w.organization_id = app_org_id() AND w.is_roofing AND w.latitude IS NOT NULL
         AND w.permit_date BETWEEN ${since}::date AND ${asOf}::date`.execute(trx);
@@ -133,20 +133,25 @@ export const contagionRepository = {
     return { permits: n.rows[0]!.n, passes };
   },
 
-  /** Write the clusters found (keyed by their earliest permit); clusters not found again dissolve. */
+  /**
+   * Write the clusters found. A cluster that shares most of its permits with one found before
+   * keeps that one's id (each old cluster goes to the new one sharing most with it); the others
+   * are new, known by their earliest core permit. Clusters not found again dissolve, and each
+   * permit records its cluster.
+   */
   async saveClusters(c: Contagion, asOf: string, trx: Trx): Promise<{ clusters: number; dissolved: number }> {
     const windowDays = c.window_months * 30.44;
     await sql`
       INSERT INTO ccluster
       WITH g AS (
-        SELECT m.label, (array_agg(w.id ORDER BY w.n))[1] AS anchor, count(*)::int AS permit_count,
+        SELECT m.label, (array_agg(w.id ORDER BY w.n) FILTER (WHERE k.n IS NOT NULL))[1] AS anchor, count(*)::int AS permit_count,
                avg(w.lat) AS lat, avg(w.lon) AS lon, round(avg(w.permit_value_cents))::bigint AS avg_value,
                min(w.permit_date) AS first, max(w.permit_date) AS last, round(avg(w.year_built))::int AS avg_year_built,
                mode() WITHIN GROUP (ORDER BY w.city) AS city, mode() WITHIN GROUP (ORDER BY w.state) AS state,
                mode() WITHIN GROUP (ORDER BY w.subdivision) AS subdivision, count(w.subdivision)::int AS with_subdivision
-        FROM cmember m JOIN cw w ON w.n = m.n GROUP BY m.label
+        FROM cmember m JOIN cw w ON w.n = m.n LEFT JOIN ccore k ON k.n = m.n GROUP BY m.label
       )
-      SELECT g.label, g.anchor, g.permit_count, g.lat, g.lon, g.avg_value, g.first, g.last, g.avg_year_built, g.city, g.state, g.subdivision,
+      SELECT g.label, NULL::uuid, g.anchor, g.permit_count, g.lat, g.lon, g.avg_value, g.first, g.last, g.avg_year_built, g.city, g.state, g.subdivision,
              g.with_subdivision, (SELECT max(great_circle_ft(g.lat, g.lon, w.lat, w.lon)) / 5280 FROM cmember m JOIN cw w ON w.n = m.n WHERE m.label = g.label) AS radius,
              ARRAY(SELECT w.contractor_name FROM cmember m JOIN cw w ON w.n = m.n WHERE m.label = g.label AND w.contractor_name IS NOT NULL
                    GROUP BY w.contractor_name ORDER BY count(*) DESC, w.contractor_name LIMIT 5) AS contractors,
@@ -154,25 +159,48 @@ export const contagionRepository = {
              round(50 * score_ramp(g.permit_count, 0, 15) + 30 * score_ramp(${windowDays}::numeric - (${asOf}::date - g.last), 0, ${windowDays}::numeric)
                    + 20 * coalesce(score_ramp(g.avg_value, 0, 2000000), 0))::int AS score
       FROM g`.execute(trx);
-    const saved = await sql<{ n: number }>`
-      WITH up AS (
-        INSERT INTO contagion_cluster AS k (organization_id, anchor_permit_id, city, state, subdivision, center_latitude, center_longitude, radius_miles,
-                                            permit_count, avg_permit_value_cents, date_range_start, date_range_end, avg_year_built, cluster_score, status, contractors)
-        SELECT app_org_id(), anchor, city, state, CASE WHEN 2 * with_subdivision >= permit_count THEN subdivision END, lat, lon, round(radius::numeric, 3),
-               permit_count, avg_value, first, last, avg_year_built, score,
-               CASE WHEN ${asOf}::date - last <= ${c.cooling_after_days} THEN 'active' ELSE 'cooling' END, contractors
-        FROM ccluster
-        ON CONFLICT (organization_id, anchor_permit_id) DO UPDATE SET
-          city = EXCLUDED.city, state = EXCLUDED.state, subdivision = EXCLUDED.subdivision, center_latitude = EXCLUDED.center_latitude,
-          center_longitude = EXCLUDED.center_longitude, radius_miles = EXCLUDED.radius_miles, permit_count = EXCLUDED.permit_count,
-          avg_permit_value_cents = EXCLUDED.avg_permit_value_cents, date_range_start = EXCLUDED.date_range_start,
-          date_range_end = EXCLUDED.date_range_end, avg_year_built = EXCLUDED.avg_year_built, cluster_score = EXCLUDED.cluster_score,
-          status = EXCLUDED.status, contractors = EXCLUDED.contractors
-        RETURNING 1
-      ) SELECT count(*)::int AS n FROM up`.execute(trx);
+    // the clusters found before: each new cluster's best match, then each old cluster's best taker
+    await sql`
+      UPDATE ccluster g SET cluster_id = x.prev
+      FROM (SELECT DISTINCT ON (prev) prev, label FROM (
+              SELECT DISTINCT ON (m.label) m.label, w.prev_cluster AS prev, count(*) AS shared FROM cmember m JOIN cw w ON w.n = m.n
+              WHERE w.prev_cluster IS NOT NULL GROUP BY m.label, w.prev_cluster ORDER BY m.label, count(*) DESC, w.prev_cluster) y
+            ORDER BY prev, shared DESC, label) x
+      WHERE g.label = x.label`.execute(trx);
+    const names = ['city', 'state', 'subdivision', 'center_latitude', 'center_longitude', 'radius_miles', 'permit_count', 'avg_permit_value_cents',
+      'date_range_start', 'date_range_end', 'avg_year_built', 'cluster_score', 'status', 'contractors'];
+    const columns = sql.join(names.map((x) => sql.ref(x)));
+    const of = (t: string) => sql.join(names.map((x) => sql.ref(`${t}.${x}`)));
+    const values = sql`g.city, g.state, CASE WHEN 2 * g.with_subdivision >= g.permit_count THEN g.subdivision END, g.lat, g.lon, round(g.radius::numeric, 3),
+                       g.permit_count, g.avg_value, g.first, g.last, g.avg_year_built, g.score,
+                       CASE WHEN ${asOf}::date - g.last <= ${c.cooling_after_days} THEN 'active' ELSE 'cooling' END, g.contractors`;
+    await sql`
+      UPDATE contagion_cluster k SET (${columns}) = (SELECT ${values})
+      FROM ccluster g
+      WHERE k.organization_id = app_org_id() AND k.id = g.cluster_id AND (${of('k')}) IS DISTINCT FROM (${values})`.execute(trx);
+    // new clusters (a dissolved one with the same earliest core comes back)
+    await sql`
+      INSERT INTO contagion_cluster AS k (organization_id, anchor_permit_id, ${columns})
+      SELECT app_org_id(), g.anchor, ${values} FROM ccluster g WHERE g.cluster_id IS NULL
+      ON CONFLICT (organization_id, anchor_permit_id) DO UPDATE SET (${columns}) = (SELECT ${of('excluded')})
+        -- never a cluster this run already kept for other permits
+        WHERE NOT EXISTS (SELECT 1 FROM ccluster x WHERE x.cluster_id = k.id)`.execute(trx);
+    await sql`
+      UPDATE ccluster g SET cluster_id = k.id FROM contagion_cluster k
+      WHERE g.cluster_id IS NULL AND k.organization_id = app_org_id() AND k.anchor_permit_id = g.anchor
+        AND NOT EXISTS (SELECT 1 FROM ccluster x WHERE x.cluster_id = k.id)`.execute(trx);
     const gone = await sql`
       UPDATE contagion_cluster k SET status = 'dissolved'
-      WHERE k.organization_id = app_org_id() AND k.status <> 'dissolved' AND NOT EXISTS (SELECT 1 FROM ccluster c WHERE c.anchor = k.anchor_permit_id)`.execute(trx);
-    return { clusters: saved.rows[0]!.n, dissolved: Number(gone.numAffectedRows ?? 0) };
+      WHERE k.organization_id = app_org_id() AND k.status <> 'dissolved' AND NOT EXISTS (SELECT 1 FROM ccluster c WHERE c.cluster_id = k.id)`.execute(trx);
+    // each permit's cluster, written where it moved
+    await sql`
+      UPDATE permit w SET cluster_id = n.cluster_id
+      FROM (SELECT x.id, g.cluster_id FROM cmember m JOIN cw x ON x.n = m.n JOIN ccluster g ON g.label = m.label
+            UNION ALL
+            SELECT p.id, NULL FROM permit p WHERE p.organization_id = app_org_id() AND p.cluster_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM cmember m JOIN cw x ON x.n = m.n WHERE x.id = p.id)) n
+      WHERE w.organization_id = app_org_id() AND w.id = n.id AND w.cluster_id IS DISTINCT FROM n.cluster_id`.execute(trx);
+    const n = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ccluster WHERE cluster_id IS NOT NULL`.execute(trx);
+    return { clusters: n.rows[0]!.n, dissolved: Number(gone.numAffectedRows ?? 0) };
   },
 };

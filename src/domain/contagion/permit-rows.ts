@@ -98,6 +98,7 @@ export function parsePermitRow(line: number, values: string[], map: ReturnType<t
   if (value) {
     const n = Number(value.replace(/[$,\s]/g, ''));
     if (!Number.isFinite(n) || n < 0) return bad('permit_value', `'${value}' is not an amount in dollars`);
+    if (n > 10_000_000_000) return bad('permit_value', `'${value}' is more than $10 billion`);
     permit_value_cents = Math.round(n * 100);
   }
   const lat = raw('latitude');
@@ -149,8 +150,8 @@ function parseDate(s: string): string | null {
  */
 export function subdivisionOf(legal: string | null): string | null {
   if (!legal) return null;
-  const named = /subdivision:\s*(.+)$/i.exec(legal);
-  if (named) return named[1]!.trim().toUpperCase() || null;
+  const named = /subdivision:\s*(.*)$/i.exec(legal);
+  if (named) return named[1]!.trim().toUpperCase() || null; // 'Lot: 5 Block: 148 Subdivision:' names none
   const rest = legal.toUpperCase()
     .replace(/^\s*((LOT|LT|BLK|BLOCK|OLT|DIV|TRACT|TR|UNIT)\b\s*:?\s*[\w&,.-]+\s+)+/, '')
     .replace(/\s+/g, ' ').trim();

@@ -29,20 +29,24 @@ export const permitsRepository = {
   },
 
   /**
-   * Merge the staged permits: a permit number that repeats in the file counts once (its row
-   * with coordinates, then its last). Returns how many were added and how many changed.
+   * Merge the staged permits: a permit number that repeats in the file counts once, each of its
+   * fields from the last row that has one. Returns how many were added and how many changed. A
+   * permit whose place changed (coordinates, parcel id) is matched to its parcel again.
    */
   async merge(source: string, trx: Trx): Promise<{ added: number; updated: number; distinct: number }> {
     const cols = sql.join(NAMES.map((c) => sql.ref(c)));
     const keep = (c: string) => sql`coalesce(EXCLUDED.${sql.ref(c)}, permit.${sql.ref(c)})`;
+    const last = (c: string) => sql`(array_agg(s.${sql.ref(c)} ORDER BY s.line DESC) FILTER (WHERE s.${sql.ref(c)} IS NOT NULL))[1]`;
+    const place = ['latitude', 'longitude', 'parcel_id'];
     const r = await sql<{ added: number; updated: number; distinct: number }>`
       WITH merged AS (
         INSERT INTO permit (organization_id, source, ${cols})
-        SELECT DISTINCT ON (s.permit_number) app_org_id(), ${source}, ${sql.join(NAMES.map((c) => sql.ref(`s.${c}`)))}
-        FROM permit_stage s
-        ORDER BY s.permit_number, (s.latitude IS NOT NULL) DESC, s.line DESC
+        SELECT app_org_id(), ${source}, s.permit_number, ${sql.join(NAMES.filter((c) => c !== 'permit_number').map(last))}
+        FROM permit_stage s GROUP BY s.permit_number
         ON CONFLICT (organization_id, permit_number) DO UPDATE
-          SET ${sql.join(NAMES.filter((c) => c !== 'permit_number').map((c) => sql`${sql.ref(c)} = ${keep(c)}`))}
+          SET ${sql.join(NAMES.filter((c) => c !== 'permit_number').map((c) => sql`${sql.ref(c)} = ${keep(c)}`))},
+              property_id = CASE WHEN (${sql.join(place.map(keep))}) IS DISTINCT FROM (${sql.join(place.map((c) => sql.ref(`permit.${c}`)))})
+                                 THEN NULL ELSE permit.property_id END
           WHERE (${sql.join(NAMES.map((c) => keep(c)))}) IS DISTINCT FROM (${sql.join(NAMES.map((c) => sql.ref(`permit.${c}`)))})
         RETURNING (xmax = 0) AS added
       )

@@ -19,11 +19,10 @@ export const propertyScoresRepository = {
       INSERT INTO creach
       SELECT DISTINCT ON (x.property_id) x.property_id, x.cluster_id
       FROM cmember m JOIN cw w ON w.n = m.n
-      JOIN ccluster g ON g.label = m.label
-      JOIN contagion_cluster k ON k.organization_id = app_org_id() AND k.anchor_permit_id = g.anchor
+      JOIN ccluster g ON g.label = m.label AND g.cluster_id IS NOT NULL
       -- per clustered permit, the parcels around it, from the index
       CROSS JOIN LATERAL (
-        SELECT p.id AS property_id, k.id AS cluster_id, great_circle_ft(w.lat, w.lon, p.latitude, p.longitude) AS d FROM property p
+        SELECT p.id AS property_id, g.cluster_id, great_circle_ft(w.lat, w.lon, p.latitude, p.longitude) AS d FROM property p
         WHERE p.organization_id = app_org_id() AND ${inBox('w', r('w.lat'), r('w.lon'), r('p.latitude'), r('p.longitude'), ft)}) x
       ORDER BY x.property_id, x.d, x.cluster_id`.execute(trx);
     await analyze('creach', trx);
@@ -54,9 +53,9 @@ export const propertyScoresRepository = {
               WHERE w.property_id IS DISTINCT FROM p.id AND ${within(r('p.latitude'), r('p.longitude'), r('w.lat'), r('w.lon'), ft)}) x
       ) a),
       s AS (
-        SELECT x.*, f.* FROM cscore x
+        SELECT x.*, f.* FROM (SELECT cscore.*, coalesce(equity_percent, round(100.0 * equity_cents / nullif(estimated_value_cents, 0), 2)) AS equity FROM cscore) x
         CROSS JOIN LATERAL score_contagion(x.n100, x.n500, x.n_radius, x.same_subdivision, x.age_difference, x.estimated_value_cents,
-          coalesce(x.equity_percent, 100.0 * x.equity_cents / nullif(x.estimated_value_cents, 0)), x.has_liens, x.has_mortgage,
+          x.equity, x.has_liens, x.has_mortgage,
           x.roof_condition_score, cardinality(x.roof_damage_indicators), x.own_reroof, ${w}::jsonb) f
       ), up AS (
         INSERT INTO property_score AS ps (organization_id, property_id, cluster_id, contagion_score, permits_within_quarter_mile, permits_within_500ft,
@@ -68,7 +67,7 @@ export const propertyScoresRepository = {
         SELECT app_org_id(), s.property_id, s.cluster_id, s.contagion, s.n_radius, s.n500, s.n100, s.same_subdivision, s.nearest_ft, s.nearest_address,
           s.nearest_date, s.contractors, coalesce(s.age_match, 0), s.year_built, s.roof_age_years, coalesce(s.age_difference <= ${c.age_match_years}, false),
           s.age_difference, s.neighbor_avg_year_built, s.subdivision_avg_year_built, coalesce(s.financial, 0), s.estimated_value_cents,
-          s.equity_percent, s.equity_cents, s.has_mortgage, s.has_liens, s.recent_refinance, s.recent_heloc, s.visual, s.visual IS NOT NULL,
+          greatest(-1000, least(100, s.equity)), s.equity_cents, s.has_mortgage, s.has_liens, s.recent_refinance, s.recent_heloc, s.visual, s.visual IS NOT NULL,
           s.roof_damage_indicators, s.total, s.tier, s.confidence, s.action, s.factors, ${VERSION},
           ARRAY['building_permits'] || CASE WHEN s.neighbor_avg_year_built IS NOT NULL OR s.year_built IS NOT NULL THEN ARRAY['property_facts'] ELSE '{}' END
             || CASE WHEN s.financial IS NOT NULL THEN ARRAY['financials'] ELSE '{}' END || CASE WHEN s.visual IS NOT NULL THEN ARRAY['damage_assessment'] ELSE '{}' END
@@ -91,13 +90,15 @@ export const propertyScoresRepository = {
         WHERE (ps.cluster_id, ps.contagion_score, ps.permits_within_quarter_mile, ps.permits_within_500ft, ps.permits_within_100ft, ps.same_subdivision_permits,
                ps.nearest_permit_distance_ft, ps.nearest_permit_address, ps.nearest_permit_date, ps.neighbor_contractor_names, ps.age_match_score,
                ps.year_built, ps.roof_age_years, ps.age_difference_years, ps.neighbor_avg_year_built, ps.subdivision_avg_year_built, ps.financial_score,
-               ps.home_value_cents, ps.estimated_equity_percent, ps.has_mortgage, ps.has_liens, ps.visual_score, ps.damage_indicators, ps.total_urgency_score,
+               ps.home_value_cents, ps.estimated_equity_percent, ps.estimated_equity_cents, ps.has_mortgage, ps.has_liens, ps.recent_refinance,
+               ps.recent_heloc, ps.visual_score, ps.damage_indicators, ps.total_urgency_score,
                ps.urgency_tier, ps.confidence_level, ps.recommended_action, ps.factors, ps.scoring_version, ps.data_sources_used)
           IS DISTINCT FROM (EXCLUDED.cluster_id, EXCLUDED.contagion_score, EXCLUDED.permits_within_quarter_mile, EXCLUDED.permits_within_500ft,
                EXCLUDED.permits_within_100ft, EXCLUDED.same_subdivision_permits, EXCLUDED.nearest_permit_distance_ft, EXCLUDED.nearest_permit_address,
                EXCLUDED.nearest_permit_date, EXCLUDED.neighbor_contractor_names, EXCLUDED.age_match_score, EXCLUDED.year_built, EXCLUDED.roof_age_years,
                EXCLUDED.age_difference_years, EXCLUDED.neighbor_avg_year_built, EXCLUDED.subdivision_avg_year_built, EXCLUDED.financial_score,
-               EXCLUDED.home_value_cents, EXCLUDED.estimated_equity_percent, EXCLUDED.has_mortgage, EXCLUDED.has_liens, EXCLUDED.visual_score,
+               EXCLUDED.home_value_cents, EXCLUDED.estimated_equity_percent, EXCLUDED.estimated_equity_cents, EXCLUDED.has_mortgage, EXCLUDED.has_liens,
+               EXCLUDED.recent_refinance, EXCLUDED.recent_heloc, EXCLUDED.visual_score,
                EXCLUDED.damage_indicators, EXCLUDED.total_urgency_score, EXCLUDED.urgency_tier, EXCLUDED.confidence_level, EXCLUDED.recommended_action,
                EXCLUDED.factors, EXCLUDED.scoring_version, EXCLUDED.data_sources_used)
         RETURNING 1

@@ -230,12 +230,12 @@ export const enrichmentRepository = {
       before AS (SELECT l.id, l.quality_score FROM lead l WHERE l.organization_id = app_org_id() AND l.id = ANY (${ids}::uuid[])),
       u AS (
         UPDATE lead l SET quality_score = f.score,
-               status = quality_status(f.score, l.status, ${s.contactable_threshold}, ${s.enriched_threshold}),
+               status = routed_status(f.score, l.status, on_dnc_list(l.organization_id, l.person_id), ${s.contactable_threshold}, ${s.enriched_threshold}),
                enrichment_cost_cents = l.enrichment_cost_cents + coalesce(spent.cents, 0)
         FROM f LEFT JOIN spent ON spent.lead_id = f.lead_id
         WHERE l.organization_id = app_org_id() AND l.id = ANY (${ids}::uuid[]) AND l.id = f.lead_id
           AND (l.quality_score IS DISTINCT FROM f.score::numeric
-               OR l.status IS DISTINCT FROM quality_status(f.score, l.status, ${s.contactable_threshold}, ${s.enriched_threshold})
+               OR l.status IS DISTINCT FROM routed_status(f.score, l.status, on_dnc_list(l.organization_id, l.person_id), ${s.contactable_threshold}, ${s.enriched_threshold})
                OR coalesce(spent.cents, 0) <> 0)
         RETURNING l.id
       ), h AS (

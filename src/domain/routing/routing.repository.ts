@@ -2,9 +2,10 @@ import { sql } from 'kysely';
 import type { Trx } from '../../db/tenant.ts';
 
 // Routing in one statement per step: every lead the quality score routes (new, enriched,
-// contactable, do_not_contact) gets the status its score earns; a lead whose owner has a phone
-// or email on the organization's do-not-contact list is never contactable. Only leads whose
-// status moves are written (lead_status_history records each move).
+// contactable, do_not_contact) gets the status its score earns, by routed_status (migration
+// 0009), the rule the enrichment waterfall routes by too: a lead whose owner has a phone or email
+// on the organization's do-not-contact list is never contactable. Only leads whose status moves
+// are written (lead_status_history records each move).
 
 export interface RouteThresholds {
   contactable: number;
@@ -16,10 +17,7 @@ export const routingRepository = {
   async route(t: RouteThresholds, trx: Trx) {
     const r = await sql<{ status: string; n: number }>`
       WITH target AS (
-        SELECT l.id, CASE WHEN EXISTS (
-                 SELECT 1 FROM contact_point c JOIN dnc_entry d ON d.organization_id = c.organization_id AND d.kind = c.kind AND d.value_hash = c.value_hash
-                 WHERE c.organization_id = l.organization_id AND c.person_id = l.person_id) THEN 'do_not_contact'
-               ELSE quality_status(l.quality_score, l.status, ${t.contactable}, ${t.enriched}) END AS status
+        SELECT l.id, routed_status(l.quality_score, l.status, on_dnc_list(l.organization_id, l.person_id), ${t.contactable}, ${t.enriched}) AS status
         FROM lead l
         WHERE l.organization_id = app_org_id() AND l.deleted_at IS NULL AND l.quality_score IS NOT NULL
           AND l.status IN ('new', 'enriched', 'contactable', 'do_not_contact')
@@ -52,7 +50,9 @@ export const routingRepository = {
         SELECT l.organization_id, 'roof_leads', ${period}::date, l.id, 1, ${priceCents}, app_user_id(),
                jsonb_build_object('lead_score', l.lead_score, 'tier', l.tier)
         FROM lead l
+        -- a lead the owner asked not to be contacted is not a lead to sell
         WHERE l.organization_id = app_org_id() AND l.deleted_at IS NULL AND l.lead_score >= ${minScore}
+          AND l.status <> 'dnc' AND NOT on_dnc_list(l.organization_id, l.person_id)
         ON CONFLICT (organization_id, metric, subject_id, period) DO NOTHING
         RETURNING 1
       ) SELECT count(*)::int AS n FROM billed`.execute(trx);
@@ -62,7 +62,7 @@ export const routingRepository = {
   async usage(from: string, to: string, trx: Trx) {
     const r = await sql<{ period: string; metric: string; quantity: number; cost_cents: number }>`
       SELECT to_char(period, 'YYYY-MM-DD') AS period, metric, sum(quantity)::float8 AS quantity, sum(cost_cents)::int8 AS cost_cents
-      FROM billing_usage WHERE organization_id = app_org_id() AND period BETWEEN ${from}::date AND ${to}::date
+      FROM billing_usage WHERE organization_id = app_org_id() AND period BETWEEN date_trunc('month', ${from}::date)::date AND ${to}::date
       GROUP BY period, metric ORDER BY period, metric`.execute(trx);
     return r.rows.map((x) => ({ ...x, cost_cents: Number(x.cost_cents) }));
   },

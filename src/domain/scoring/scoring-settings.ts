@@ -10,6 +10,21 @@ import { readOrgSettings, writeOrgSettings } from '../tenancy/org-settings.ts';
 
 const points = (n: number) => z.number().min(0).max(100).default(n);
 
+/**
+ * Equity Connect's quality points. The database reads them itself (lead_quality_factors in
+ * migration 0009), with these defaults written there too: test/medium/scoring.test.ts checks
+ * that the two agree.
+ */
+export const QualityWeights = z.object({
+  verified_email: points(40),
+  verified_mobile: points(30),
+  mak_and_apn: points(10),
+  owner_occupied: points(10),
+  demographics_fit: points(10),
+  fit_min_age: z.number().int().min(18).max(120).default(62),
+  fit_min_value_cents: z.number().int().min(0).default(10_000_000),
+}).strict();
+
 export const MotivationWeights = z.object({
   tax_debt: points(20),
   /** Tax owed as a share of value that earns the full tax-debt points. */
@@ -74,6 +89,7 @@ export const ContagionWeights = z.object({
 }).strict();
 
 export const ScoringSettings = z.object({
+  quality: QualityWeights.prefault({}),
   motivation: MotivationWeights.prefault({}),
   roof: RoofWeights.prefault({}),
   contagion: ContagionWeights.prefault({}),

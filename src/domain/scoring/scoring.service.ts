@@ -17,7 +17,10 @@ import { segmentConditionsOf } from '../segments/segments.service.ts';
 export const ScoreRequest = z.object({
   /** One scorer, several (a list or 'roof,contagion'), or all. */
   scorer: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()) : v),
-    z.array(z.enum([...SCORER_NAMES, 'all'])).min(1)).default(['all']),
+    z.array(z.string()).min(1).superRefine((names, ctx) => {
+      const unknown = names.filter((n) => n !== 'all' && !(SCORER_NAMES as readonly string[]).includes(n));
+      if (unknown.length) ctx.addIssue({ code: 'custom', message: `'${unknown.join("', '")}' is not a scorer (${SCORER_NAMES.join(', ')}, or all)` });
+    })).default(['all']),
   /** Leads whose parcel has a contagion score, or that had one (what a contagion run moves). */
   near_contagion: z.literal(true).optional(),
   lead_ids: z.array(z.uuid()).min(1).max(10_000).optional(),
