@@ -21,6 +21,7 @@ import { withTenant } from '../src/db/tenant.ts';
 import { recordBenchmark } from './report.ts';
 import { seedLeads } from './seed-leads.ts';
 import { benchContagion, type ContagionBench } from './contagion.ts';
+import { rescoreFloor } from './score-floor.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -88,6 +89,9 @@ async function benchScoring() {
   say('second rescore (nothing moved) ...');
   const second = await rescore();
   peak = Math.max(peak, hwm());
+  say('the floor: the first rescore\'s reads and writes alone, rolled back ...');
+  const floor = await rescoreFloor(c, actor);
+  const floorMs = floor.reduce((n, f) => n + f.ms, 0);
 
   // the baseline: the same engine, one lead at a time, on a slice of leads whose scores move
   say(`per lead, on ${slice.toLocaleString()} leads ...`);
@@ -103,16 +107,20 @@ async function benchScoring() {
     first: { seconds: first.seconds, leads_per_second: rate(leads, first.seconds), by_scorer: first.rows.map((r) => ({ scorer: r.scorer, scored: r.scored, changed: r.changed })) },
     second: { seconds: second.seconds, leads_per_second: rate(leads, second.seconds), written: second.rows.reduce((n, r) => n + r.updated, 0) },
     per_lead: { seconds: perLead, leads_per_second: rate(slice, perLead) },
+    floor: { steps: floor, ms_per_lead: floorMs / leads, ceiling_leads_per_second: rate(leads, floorMs / 1000) },
     peak_rss_mb: Math.round(peak / 2 ** 20),
   };
   const target = engine === 'pg' ? 50_000 : 10_000;
   const name = engine === 'pg' ? 'PostgreSQL 15 server' : 'PGlite (file-backed, in-process)';
   recordBenchmark(`score-${engine}`, `Rescoring, ${name}`, [
-    `${leads.toLocaleString()} leads with parcels, every scorer (quality, motivation, roof), as \`porchlight score\` runs them.`,
+    `${leads.toLocaleString()} leads with parcels, every scorer (quality, motivation, roof, contagion: no parcel here is near a cluster, so contagion scores none), as \`porchlight score\` runs them.`,
     '',
     `- **first rescore: ${result.first.leads_per_second.toLocaleString()} leads/s** (${first.seconds.toFixed(1)} s; every score new: ${first.rows.reduce((n, r) => n + r.changed, 0).toLocaleString()} scores and history rows; target ${target.toLocaleString()} leads/s: ${result.first.leads_per_second >= target ? 'met' : 'NOT met'})`,
     `- second rescore, nothing moved: **${result.second.leads_per_second.toLocaleString()} leads/s** (${second.seconds.toFixed(1)} s, ${result.second.written} leads written)`,
     `- the same engine one lead at a time (${slice.toLocaleString()} leads): ${result.per_lead.leads_per_second.toLocaleString()} leads/s; in bulk ${(result.first.leads_per_second / result.per_lead.leads_per_second).toFixed(0)}× faster`,
+    `- the floor, a first rescore's reads and writes alone as one statement each (no scoring, rolled back): ${(floorMs / 1000).toFixed(1)} s, `
+      + `${(result.floor.ms_per_lead * 1000).toFixed(1)} µs per lead, so no first rescore can pass **${result.floor.ceiling_leads_per_second.toLocaleString()} leads/s** here `
+      + `(${floor.map((f) => `${f.step} ${(f.ms / 1000).toFixed(1)} s for ${f.rows.toLocaleString()} rows`).join('; ')})`,
     `- peak RSS ${result.peak_rss_mb} MB`,
     '',
     'Every scorer scores each chunk in the same pass; per scorer, the first rescore:',
