@@ -21,12 +21,13 @@ export async function rescoreFloor(c: Container, actor: Actor): Promise<FloorSte
   const steps: FloorStep[] = [];
   const plan: { step: string; query: RawBuilder<unknown> }[] = [
     { step: 'facts read', query: sql`
-        SELECT count(*) FROM lead l
+        SELECT count(*) FILTER (WHERE p.roof_age_years IS NOT NULL OR p.tax_debt_cents > 0 OR pe.age IS NOT NULL OR cp.verified) AS count
+        FROM lead l
         LEFT JOIN property p ON p.organization_id = l.organization_id AND p.id = l.property_id
         LEFT JOIN person pe ON pe.organization_id = l.organization_id AND pe.id = l.person_id
-        LEFT JOIN LATERAL (SELECT bool_or(c.verified) AS v FROM contact_point c WHERE c.organization_id = l.organization_id AND c.person_id = l.person_id) cp ON true
-        WHERE l.organization_id = app_org_id() AND l.deleted_at IS NULL
-          AND (p.roof_age_years IS NOT NULL OR p.tax_debt_cents IS NOT NULL OR pe.age IS NOT NULL OR cp.v IS NOT NULL OR true)` },
+        LEFT JOIN LATERAL (SELECT bool_or(c.verified) AS verified FROM contact_point c
+                           WHERE c.organization_id = l.organization_id AND c.person_id = l.person_id) cp ON true
+        WHERE l.organization_id = app_org_id() AND l.deleted_at IS NULL` },
     { step: 'lead values written', query: sql`
         UPDATE lead SET quality_score = 100 - coalesce(quality_score, 0), motivation_score = 100 - coalesce(motivation_score, 0),
                         lead_score = 100 - coalesce(lead_score, 0)
@@ -40,7 +41,7 @@ export async function rescoreFloor(c: Container, actor: Actor): Promise<FloorSte
       for (const { step, query } of plan) {
         const t = performance.now();
         const r = await query.execute(trx);
-        const rows = step === 'facts read' ? Number((r.rows[0] as { count: string }).count) : Number(r.numAffectedRows ?? 0);
+        const rows = step === 'facts read' ? r.rows.length && Number((r.rows[0] as { count: string }).count) : Number(r.numAffectedRows ?? 0);
         steps.push({ step, rows, ms: performance.now() - t });
       }
       throw new RolledBack();

@@ -54,6 +54,9 @@ export const CONTAGION_DDL = [
      permit_value_cents bigint, property_id uuid, subdivision text, contractor_name text, address text, city text, state text, year_built integer,
      prev_cluster uuid, lat_lo float8, lat_hi float8, lon_lo float8, lon_hi float8) ON COMMIT DROP`,
   'CREATE INDEX ON cw (lat, lon)',
+  // a permit by id (which permits left their cluster) and by parcel (a parcel's own re-roof)
+  'CREATE INDEX ON cw (id)',
+  'CREATE INDEX ON cw (property_id)',
   'CREATE TEMP TABLE cpair (a integer NOT NULL, b integer NOT NULL, d float8 NOT NULL) ON COMMIT DROP',
   'CREATE TEMP TABLE ccore (n integer PRIMARY KEY, label integer NOT NULL) ON COMMIT DROP',
   'CREATE TEMP TABLE cmember (n integer PRIMARY KEY, label integer NOT NULL) ON COMMIT DROP',
