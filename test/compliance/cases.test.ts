@@ -1,0 +1,45 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { classifySms } from '../../src/domain/compliance/sms-keywords.ts';
+
+// Every case file in cases/ (README.md there says the format): facts in, decision out. A new case
+// is a line in a file, not code.
+
+interface Case {
+  id: string;
+  kind: string;
+  source?: string;
+  facts: Record<string, unknown>;
+  expected: Record<string, unknown>;
+}
+
+const DIR = path.join(import.meta.dirname, 'cases');
+const DECIDE: Record<string, (facts: Record<string, unknown>) => object> = {
+  sms_keyword: (f) => classifySms(String(f.text)),
+};
+
+const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
+
+describe('compliance cases', () => {
+  it('has case files, each case well formed and of a known kind, ids unique', () => {
+    expect(files.length).toBeGreaterThan(0);
+    const ids = new Set<string>();
+    for (const f of files) {
+      for (const c of JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')) as Case[]) {
+        expect(Object.keys(DECIDE), `${f} ${c.id}`).toContain(c.kind);
+        expect(ids.has(c.id), `${f}: ${c.id} twice`).toBe(false);
+        ids.add(c.id);
+      }
+    }
+  });
+
+  for (const f of files) {
+    const cases = JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8')) as Case[];
+    describe(f, () => {
+      it.each(cases.map((c) => [c.id, c] as const))('%s', (_id, c) => {
+        expect(DECIDE[c.kind]!(c.facts), c.source).toMatchObject(c.expected);
+      });
+    });
+  }
+});
