@@ -1,7 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DateTime } from 'luxon';
+import { locateRecipient } from '../../src/domain/compliance/recipient.ts';
 import { classifySms } from '../../src/domain/compliance/sms-keywords.ts';
+import { timing, type TimedChannel } from '../../src/domain/compliance/timing.ts';
 
 // Every case file in cases/ (README.md there says the format): facts in, decision out. A new case
 // is a line in a file, not code.
@@ -17,6 +20,16 @@ interface Case {
 const DIR = path.join(import.meta.dirname, 'cases');
 const DECIDE: Record<string, (facts: Record<string, unknown>) => object> = {
   sms_keyword: (f) => classifySms(String(f.text)),
+  timing: (f) => {
+    const where = locateRecipient({ phone: f.phone as string, mailingZip: f.mailing_zip as string | undefined, mailingState: f.mailing_state as string | undefined });
+    const a = timing({
+      channel: f.channel as TimedChannel, ...where, at: new Date(String(f.at)), prior: ((f.prior as string[]) ?? []).map((p) => new Date(p)),
+      hasConsent: f.consent === 'pec' || f.consent === 'pewc',
+    });
+    if (a.allowed) return { decision: 'ALLOW' };
+    const until = DateTime.fromJSDate(a.until).setZone(where.primaryZone ?? 'America/New_York').toISO({ suppressMilliseconds: true });
+    return { decision: 'DEFER', until, reason: a.reason, reasons: a.reasons };
+  },
 };
 
 const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();

@@ -1,0 +1,150 @@
+import { DateTime } from 'luxon';
+import data from './tables/calling-hours.json' with { type: 'json' };
+import { anyHoliday, isHoliday } from './holidays.ts';
+
+// When a call or marketing text may reach a recipient (COMPLIANCE.md §0, §1, §2): every rule of
+// every jurisdiction that applies, in every time zone the recipient may be in, plus frequency
+// caps. The answer is now, or the earliest instant at which all of them allow it, with the rule
+// that held it back. Pure and in-process: no database, so the gate can decide thousands a second.
+
+export type TimedChannel = 'call' | 'ai_call' | 'sms';
+type Window = [string, string] | null;
+
+interface Rule {
+  state: string;
+  effective_from: string;
+  channels: TimedChannel[];
+  hours: Record<string, Window>;
+  holidays?: boolean;
+  consent_exempt?: boolean;
+  fixed_offset?: string;
+  weekdays_only?: boolean;
+  cap?: { count: number; hours: number };
+}
+
+const RULES = data.rules as unknown as Rule[];
+const SAFE = data.safe_window as unknown as { zone: string } & Record<TimedChannel, Record<string, Window>>;
+const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+export interface TimingFacts {
+  channel: TimedChannel;
+  /** J: the states whose rules apply (the owner's mailing state and the area code's). */
+  states: string[];
+  /** Z: every zone the recipient may be in; empty when none is known (the universal safe window). */
+  zones: string[];
+  /** The zone the recipient most likely is in (mailing ZIP, else the area code's): a rule held back elsewhere is TZ_INTERSECTION. */
+  primaryZone: string | null;
+  at: Date;
+  /** Prior outbound phone-channel attempts on the same subject. */
+  prior: Date[];
+  /** Prior express consent (or written) is on record: rules that bind only without it step aside. */
+  hasConsent: boolean;
+}
+
+export type TimingAnswer = { allowed: true } | { allowed: false; until: Date; reason: string; reasons: string[] };
+
+interface Constraint {
+  /** The reason code when it holds a touch back at `t`. */
+  blocks(t: DateTime): string | null;
+  /** The earliest instant >= t at which it allows. */
+  next(t: DateTime): DateTime;
+  zone: string | null;
+}
+
+function windowConstraint(rule: Pick<Rule, 'state' | 'hours' | 'holidays' | 'fixed_offset' | 'weekdays_only'>, zone: string, safe = false): Constraint {
+  // the day's own entry (null: no calls that day), else every day's, else no limit from this rule
+  const hoursOn = (d: DateTime): Window | undefined => {
+    const key = DAYS[d.weekday - 1]!;
+    return key in rule.hours ? rule.hours[key] : rule.hours['*'];
+  };
+  const holiday = (d: DateTime) => (safe ? anyHoliday(d.toISODate()!) : rule.holidays ? isHoliday(rule.state, d.toISODate()!) : false);
+  // the day's [start, end) as instants, narrowed by the fixed offset where the rule has one
+  const span = (day: DateTime): [DateTime, DateTime] | null => {
+    const h = hoursOn(day);
+    if (h === undefined) return [day.startOf('day'), day.plus({ days: 1 }).startOf('day')];
+    if (h === null || holiday(day)) return null;
+    const at = (hm: string, z: string) => DateTime.fromISO(`${day.toISODate()}T${hm}`, { zone: z });
+    let start = at(h[0], zone), end = at(h[1], zone);
+    if (rule.fixed_offset) {
+      const fz = `UTC${rule.fixed_offset}`;
+      start = DateTime.max(start, at(h[0], fz));
+      end = DateTime.min(end, at(h[1], fz));
+    }
+    return start < end ? [start, end] : null;
+  };
+  const reason = (local: DateTime, h: Window | undefined) => {
+    const st = rule.state;
+    if (safe) return 'TZ_UNKNOWN_SAFE_WINDOW';
+    if (holiday(local)) return `HOLIDAY:${st}`;
+    if (h === null && rule.weekdays_only) return `AUTOMATED_WEEKDAYS_ONLY:${st}`;
+    if (h === null && local.weekday === 7) return `SUNDAY:${st}`;
+    if (local.weekday === 7 && rule.hours.sun) return `SUNDAY_HOURS:${st}`;
+    return st === 'US' ? 'QUIET_HOURS_FEDERAL' : `QUIET_HOURS_STATE:${st}`;
+  };
+  return {
+    zone,
+    blocks(t) {
+      const local = t.setZone(zone);
+      const s = span(local.startOf('day'));
+      return s && t >= s[0] && t < s[1] ? null : reason(local, hoursOn(local));
+    },
+    next(t) {
+      const day0 = t.setZone(zone).startOf('day');
+      for (let d = 0; d < 21; d++) {
+        const s = span(day0.plus({ days: d }));
+        if (s && t < s[1]) return DateTime.max(t, s[0]);
+      }
+      throw new Error(`no allowed time within three weeks under ${rule.state}`);
+    },
+  };
+}
+
+function capConstraint(rule: Rule, prior: DateTime[]): Constraint {
+  const { count, hours } = rule.cap!;
+  const inWindow = (t: DateTime) => prior.filter((p) => p <= t && p > t.minus({ hours })).sort((a, b) => a.toMillis() - b.toMillis());
+  return {
+    zone: null,
+    blocks: (t) => (inWindow(t).length >= count ? `FREQ_CAP_${count}_PER_${hours}H:${rule.state}` : null),
+    // the oldest attempts leave the window one by one: the one that brings it under the cap
+    next: (t) => {
+      const w = inWindow(t);
+      return w.length < count ? t : w[w.length - count]!.plus({ hours });
+    },
+  };
+}
+
+/** The rules in force for this touch: the federal window and each state's, where they apply. */
+function constraintsFor(f: TimingFacts): Constraint[] {
+  const day = DateTime.fromJSDate(f.at).toISODate()!;
+  const rules = RULES.filter((r) => (r.state === 'US' || f.states.includes(r.state)) && r.channels.includes(f.channel)
+    && r.effective_from <= day && !(r.consent_exempt && f.hasConsent));
+  const out: Constraint[] = [];
+  if (!f.zones.length) out.push(windowConstraint({ state: 'SAFE', hours: SAFE[f.channel] }, SAFE.zone, true));
+  else for (const r of rules) for (const z of f.zones) out.push(windowConstraint(r, z));
+  const prior = f.prior.map((p) => DateTime.fromJSDate(p));
+  for (const r of rules) if (r.cap) out.push(capConstraint(r, prior));
+  return out;
+}
+
+export function timing(f: TimingFacts): TimingAnswer {
+  const constraints = constraintsFor(f);
+  const start = DateTime.fromJSDate(f.at);
+  const first = constraints.map((c) => ({ c, reason: c.blocks(start) })).filter((x) => x.reason);
+  if (!first.length) return { allowed: true };
+  // the earliest instant every rule allows: move to the latest next opening until none objects
+  let t = start;
+  for (let i = 0; i < 100; i++) {
+    const held = constraints.filter((c) => c.blocks(t));
+    if (!held.length) break;
+    t = DateTime.max(...held.map((c) => c.next(t)))!;
+  }
+  // the reason: of the rules holding it back where the recipient most likely is (or by count),
+  // the one that opens last (a state's before the federal one); held back only in another of
+  // their possible zones, TZ_INTERSECTION
+  const here = first.filter((x) => x.c.zone === null || x.c.zone === f.primaryZone || f.zones.length <= 1);
+  const binding = here.map((x) => ({ ...x, opens: x.c.next(start) }))
+    .sort((a, b) => b.opens.toMillis() - a.opens.toMillis() || Number(a.reason!.includes('FEDERAL')) - Number(b.reason!.includes('FEDERAL')))[0];
+  const reason = binding ? binding.reason! : 'TZ_INTERSECTION';
+  if (binding && t > binding.opens) first.push({ c: binding.c, reason: 'TZ_INTERSECTION' });
+  return { allowed: false, until: t.toJSDate(), reason, reasons: [...new Set([reason, ...first.map((x) => x.reason!)])] };
+}
