@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
+import { decide, type GateFacts } from '../../src/domain/compliance/gate.ts';
 import { locateRecipient } from '../../src/domain/compliance/recipient.ts';
 import { classifySms } from '../../src/domain/compliance/sms-keywords.ts';
 import { timing, type TimedChannel } from '../../src/domain/compliance/timing.ts';
@@ -30,7 +31,12 @@ const DECIDE: Record<string, (facts: Record<string, unknown>) => object> = {
     const until = DateTime.fromJSDate(a.until).setZone(where.primaryZone ?? 'America/New_York').toISO({ suppressMilliseconds: true });
     return { decision: 'DEFER', until, reason: a.reason, reasons: a.reasons };
   },
+  gate: (f) => decide(dates(f) as GateFacts),
 };
+
+/** ISO instants in a case's facts, as dates (a ZIP or a phone is not one). */
+const dates = (v: unknown): unknown => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) ? new Date(v)
+  : Array.isArray(v) ? v.map(dates) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, dates(x)])) : v);
 
 const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
 
