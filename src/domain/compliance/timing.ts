@@ -25,6 +25,11 @@ interface Rule {
 const RULES = data.rules as unknown as Rule[];
 const SAFE = data.safe_window as unknown as { zone: string } & Record<TimedChannel, Record<string, Window>>;
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const SPANS = new Map<string, [DateTime, DateTime] | null>();
+/** A short name for each hours table (they are static), for the span cache's keys. */
+const HOURS_IDS = new WeakMap<object, number>();
+const hoursId = (h: object) => HOURS_IDS.get(h) ?? (HOURS_IDS.set(h, HOURS_IDS_NEXT.n++), HOURS_IDS_NEXT.n - 1);
+const HOURS_IDS_NEXT = { n: 0 };
 
 export interface TimingFacts {
   channel: TimedChannel;
@@ -58,8 +63,17 @@ function windowConstraint(rule: Pick<Rule, 'state' | 'hours' | 'holidays' | 'fix
     return key in rule.hours ? rule.hours[key] : rule.hours['*'];
   };
   const holiday = (d: DateTime) => (safe ? anyHoliday(d.toISODate()!) : rule.holidays ? isHoliday(rule.state, d.toISODate()!) : false);
-  // the day's [start, end) as instants, narrowed by the fixed offset where the rule has one
+  // the day's [start, end) as instants, narrowed by the fixed offset where the rule has one;
+  // a rule's day in a zone is worked out once (zone arithmetic is most of a decision's cost)
   const span = (day: DateTime): [DateTime, DateTime] | null => {
+    const key = `${rule.state}|${zone}|${hoursId(rule.hours)}|${day.toISODate()}`;
+    if (SPANS.has(key)) return SPANS.get(key)!;
+    const s = daySpan(day);
+    if (SPANS.size > 50_000) SPANS.clear();
+    SPANS.set(key, s);
+    return s;
+  };
+  const daySpan = (day: DateTime): [DateTime, DateTime] | null => {
     const h = hoursOn(day);
     if (h === undefined) return [day.startOf('day'), day.plus({ days: 1 }).startOf('day')];
     if (h === null || holiday(day)) return null;
