@@ -195,6 +195,82 @@ POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id(
 CREATE TRIGGER budget_transaction_apply AFTER INSERT ON public.budget_transaction FOR EACH ROW EXECUTE FUNCTION budget_transaction_apply()
 CREATE TRIGGER budget_transaction_balance BEFORE INSERT ON public.budget_transaction FOR EACH ROW EXECUTE FUNCTION budget_transaction_balance()
 
+TABLE compliance_decision (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  lead_id uuid,
+  kind text,
+  value_hash bytea,
+  display text,
+  channel text NOT NULL,
+  purpose text NOT NULL,
+  decision text NOT NULL,
+  reason text,
+  reasons text[] NOT NULL DEFAULT '{}'::text[],
+  obligations text[] NOT NULL DEFAULT '{}'::text[],
+  defer_until timestamp with time zone,
+  at timestamp with time zone NOT NULL,
+  facts jsonb NOT NULL,
+  decided_by uuid,
+  via text,
+  decided_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT compliance_decision_channel_check CHECK ((channel = ANY (ARRAY['call'::text, 'ai_call'::text, 'sms'::text, 'email'::text]))),
+  CONSTRAINT compliance_decision_check CHECK (((decision = 'defer'::text) = (defer_until IS NOT NULL))),
+  CONSTRAINT compliance_decision_check1 CHECK (((decision = 'allow'::text) = (reason IS NULL))),
+  CONSTRAINT compliance_decision_decision_check CHECK ((decision = ANY (ARRAY['allow'::text, 'deny'::text, 'defer'::text]))),
+  CONSTRAINT compliance_decision_kind_check CHECK ((kind = ANY (ARRAY['phone'::text, 'email'::text]))),
+  CONSTRAINT compliance_decision_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT compliance_decision_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT compliance_decision_purpose_check CHECK ((purpose = ANY (ARRAY['marketing'::text, 'informational'::text, 'opt_out_confirmation'::text, 'help_reply'::text]))),
+  CONSTRAINT compliance_decision_value_hash_check CHECK ((length(value_hash) = 32))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX compliance_decision_lead_idx ON public.compliance_decision USING btree (organization_id, lead_id) WHERE (lead_id IS NOT NULL)
+CREATE INDEX compliance_decision_time_idx ON public.compliance_decision USING btree (organization_id, decided_at DESC)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE consent (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  person_id uuid,
+  kind text NOT NULL,
+  value_hash bytea NOT NULL,
+  display text NOT NULL,
+  seller_name text NOT NULL,
+  scope text[] NOT NULL,
+  type text NOT NULL,
+  disclosure_text text,
+  disclosure_hash bytea,
+  captured_at timestamp with time zone NOT NULL,
+  method text NOT NULL,
+  evidence_uri text,
+  ip text,
+  user_agent text,
+  revoked_at timestamp with time zone,
+  revoke_channel text,
+  revoke_text text,
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT consent_check CHECK (((revoked_at IS NULL) = (revoke_channel IS NULL))),
+  CONSTRAINT consent_check1 CHECK (((type <> 'pewc'::text) OR (disclosure_text IS NOT NULL) OR (evidence_uri IS NOT NULL))),
+  CONSTRAINT consent_disclosure_text_check CHECK ((length(disclosure_text) <= 20000)),
+  CONSTRAINT consent_kind_check CHECK ((kind = ANY (ARRAY['phone'::text, 'email'::text]))),
+  CONSTRAINT consent_method_check CHECK ((method = ANY (ARRAY['web_form'::text, 'sms_keyword'::text, 'voice_recording'::text, 'key_press'::text, 'email'::text, 'paper'::text]))),
+  CONSTRAINT consent_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT consent_organization_id_person_id_fkey FOREIGN KEY (organization_id, person_id) REFERENCES person(organization_id, id) ON DELETE SET NULL (person_id),
+  CONSTRAINT consent_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT consent_revoke_channel_check CHECK ((revoke_channel = ANY (ARRAY['sms'::text, 'email'::text, 'call'::text, 'web'::text]))),
+  CONSTRAINT consent_revoke_text_check CHECK ((length(revoke_text) <= 2000)),
+  CONSTRAINT consent_scope_check CHECK (((cardinality(scope) >= 1) AND (scope <@ ARRAY['sms'::text, 'voice'::text, 'ai_voice'::text, 'email'::text]))),
+  CONSTRAINT consent_seller_name_check CHECK (((length(btrim(seller_name)) >= 1) AND (length(btrim(seller_name)) <= 200))),
+  CONSTRAINT consent_type_check CHECK ((type = ANY (ARRAY['pec'::text, 'pewc'::text]))),
+  CONSTRAINT consent_value_hash_check CHECK ((length(value_hash) = 32))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX consent_value_idx ON public.consent USING btree (organization_id, kind, value_hash)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER consent_append_only BEFORE DELETE OR UPDATE ON public.consent FOR EACH ROW EXECUTE FUNCTION consent_append_only()
+
 TABLE contact_point (
   organization_id uuid NOT NULL,
   id uuid NOT NULL DEFAULT uuid7(),
@@ -1307,6 +1383,7 @@ FUNCTION audit_log_write() RETURNS trigger
 FUNCTION audit_record(action text, entity text, entity_id uuid, details jsonb) RETURNS void
 FUNCTION budget_transaction_apply() RETURNS trigger
 FUNCTION budget_transaction_balance() RETURNS trigger
+FUNCTION consent_append_only() RETURNS trigger
 FUNCTION great_circle_ft(lat1 double precision, lon1 double precision, lat2 double precision, lon2 double precision) RETURNS double precision
 FUNCTION history_changed_sql(cols text[]) RETURNS text
 FUNCTION history_columns(tbl oid) RETURNS text[]

@@ -18,6 +18,7 @@ import { createScoringService } from '../domain/scoring/scoring.service.ts';
 import { createFeedbackService } from '../domain/scoring/feedback.service.ts';
 import { createRoutingService } from '../domain/routing/routing.service.ts';
 import { createDncService } from '../domain/routing/dnc.service.ts';
+import { createComplianceService } from '../domain/compliance/compliance.service.ts';
 import { createContagionService } from '../domain/contagion/contagion.service.ts';
 import { createMoneyService } from '../domain/money/money.service.ts';
 import { createPullService } from '../domain/pulls/pull.service.ts';
@@ -74,7 +75,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const scoring = createScoringService({ db });
   // a contagion run moves parcels' urgency: the leads on them get their roof and contagion scores again
   const contagion = createContagionService({ db, failpoint, afterRun: (actor) => scoring.rescore(actor, { scorer: 'roof,contagion', near_contagion: true }) });
-  return { config, db, pii, tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, scoring, contagion, routing: createRoutingService({ db }), dnc: createDncService({ db, pii }), feedback: createFeedbackService({ db }), dlq: createDlqService({ db }),
+  return { config, db, pii, tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, scoring, contagion, routing: createRoutingService({ db }), dnc: createDncService({ db, pii }), compliance: createComplianceService({ db, pii }), feedback: createFeedbackService({ db }), dlq: createDlqService({ db }),
     segments: createSegmentsService({ db }), assignment: createAssignmentService({ db }), close: () => db.close() };
 }
 

@@ -4,6 +4,7 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
 import type { EnrichmentTables } from './schema-enrichment.ts';
 import type { SegmentAssignmentTables } from './schema-assignment.ts';
 import type { ContagionTables } from './schema-contagion.ts';
+import type { ComplianceTables } from './schema-compliance.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -233,7 +234,7 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
-export interface DB extends EnrichmentTables, SegmentAssignmentTables, ContagionTables {
+export interface DB extends EnrichmentTables, SegmentAssignmentTables, ContagionTables, ComplianceTables {
   organization: OrganizationTable;
   app_user: AppUserTable;
   api_key: ApiKeyTable;

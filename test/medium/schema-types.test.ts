@@ -131,6 +131,14 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
     'damage_indicators', 'total_urgency_score', 'urgency_tier', 'confidence_level', 'recommended_action', 'factors', 'scoring_version',
     'data_sources_used', 'scored_at',
   ),
+  consent: columns<DB['consent']>()(
+    'organization_id', 'id', 'person_id', 'kind', 'value_hash', 'display', 'seller_name', 'scope', 'type', 'disclosure_text', 'disclosure_hash',
+    'captured_at', 'method', 'evidence_uri', 'ip', 'user_agent', 'revoked_at', 'revoke_channel', 'revoke_text', 'created_by', 'created_at',
+  ),
+  compliance_decision: columns<DB['compliance_decision']>()(
+    'organization_id', 'id', 'lead_id', 'kind', 'value_hash', 'display', 'channel', 'purpose', 'decision', 'reason', 'reasons', 'obligations',
+    'defer_until', 'at', 'facts', 'decided_by', 'via', 'decided_at',
+  ),
 };
 
 describe('schema types', () => {

@@ -58,6 +58,9 @@ describe('tenant isolation, table by table', () => {
       await t.c.contagion.importPermits(org.actor, { file: permits });
       fs.rmSync(permits);
       await t.c.contagion.run(org.actor, { as_of: '2026-06-30' });
+      // a consent and a decision of the gate
+      await t.c.compliance.recordConsent(org.actor, { phone: lead.phone, seller_name: 'Walls', scope: ['sms'], type: 'pec', method: 'sms_keyword' });
+      await t.c.compliance.check(org.actor, { lead_id: lead.id, channel: 'sms' });
     }
   });
   afterAll(async () => t.close());

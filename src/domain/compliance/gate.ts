@@ -34,7 +34,11 @@ export interface GateFacts {
   smsSenderRegistered?: boolean;
   /** For an opt-out confirmation: when the STOP came, and whether one was sent. */
   confirmation?: { stopAt: Date; alreadySent: boolean };
-  email?: { unsubscribed?: boolean; unsubscribeLink?: boolean; oneClick?: boolean; bulk?: boolean; postalAddress?: boolean; authenticated?: boolean };
+  email?: {
+    unsubscribed?: boolean;
+    /** The message itself, when there is one to check (a check before writing it has none). */
+    content?: { unsubscribeLink?: boolean; oneClick?: boolean; bulk?: boolean; postalAddress?: boolean; authenticated?: boolean };
+  };
   prior?: Date[];
 }
 
@@ -79,13 +83,15 @@ export function decide(f: GateFacts): GateDecision {
   }
   if (f.channel === 'sms' && f.smsSenderRegistered === false) deny.push('SMS_SENDER_UNREGISTERED');
 
-  // do-not-call lists, for telephone solicitations: a registry copy older than 31 days is no scrub
+  // do-not-call lists, for telephone solicitations. A signed written agreement naming the number,
+  // or a live business relationship (not for artificial voice), is the registry's exception;
+  // without one, a registry copy older than 31 days is no scrub.
   if (phoneChannel && marketing) {
-    const asOf = f.dnc?.registryAsOf;
-    if (!asOf || f.at.getTime() - asOf.getTime() > 31 * 86_400_000) deny.push('DNC_DATA_STALE');
     const ebr = [f.ebr?.inquiry && monthsAfter(f.ebr.inquiry, 3), f.ebr?.transaction && monthsAfter(f.ebr.transaction, 18)].filter((d): d is Date => !!d);
     const ebrLive = ebr.some((until) => until > f.at);
     const exempt = f.consent === 'pewc' || (ebrLive && f.channel !== 'ai_call');
+    const asOf = f.dnc?.registryAsOf;
+    if (!exempt && (!asOf || f.at.getTime() - asOf.getTime() > 31 * 86_400_000)) deny.push('DNC_DATA_STALE');
     if (f.dnc?.national && !exempt) deny.push('NATIONAL_DNC', ...(ebr.length ? ['EBR_EXPIRED'] : []));
     if (f.dnc?.state && !exempt) deny.push('STATE_DNC');
   }
@@ -93,12 +99,12 @@ export function decide(f: GateFacts): GateDecision {
   if (phoneChannel && f.record && !f.recordingDisclosure) deny.push('RECORDING_DISCLOSURE_REQUIRED');
 
   if (f.channel === 'email' && marketing) {
-    const e = f.email ?? {};
-    if (e.unsubscribed) deny.push('EMAIL_UNSUBSCRIBED');
-    if (!e.unsubscribeLink) deny.push('EMAIL_UNSUBSCRIBE_MISSING');
-    if (e.bulk && !e.oneClick) deny.push('EMAIL_ONE_CLICK_MISSING');
-    if (!e.postalAddress) deny.push('EMAIL_POSTAL_ADDRESS_MISSING');
-    if (e.authenticated === false) deny.push('EMAIL_SENDER_UNAUTHENTICATED');
+    if (f.email?.unsubscribed) deny.push('EMAIL_UNSUBSCRIBED');
+    const m = f.email?.content;
+    if (m && !m.unsubscribeLink) deny.push('EMAIL_UNSUBSCRIBE_MISSING');
+    if (m?.bulk && !m.oneClick) deny.push('EMAIL_ONE_CLICK_MISSING');
+    if (m && !m.postalAddress) deny.push('EMAIL_POSTAL_ADDRESS_MISSING');
+    if (m?.authenticated === false) deny.push('EMAIL_SENDER_UNAUTHENTICATED');
   }
   if (deny.length) return { decision: 'DENY', reason: deny[0]!, reasons: deny };
 

@@ -1,0 +1,191 @@
+import crypto from 'node:crypto';
+import { DateTime } from 'luxon';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { notFound, validation } from '../../app/errors.ts';
+import { parseInput } from '../../app/validate.ts';
+import type { Database } from '../../db/database.ts';
+import { withTenant, type Actor, type Trx } from '../../db/tenant.ts';
+import { normalizeEmail, normalizePhone } from '../identity/normalize-contact.ts';
+import { maskContact, type Pii } from '../pii/pii.ts';
+import { decide, type Channel, type GateFacts } from './gate.ts';
+import { locateRecipient } from './recipient.ts';
+
+// The gate with its facts from the database: who the touch is for, their consents, revocations
+// and the organization's do-not-contact list, decided by decide() (gate.ts) and stored with every
+// fact it used. Consents are recorded here too, as the law wants them kept.
+
+const CHANNEL_SCOPE: Record<Channel, string> = { sms: 'sms', call: 'voice', ai_call: 'ai_voice', email: 'email' };
+
+const Contact = {
+  phone: z.string().trim().min(1).optional(),
+  email: z.string().trim().min(1).optional(),
+};
+
+export const CheckRequest = z.object({
+  lead_id: z.uuid().optional(),
+  ...Contact,
+  zip: z.string().regex(/^\d{5}$/, 'a 5-digit ZIP').optional(),
+  state: z.string().regex(/^[A-Z]{2}$/, 'a 2-letter state').optional(),
+  channel: z.enum(['call', 'ai_call', 'sms', 'email']),
+  purpose: z.enum(['marketing', 'informational']).default('marketing'),
+  at: z.iso.datetime({ offset: true }).optional(),
+  record: z.boolean().optional(),
+  recording_disclosure: z.boolean().optional(),
+}).strict().refine((r) => [r.lead_id, r.phone, r.email].filter(Boolean).length === 1, { message: 'give one of lead_id, phone or email' });
+
+export const ConsentRequest = z.object({
+  ...Contact,
+  person_id: z.uuid().optional(),
+  seller_name: z.string().trim().min(1).max(200),
+  scope: z.array(z.enum(['sms', 'voice', 'ai_voice', 'email'])).min(1),
+  type: z.enum(['pec', 'pewc']),
+  method: z.enum(['web_form', 'sms_keyword', 'voice_recording', 'key_press', 'email', 'paper']),
+  captured_at: z.iso.datetime({ offset: true }).optional(),
+  disclosure_text: z.string().max(20_000).optional(),
+  evidence_uri: z.string().max(2000).optional(),
+  ip: z.string().max(100).optional(),
+  user_agent: z.string().max(1000).optional(),
+}).strict().refine((r) => !!r.phone !== !!r.email, { message: 'give a phone or an email (one of them)' })
+  .refine((r) => r.type !== 'pewc' || !!r.disclosure_text || !!r.evidence_uri, { message: 'written consent (pewc) needs the disclosure as shown or the evidence', path: ['disclosure_text'] });
+
+const RevokeRequest = z.object({
+  ...Contact,
+  channel: z.enum(['sms', 'email', 'call', 'web']),
+  text: z.string().max(2000).optional(),
+  at: z.iso.datetime({ offset: true }).optional(),
+}).strict().refine((r) => !!r.phone !== !!r.email, { message: 'give a phone or an email (one of them)' });
+
+function contactOf(r: { phone?: string; email?: string }): { kind: 'phone' | 'email'; value: string } {
+  if (r.phone) {
+    const value = normalizePhone(r.phone);
+    if (!value) throw validation('phone', `'${r.phone}' is not a phone number`);
+    return { kind: 'phone', value };
+  }
+  const value = normalizeEmail(r.email!);
+  if (!value) throw validation('email', `'${r.email}' is not an email address`);
+  return { kind: 'email', value };
+}
+
+export interface CheckAnswer {
+  id: string;
+  decision: 'allow' | 'deny' | 'defer';
+  reason: string | null;
+  reasons: string[];
+  obligations: string[];
+  /** For a deferral: the instant, in the recipient's zone (ISO 8601 with its offset). */
+  until: string | null;
+  contact: string | null;
+  facts: Record<string, unknown>;
+}
+
+export function createComplianceService(deps: { db: Database; pii: Pii; now?: () => Date }) {
+  const tenant = <T>(actor: Actor, fn: Parameters<typeof withTenant<T>>[2]) => withTenant(deps.db, actor, fn);
+  const now = deps.now ?? (() => new Date());
+
+  /** The lead's owner's mailing place, and the contact the channel uses (a verified mobile first). */
+  async function leadContact(leadId: string, channel: Channel, trx: Trx) {
+    const l = await sql<{ person_id: string | null; mailing_zip: string | null; mailing_state: string | null }>`
+      SELECT l.person_id, pe.mailing_zip, pe.mailing_state FROM lead l LEFT JOIN person pe ON pe.organization_id = l.organization_id AND pe.id = l.person_id
+      WHERE l.organization_id = app_org_id() AND l.id = ${leadId}::uuid AND l.deleted_at IS NULL`.execute(trx);
+    if (!l.rows[0]) throw notFound('lead', leadId);
+    const kind = channel === 'email' ? 'email' : 'phone';
+    const c = await sql<{ value: string | null; value_enc: Uint8Array | null }>`
+      SELECT value, value_enc FROM contact_point WHERE organization_id = app_org_id() AND person_id = ${l.rows[0].person_id}::uuid AND kind = ${kind}
+      ORDER BY verified DESC, (type = 'mobile') DESC NULLS LAST, score DESC NULLS LAST, id LIMIT 1`.execute(trx);
+    if (!c.rows[0]) throw validation('lead_id', `the lead's owner has no ${kind} to reach`);
+    return { kind: kind as 'phone' | 'email', value: deps.pii.open(c.rows[0]), zip: l.rows[0].mailing_zip, state: l.rows[0].mailing_state };
+  }
+
+  return {
+    /** Decide a touch and store the decision with the facts it used. */
+    async check(actor: Actor, input: unknown): Promise<CheckAnswer> {
+      const r = parseInput(CheckRequest, input);
+      const at = r.at ? new Date(r.at) : now();
+      return tenant(actor, async (trx) => {
+        const who = r.lead_id ? await leadContact(r.lead_id, r.channel, trx) : { ...contactOf(r), zip: r.zip ?? null, state: r.state ?? null };
+        if ((r.channel === 'email') !== (who.kind === 'email')) throw validation('channel', `a ${r.channel} goes to a ${r.channel === 'email' ? 'an email address' : 'phone'}`);
+        const hash = deps.pii.hash(who.value);
+        const consents = (await sql<{ type: 'pec' | 'pewc'; scope: string[]; revoked_at: Date | null; revoke_channel: string | null }>`
+          SELECT type, scope, revoked_at, revoke_channel FROM consent WHERE organization_id = app_org_id() AND kind = ${who.kind} AND value_hash = ${hash}
+          ORDER BY revoked_at DESC NULLS LAST`.execute(trx)).rows;
+        const live = consents.filter((c) => !c.revoked_at && c.scope.includes(CHANNEL_SCOPE[r.channel]));
+        const revocation = consents.find((c) => c.revoked_at && c.revoked_at <= at);
+        const listed = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM dnc_entry WHERE organization_id = app_org_id() AND kind = ${who.kind} AND value_hash = ${hash}`.execute(trx)).rows[0]!.n > 0;
+        const facts: GateFacts = {
+          channel: r.channel, purpose: r.purpose, at, consent: live.some((c) => c.type === 'pewc') ? 'pewc' : live.length ? 'pec' : 'none',
+          ...(who.kind === 'phone' ? { phone: who.value } : {}), mailingZip: who.zip, mailingState: who.state,
+          revoked: revocation ? { channel: revocation.revoke_channel as 'sms', at: revocation.revoked_at! } : null,
+          internalDnc: who.kind === 'phone' && listed,
+          // no copy of the national registry is loaded yet: no scrub, so telemarketing is refused (DNC_DATA_STALE)
+          dnc: { national: false, registryAsOf: null },
+          record: r.record, recordingDisclosure: r.recording_disclosure,
+          email: who.kind === 'email' ? { unsubscribed: listed } : undefined,
+          prior: [],
+        };
+        const d = decide(facts);
+        const zone = locateRecipient({ phone: facts.phone, mailingZip: who.zip, mailingState: who.state }).primaryZone ?? 'America/New_York';
+        const until = d.decision === 'DEFER' ? DateTime.fromJSDate(d.until).setZone(zone).toISO({ suppressMilliseconds: true }) : null;
+        const stored = { ...facts, at: at.toISOString(), phone: facts.phone ? maskContact('phone', facts.phone) : undefined };
+        const row = await sql<{ id: string }>`
+          INSERT INTO compliance_decision (organization_id, lead_id, kind, value_hash, display, channel, purpose, decision, reason, reasons, obligations,
+                                           defer_until, at, facts, decided_by, via)
+          VALUES (app_org_id(), ${r.lead_id ?? null}, ${who.kind}, ${hash}, ${maskContact(who.kind, who.value)}, ${r.channel}, ${r.purpose},
+                  ${d.decision.toLowerCase()}, ${d.decision === 'ALLOW' ? null : d.reason}, ${d.decision === 'ALLOW' ? [] : d.reasons}::text[],
+                  ${d.decision === 'ALLOW' ? d.obligations : []}::text[], ${d.decision === 'DEFER' ? d.until : null}, ${at}, ${JSON.stringify(stored)}::jsonb,
+                  app_user_id(), app_via())
+          RETURNING id`.execute(trx);
+        return {
+          id: row.rows[0]!.id, decision: d.decision.toLowerCase() as CheckAnswer['decision'], reason: d.decision === 'ALLOW' ? null : d.reason,
+          reasons: d.decision === 'ALLOW' ? [] : d.reasons, obligations: d.decision === 'ALLOW' ? d.obligations : [], until,
+          contact: maskContact(who.kind, who.value), facts: stored,
+        };
+      });
+    },
+
+    /** The gate's decisions, newest first. */
+    log: (actor: Actor, input: { limit?: number; decision?: string } = {}) => tenant(actor, async (trx) => (await sql<Record<string, unknown>>`
+      SELECT id, decided_at, at, channel, purpose, display AS contact, lead_id, decision, reason, reasons, obligations, defer_until
+      FROM compliance_decision WHERE organization_id = app_org_id() AND (${input.decision ?? null}::text IS NULL OR decision = ${input.decision ?? null})
+      ORDER BY decided_at DESC, id LIMIT ${Math.min(Math.max(input.limit ?? 50, 1), 1000)}`.execute(trx)).rows),
+
+    /** Keep a consent as given. */
+    async recordConsent(actor: Actor, input: unknown) {
+      const r = parseInput(ConsentRequest, input);
+      const { kind, value } = contactOf(r);
+      return tenant(actor, async (trx) => (await sql<{ id: string }>`
+        INSERT INTO consent (organization_id, person_id, kind, value_hash, display, seller_name, scope, type, disclosure_text, disclosure_hash,
+                             captured_at, method, evidence_uri, ip, user_agent, created_by)
+        VALUES (app_org_id(), ${r.person_id ?? null}, ${kind}, ${deps.pii.hash(value)}, ${maskContact(kind, value)}, ${r.seller_name}, ${r.scope}::text[], ${r.type},
+                ${r.disclosure_text ?? null}, ${r.disclosure_text ? crypto.createHash('sha256').update(r.disclosure_text).digest() : null},
+                ${r.captured_at ? new Date(r.captured_at) : now()}, ${r.method}, ${r.evidence_uri ?? null}, ${r.ip ?? null}, ${r.user_agent ?? null}, app_user_id())
+        RETURNING id`.execute(trx)).rows[0]!);
+    },
+
+    /** A revocation by any reasonable means: every consent of the phone or email ends, and it goes on the do-not-contact list. */
+    async revokeConsent(actor: Actor, input: unknown) {
+      const r = parseInput(RevokeRequest, input);
+      const { kind, value } = contactOf(r);
+      const at = r.at ? new Date(r.at) : now();
+      return tenant(actor, async (trx) => {
+        const hash = deps.pii.hash(value);
+        const ended = await sql`UPDATE consent SET revoked_at = ${at}, revoke_channel = ${r.channel}, revoke_text = ${r.text ?? null}
+          WHERE organization_id = app_org_id() AND kind = ${kind} AND value_hash = ${hash} AND revoked_at IS NULL`.execute(trx);
+        await sql`INSERT INTO dnc_entry (organization_id, kind, value_hash, display, reason, source, created_by)
+          VALUES (app_org_id(), ${kind}, ${hash}, ${maskContact(kind, value)}, ${`revoked by ${r.channel}${r.text ? `: ${r.text}` : ''}`.slice(0, 500)}, 'revocation', app_user_id())
+          ON CONFLICT (organization_id, kind, value_hash) DO NOTHING`.execute(trx);
+        return { contact: maskContact(kind, value), consents_revoked: Number(ended.numAffectedRows ?? 0) };
+      });
+    },
+
+    /** A phone's or email's consents, revoked ones included. */
+    async consents(actor: Actor, input: unknown) {
+      const { kind, value } = contactOf(parseInput(z.object(Contact).strict(), input));
+      return tenant(actor, async (trx) => (await sql<Record<string, unknown>>`
+        SELECT id, display, seller_name, scope, type, method, captured_at, evidence_uri, revoked_at, revoke_channel, revoke_text
+        FROM consent WHERE organization_id = app_org_id() AND kind = ${kind} AND value_hash = ${deps.pii.hash(value)} ORDER BY captured_at DESC, id`.execute(trx)).rows);
+    },
+  };
+}
+
+export type ComplianceService = ReturnType<typeof createComplianceService>;
