@@ -28,6 +28,7 @@ const DECIDE: Record<string, (facts: Record<string, unknown>) => object> = {
       hasConsent: f.consent === 'pec' || f.consent === 'pewc',
     });
     if (a.allowed) return { decision: 'ALLOW' };
+    if ('never' in a) return { decision: 'DENY', reason: a.reason, reasons: a.reasons };
     const until = DateTime.fromJSDate(a.until).setZone(where.primaryZone ?? 'America/New_York').toISO({ suppressMilliseconds: true });
     return { decision: 'DEFER', until, reason: a.reason, reasons: a.reasons };
   },

@@ -18,7 +18,7 @@ describe('porchlight compliance and consent', { timeout: CLI_TEST_TIMEOUT }, () 
     expect(cold.code, cold.stderr).toBe(0);
     expect(cold.stdout).toMatch(/^DENY: PEWC_REQUIRED:SMS_MARKETING/);
     const kept = await runCli(['consent', 'record', '--org', 'demo', '--phone', '305-555-0101', '--seller', 'Demo Realty', '--scope', 'sms,voice', '--type', 'pewc',
-      '--method', 'web_form', '--disclosure', 'I agree to automated texts and calls from Demo Realty; not a condition of purchase.', '--json'], env);
+      '--method', 'web_form', '--captured-at', '2026-02-01T12:00:00-05:00', '--disclosure', 'I agree to automated texts and calls from Demo Realty; not a condition of purchase.', '--json'], env);
     expect(kept.code, kept.stderr).toBe(0);
     const night = await check('--at', '2026-03-10T20:15:00-04:00', '--json');
     expect(night.json()).toMatchObject({ decision: 'defer', reason: 'QUIET_HOURS_STATE:FL', until: '2026-03-11T08:00:00-04:00' });

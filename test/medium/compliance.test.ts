@@ -60,7 +60,7 @@ describe('compliance check', () => {
     const { actor } = await ctx.newOrganization();
     const lead = await ctx.newLead(actor.organizationId);
     await exec(actor, sql`UPDATE person SET mailing_zip = '78701', mailing_state = 'TX' WHERE id = ${lead.person_id}::uuid`);
-    await ctx.c.compliance.recordConsent(actor, { phone: lead.phone, ...PEWC });
+    await ctx.c.compliance.recordConsent(actor, { phone: lead.phone, ...PEWC, captured_at: '2026-01-01T12:00:00-06:00' });
     // Sunday 10:30 in Austin: Texas allows noon to nine
     expect(await ctx.c.compliance.check(actor, { lead_id: lead.id, channel: 'call', at: '2026-03-15T10:30:00-05:00' }))
       .toMatchObject({ decision: 'defer', reason: 'SUNDAY_HOURS:TX', until: '2026-03-15T12:00:00-05:00' });
@@ -77,5 +77,24 @@ describe('compliance check', () => {
     await expect(bad({ lead_id: '00000000-0000-4000-8000-000000000000', channel: 'sms' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(ctx.c.compliance.recordConsent(actor, { phone: lead.phone, ...PEWC, disclosure_text: undefined })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('pewc') });
     await expect(ctx.c.compliance.recordConsent(actor, { phone: lead.phone, ...PEWC, scope: ['fax'] })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('scope') });
+    await expect(ctx.c.compliance.log(actor, { limit: 'abc' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('limit') });
+    await expect(ctx.c.compliance.log(actor, { decision: 'maybe' })).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining('decision') });
+  });
+
+  it("stops every channel to an owner who said stop on one, and counts a consent only from when it was given", async () => {
+    const { actor } = await ctx.newOrganization();
+    const lead = await ctx.newLead(actor.organizationId);
+    await ctx.c.compliance.recordConsent(actor, { phone: lead.phone, ...PEWC, scope: ['sms'], captured_at: '2026-03-01T12:00:00-05:00' });
+    expect(await ctx.c.compliance.check(actor, { lead_id: lead.id, channel: 'sms', at: '2026-02-20T13:00:00-05:00' }))
+      .toMatchObject({ decision: 'deny', reason: 'PEWC_REQUIRED:SMS_MARKETING' }); // before it was given
+    await ctx.c.compliance.revokeConsent(actor, { phone: lead.phone, channel: 'sms', text: 'STOP', at: '2026-03-05T12:00:00-05:00' });
+    // the owner's e-mail: no marketing after a STOP on their phone
+    expect(await ctx.c.compliance.check(actor, { lead_id: lead.id, channel: 'email', at: '2026-03-10T11:00:00-04:00' }))
+      .toMatchObject({ decision: 'deny', reason: 'CONSENT_REVOKED' });
+    // a person who is removed takes nothing with them: the consent stays, its link cleared
+    await exec(actor, sql`UPDATE lead SET person_id = NULL WHERE id = ${lead.id}::uuid`);
+    await exec(actor, sql`DELETE FROM contact_point WHERE person_id = ${lead.person_id}::uuid`);
+    await exec(actor, sql`DELETE FROM person WHERE id = ${lead.person_id}::uuid`);
+    expect((await ctx.c.compliance.consents(actor, { phone: lead.phone })).length).toBe(1);
   });
 });

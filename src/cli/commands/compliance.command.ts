@@ -38,7 +38,7 @@ export function registerCompliance(program: Command) {
     .option('--json', 'machine-readable output')
     .action(command('compliance log', async (ctx, o: { org: string; decision?: string; limit: string }) => {
       const actor = await ctx.operatorIn(o.org);
-      const rows = await ctx.c.compliance.log(actor, { decision: o.decision, limit: Number(o.limit) });
+      const rows = await ctx.c.compliance.log(actor, { decision: o.decision, limit: o.limit });
       return { json: rows, text: rows.length ? table(rows, ['decided_at', 'channel', 'contact', 'decision', 'reason', 'defer_until']) : 'no decisions yet' };
     }));
 

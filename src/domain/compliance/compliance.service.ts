@@ -26,7 +26,7 @@ export const CheckRequest = z.object({
   lead_id: z.uuid().optional(),
   ...Contact,
   zip: z.string().regex(/^\d{5}$/, 'a 5-digit ZIP').optional(),
-  state: z.string().regex(/^[A-Z]{2}$/, 'a 2-letter state').optional(),
+  state: z.string().regex(/^[A-Za-z]{2}$/, 'a 2-letter state').transform((s) => s.toUpperCase()).optional(),
   channel: z.enum(['call', 'ai_call', 'sms', 'email']),
   purpose: z.enum(['marketing', 'informational']).default('marketing'),
   at: z.iso.datetime({ offset: true }).optional(),
@@ -55,6 +55,11 @@ const RevokeRequest = z.object({
   text: z.string().max(2000).optional(),
   at: z.iso.datetime({ offset: true }).optional(),
 }).strict().refine((r) => !!r.phone !== !!r.email, { message: 'give a phone or an email (one of them)' });
+
+const LogRequest = z.object({
+  decision: z.enum(['allow', 'deny', 'defer']).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+}).strict();
 
 function contactOf(r: { phone?: string; email?: string }): { kind: 'phone' | 'email'; value: string } {
   if (r.phone) {
@@ -94,7 +99,7 @@ export function createComplianceService(deps: { db: Database; pii: Pii; now?: ()
       SELECT value, value_enc FROM contact_point WHERE organization_id = app_org_id() AND person_id = ${l.rows[0].person_id}::uuid AND kind = ${kind}
       ORDER BY verified DESC, (type = 'mobile') DESC NULLS LAST, score DESC NULLS LAST, id LIMIT 1`.execute(trx);
     if (!c.rows[0]) throw validation('lead_id', `the lead's owner has no ${kind} to reach`);
-    return { kind: kind as 'phone' | 'email', value: deps.pii.open(c.rows[0]), zip: l.rows[0].mailing_zip, state: l.rows[0].mailing_state };
+    return { kind: kind as 'phone' | 'email', value: deps.pii.open(c.rows[0]), zip: l.rows[0].mailing_zip, state: l.rows[0].mailing_state, personId: l.rows[0].person_id };
   }
 
   return {
@@ -103,13 +108,17 @@ export function createComplianceService(deps: { db: Database; pii: Pii; now?: ()
       const r = parseInput(CheckRequest, input);
       const at = r.at ? new Date(r.at) : now();
       return tenant(actor, async (trx) => {
-        const who = r.lead_id ? await leadContact(r.lead_id, r.channel, trx) : { ...contactOf(r), zip: r.zip ?? null, state: r.state ?? null };
+        const who = r.lead_id ? await leadContact(r.lead_id, r.channel, trx) : { ...contactOf(r), zip: r.zip ?? null, state: r.state ?? null, personId: null };
         if ((r.channel === 'email') !== (who.kind === 'email')) throw validation('channel', `a ${r.channel} goes to a ${r.channel === 'email' ? 'an email address' : 'phone'}`);
         const hash = deps.pii.hash(who.value);
-        const consents = (await sql<{ type: 'pec' | 'pewc'; scope: string[]; revoked_at: Date | null; revoke_channel: string | null }>`
-          SELECT type, scope, revoked_at, revoke_channel FROM consent WHERE organization_id = app_org_id() AND kind = ${who.kind} AND value_hash = ${hash}
+        // the contact's consents; a revocation of any of the owner's phones or emails stops all marketing (§3.3)
+        const consents = (await sql<{ type: 'pec' | 'pewc'; scope: string[]; captured_at: Date; revoked_at: Date | null; revoke_channel: string | null; same: boolean }>`
+          SELECT type, scope, captured_at, revoked_at, revoke_channel, (kind = ${who.kind} AND value_hash = ${hash}) AS same FROM consent
+          WHERE organization_id = app_org_id()
+            AND ((kind = ${who.kind} AND value_hash = ${hash})
+                 OR (${who.personId}::uuid IS NOT NULL AND value_hash IN (SELECT value_hash FROM contact_point WHERE organization_id = app_org_id() AND person_id = ${who.personId}::uuid)))
           ORDER BY revoked_at DESC NULLS LAST`.execute(trx)).rows;
-        const live = consents.filter((c) => !c.revoked_at && c.scope.includes(CHANNEL_SCOPE[r.channel]));
+        const live = consents.filter((c) => c.same && c.captured_at <= at && (!c.revoked_at || c.revoked_at > at) && c.scope.includes(CHANNEL_SCOPE[r.channel]));
         const revocation = consents.find((c) => c.revoked_at && c.revoked_at <= at);
         const listed = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM dnc_entry WHERE organization_id = app_org_id() AND kind = ${who.kind} AND value_hash = ${hash}`.execute(trx)).rows[0]!.n > 0;
         const facts: GateFacts = {
@@ -144,10 +153,13 @@ export function createComplianceService(deps: { db: Database; pii: Pii; now?: ()
     },
 
     /** The gate's decisions, newest first. */
-    log: (actor: Actor, input: { limit?: number; decision?: string } = {}) => tenant(actor, async (trx) => (await sql<Record<string, unknown>>`
-      SELECT id, decided_at, at, channel, purpose, display AS contact, lead_id, decision, reason, reasons, obligations, defer_until
-      FROM compliance_decision WHERE organization_id = app_org_id() AND (${input.decision ?? null}::text IS NULL OR decision = ${input.decision ?? null})
-      ORDER BY decided_at DESC, id LIMIT ${Math.min(Math.max(input.limit ?? 50, 1), 1000)}`.execute(trx)).rows),
+    async log(actor: Actor, input: unknown = {}) {
+      const { decision, limit } = parseInput(LogRequest, input);
+      return tenant(actor, async (trx) => (await sql<Record<string, unknown>>`
+        SELECT id, decided_at, at, channel, purpose, display AS contact, lead_id, decision, reason, reasons, obligations, defer_until
+        FROM compliance_decision WHERE organization_id = app_org_id() AND (${decision ?? null}::text IS NULL OR decision = ${decision ?? null})
+        ORDER BY decided_at DESC, id LIMIT ${limit}`.execute(trx)).rows);
+    },
 
     /** Keep a consent as given. */
     async recordConsent(actor: Actor, input: unknown) {

@@ -48,7 +48,8 @@ export type GateDecision =
   | { decision: 'DEFER'; reason: string; reasons: string[]; until: Date };
 
 const phoneFamily = (c: Channel | 'web') => (c === 'ai_call' ? 'call' : c);
-const monthsAfter = (d: Date, months: number) => DateTime.fromJSDate(d).plus({ months }).toJSDate();
+// calendar months in UTC: the answer must not depend on the server's time zone
+const monthsAfter = (d: Date, months: number) => DateTime.fromJSDate(d, { zone: 'utc' }).plus({ months }).toJSDate();
 
 export function decide(f: GateFacts): GateDecision {
   const deny: string[] = [];
@@ -59,7 +60,8 @@ export function decide(f: GateFacts): GateDecision {
   // required responses: one opt-out confirmation within five minutes; HELP replies
   if (f.purpose === 'opt_out_confirmation') {
     const c = f.confirmation;
-    if (!c) deny.push('CONFIRMATION_WINDOW_EXPIRED');
+    if (f.channel !== 'sms') deny.push('CONFIRMATION_WINDOW_EXPIRED'); // the one confirmation is a text
+    else if (!c) deny.push('CONFIRMATION_WINDOW_EXPIRED');
     else if (c.alreadySent) deny.push('CONFIRMATION_ALREADY_SENT');
     else if (f.at.getTime() - c.stopAt.getTime() > 5 * 60_000) deny.push('CONFIRMATION_WINDOW_EXPIRED');
     return deny.length ? { decision: 'DENY', reason: deny[0]!, reasons: deny } : { decision: 'ALLOW', obligations: ['NO_MARKETING_CONTENT'] };
@@ -91,9 +93,9 @@ export function decide(f: GateFacts): GateDecision {
     const ebrLive = ebr.some((until) => until > f.at);
     const exempt = f.consent === 'pewc' || (ebrLive && f.channel !== 'ai_call');
     const asOf = f.dnc?.registryAsOf;
-    if (!exempt && (!asOf || f.at.getTime() - asOf.getTime() > 31 * 86_400_000)) deny.push('DNC_DATA_STALE');
-    if (f.dnc?.national && !exempt) deny.push('NATIONAL_DNC', ...(ebr.length ? ['EBR_EXPIRED'] : []));
+    if (f.dnc?.national && !exempt) deny.push('NATIONAL_DNC', ...(ebr.length && !ebrLive ? ['EBR_EXPIRED'] : []));
     if (f.dnc?.state && !exempt) deny.push('STATE_DNC');
+    if (!exempt && (!asOf || f.at.getTime() - asOf.getTime() > 31 * 86_400_000)) deny.push('DNC_DATA_STALE');
   }
 
   if (phoneChannel && f.record && !f.recordingDisclosure) deny.push('RECORDING_DISCLOSURE_REQUIRED');
@@ -102,16 +104,17 @@ export function decide(f: GateFacts): GateDecision {
     if (f.email?.unsubscribed) deny.push('EMAIL_UNSUBSCRIBED');
     const m = f.email?.content;
     if (m && !m.unsubscribeLink) deny.push('EMAIL_UNSUBSCRIBE_MISSING');
-    if (m?.bulk && !m.oneClick) deny.push('EMAIL_ONE_CLICK_MISSING');
+    // every sender is taken as a bulk sender unless known not to be (COMPLIANCE.md §6)
+    if (m && (m.bulk ?? true) && !m.oneClick) deny.push('EMAIL_ONE_CLICK_MISSING');
     if (m && !m.postalAddress) deny.push('EMAIL_POSTAL_ADDRESS_MISSING');
-    if (m?.authenticated === false) deny.push('EMAIL_SENDER_UNAUTHENTICATED');
+    if (m && m.authenticated !== true) deny.push('EMAIL_SENDER_UNAUTHENTICATED');
   }
   if (deny.length) return { decision: 'DENY', reason: deny[0]!, reasons: deny };
 
   // calls of every kind, and marketing texts, keep to the hours (§0.7); e-mail does not
   if (f.channel === 'call' || f.channel === 'ai_call' || (f.channel === 'sms' && marketing)) {
     const t = timing({ channel: f.channel, ...where, at: f.at, prior: f.prior ?? [], hasConsent: f.consent !== 'none' });
-    if (!t.allowed) return { decision: 'DEFER', reason: t.reason, reasons: t.reasons, until: t.until };
+    if (!t.allowed) return 'never' in t ? { decision: 'DENY', reason: t.reason, reasons: t.reasons } : { decision: 'DEFER', reason: t.reason, reasons: t.reasons, until: t.until };
   }
   const obligations: string[] = [];
   if (f.channel === 'call' || f.channel === 'ai_call') obligations.push('IDENTIFY_AT_START');

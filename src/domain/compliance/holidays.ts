@@ -67,7 +67,11 @@ export function holidaysOf(state: string, year: number): Set<string> {
   return days;
 }
 
-export const isHoliday = (state: string, isoDay: string) => holidaysOf(state, Number(isoDay.slice(0, 4))).has(isoDay);
+/** A blocked day, also when it is the observed day of the next year's holiday (1 January on a Saturday is kept on 31 December). */
+export const isHoliday = (state: string, isoDay: string) => {
+  const y = Number(isoDay.slice(0, 4));
+  return holidaysOf(state, y).has(isoDay) || (isoDay.endsWith('-12-31') && holidaysOf(state, y + 1).has(isoDay));
+};
 
 /** Every configured calendar's days in a year (the universal safe window avoids them all). */
 export const anyHoliday = (isoDay: string) => Object.keys(CALENDARS).some((s) => isHoliday(s, isoDay));

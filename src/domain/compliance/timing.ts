@@ -46,7 +46,11 @@ export interface TimingFacts {
   hasConsent: boolean;
 }
 
-export type TimingAnswer = { allowed: true } | { allowed: false; until: Date; reason: string; reasons: string[] };
+export type TimingAnswer =
+  | { allowed: true }
+  | { allowed: false; until: Date; reason: string; reasons: string[] }
+  /** No instant in the next weeks suits every rule in every zone (a territory against a mainland area code). */
+  | { allowed: false; never: true; reason: string; reasons: string[] };
 
 interface Constraint {
   /** The reason code when it holds a touch back at instant `t` (epoch ms). */
@@ -167,13 +171,26 @@ export function timing(f: TimingFacts): TimingAnswer {
   const start = f.at.getTime();
   const first = constraints.map((c) => ({ c, reason: c.blocks(start) })).filter((x) => x.reason);
   if (!first.length) return { allowed: true };
-  // the earliest instant every rule allows: move to the latest next opening until none objects
+  // the earliest instant every rule allows: move to the latest next opening until none objects;
+  // every rule that held it back on the way is among the reasons
+  const seen = new Set(first.map((x) => x.reason!));
   let t = start;
-  for (let i = 0; i < 100; i++) {
-    const held = constraints.filter((c) => c.blocks(t));
-    if (!held.length) break;
-    t = Math.max(...held.map((c) => c.next(t)));
+  let settled = false;
+  let elsewhere = false;
+  try {
+    for (let i = 0; i < 100 && !settled; i++) {
+      const held = constraints.filter((c) => c.blocks(t));
+      for (const c of held) {
+        seen.add(c.blocks(t)!);
+        if (f.zones.length > 1 && c.zone !== null && c.zone !== f.primaryZone) elsewhere = true;
+      }
+      if (!held.length) settled = true;
+      else t = Math.max(...held.map((c) => c.next(t)));
+    }
+  } catch {
+    settled = false;
   }
+  if (!settled) return { allowed: false, never: true, reason: 'LOCATION_TERRITORY_UNRESOLVED', reasons: ['LOCATION_TERRITORY_UNRESOLVED', ...seen] };
   // the reason: of the rules holding it back where the recipient most likely is (or by count),
   // the one that opens last (a state's before the federal one); held back only in another of
   // their possible zones, TZ_INTERSECTION
@@ -181,6 +198,6 @@ export function timing(f: TimingFacts): TimingAnswer {
   const binding = here.map((x) => ({ ...x, opens: x.c.next(start) }))
     .sort((a, b) => b.opens - a.opens || Number(a.reason!.includes('FEDERAL')) - Number(b.reason!.includes('FEDERAL')))[0];
   const reason = binding ? binding.reason! : 'TZ_INTERSECTION';
-  if (binding && t > binding.opens) first.push({ c: binding.c, reason: 'TZ_INTERSECTION' });
-  return { allowed: false, until: new Date(t), reason, reasons: [...new Set([reason, ...first.map((x) => x.reason!)])] };
+  if (elsewhere) seen.add('TZ_INTERSECTION');
+  return { allowed: false, until: new Date(t), reason, reasons: [...new Set([reason, ...seen])] };
 }

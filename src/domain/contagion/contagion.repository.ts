@@ -1,4 +1,5 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
+import { boxColumns, inBox, within } from '../../db/geo.ts';
 import { asSessionRole, type Trx } from '../../db/tenant.ts';
 import type { ScoringSettings } from '../scoring/scoring-settings.ts';
 
@@ -16,34 +17,7 @@ import type { ScoringSettings } from '../scoring/scoring-settings.ts';
 //  4. each parcel within the radius of a clustered permit is scored from everything around it.
 
 type Contagion = ScoringSettings['contagion'];
-const FEET_PER_DEGREE_LAT = 364_000;
-
-/** a (lat1, lon1) and b (lat2, lon2) within `ft` feet: the index's bands, then the exact distance. */
-export function within(lat1: RawBuilder<unknown>, lon1: RawBuilder<unknown>, lat2: RawBuilder<unknown>, lon2: RawBuilder<unknown>, ft: number) {
-  const deg = (ft / FEET_PER_DEGREE_LAT) * 1.01;
-  return sql`${lat2} BETWEEN ${lat1} - ${deg}::float8 AND ${lat1} + ${deg}::float8
-    AND ${lon2} BETWEEN ${lon1} - ${deg}::float8 / cos(radians(${lat1})) AND ${lon1} + ${deg}::float8 / cos(radians(${lat1}))
-    AND great_circle_ft(${lat1}, ${lon1}, ${lat2}, ${lon2}) <= ${ft}::float8`;
-}
 const r = sql.raw;
-
-/**
- * A point's search box for `ft` feet as four columns (lat_lo, lat_hi, lon_lo, lon_hi), for a
- * driving row set that a search of a tenant table reads: under row-level security the planner
- * keeps a condition with arithmetic on another table's columns out of the index (the arithmetic
- * could leak rows), so the box is computed first and compared column to column.
- */
-export function boxColumns(lat: RawBuilder<unknown>, lon: RawBuilder<unknown>, ft: number) {
-  const deg = (ft / FEET_PER_DEGREE_LAT) * 1.01;
-  return sql`${lat} - ${deg}::float8 AS lat_lo, ${lat} + ${deg}::float8 AS lat_hi,
-    ${lon} - ${deg}::float8 / cos(radians(${lat})) AS lon_lo, ${lon} + ${deg}::float8 / cos(radians(${lat})) AS lon_hi`;
-}
-
-/** The tenant table's point (lat2, lon2) in the box of `b` and within `ft` feet of (lat1, lon1). */
-export function inBox(b: string, lat1: RawBuilder<unknown>, lon1: RawBuilder<unknown>, lat2: RawBuilder<unknown>, lon2: RawBuilder<unknown>, ft: number) {
-  return sql`${lat2} BETWEEN ${sql.ref(`${b}.lat_lo`)} AND ${sql.ref(`${b}.lat_hi`)} AND ${lon2} BETWEEN ${sql.ref(`${b}.lon_lo`)} AND ${sql.ref(`${b}.lon_hi`)}
-    AND great_circle_ft(${lat1}, ${lon1}, ${lat2}, ${lon2}) <= ${ft}::float8`;
-}
 
 /**
  * The run's working tables: temporary, dropped at commit, created by the connection's own role

@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Trx } from '../../db/tenant.ts';
 import type { ScoringSettings } from '../scoring/scoring-settings.ts';
-import { analyze, inBox, within } from './contagion.repository.ts';
+import { inBox, within } from '../../db/geo.ts';
+import { analyze } from './contagion.repository.ts';
 
 // Step 4 of a contagion run (contagion.repository.ts has 1-3): every parcel within the radius of
 // a clustered permit is scored from the window's roofing permits around it (score_contagion in

@@ -1,4 +1,5 @@
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
+import { within } from '../../db/geo.ts';
 import { FIELDS, type SegmentFilter } from './segment-filter.ts';
 
 // A validated segment filter as SQL conditions over the aliases the leads list uses: l (lead),
@@ -6,10 +7,6 @@ import { FIELDS, type SegmentFilter } from './segment-filter.ts';
 // segment-filter.ts; every value the user wrote is a bound parameter.
 
 type Cond = RawBuilder<SqlBool>;
-
-// The Earth as the contagion distances take it (great_circle_ft in 0009): 20,902,231 ft.
-const EARTH_RADIUS_MILES = 20_902_231 / 5280;
-const MILES_PER_DEGREE_LAT = (Math.PI * EARTH_RADIUS_MILES) / 180;
 
 const and = (c: Cond[]): Cond => (c.length === 0 ? sql<SqlBool>`TRUE` : c.length === 1 ? c[0]! : sql<SqlBool>`(${sql.join(c, sql` AND `)})`);
 const or = (c: Cond[]): Cond => sql<SqlBool>`(${sql.join(c, sql` OR `)})`;
@@ -68,20 +65,9 @@ const hasVerified = (kind: 'phone' | 'email', yes: boolean): Cond => {
   return yes ? exists : sql<SqlBool>`NOT ${exists}`;
 };
 
-/**
- * Within `miles` of a point, great-circle: a latitude/longitude box first (what an index on
- * (organization_id, latitude, longitude) answers), then the exact haversine distance.
- */
+/** Within `miles` of a point, great-circle, the way every radius search goes (src/db/geo.ts). */
 function near(o: { lat: number; lon: number; miles: number }): Cond {
-  const dLat = o.miles / MILES_PER_DEGREE_LAT;
-  const cosLat = Math.cos((o.lat * Math.PI) / 180);
-  // near a pole the box spans every longitude
-  const dLon = cosLat < 1e-6 ? 360 : Math.min(360, dLat / cosLat);
-  return sql<SqlBool>`(p.latitude BETWEEN ${o.lat - dLat}::float8 AND ${o.lat + dLat}::float8
-    AND p.longitude BETWEEN ${o.lon - dLon}::float8 AND ${o.lon + dLon}::float8
-    AND 2 * ${EARTH_RADIUS_MILES}::float8 * asin(least(1, sqrt(
-      power(sin(radians(p.latitude - ${o.lat}::float8) / 2), 2)
-      + cos(radians(${o.lat}::float8)) * cos(radians(p.latitude)) * power(sin(radians(p.longitude - ${o.lon}::float8) / 2), 2)))) <= ${o.miles}::float8)`;
+  return sql<SqlBool>`(${within(sql`${o.lat}::float8`, sql`${o.lon}::float8`, sql.ref('p.latitude'), sql.ref('p.longitude'), o.miles * 5280)})`;
 }
 
 function conditions(filter: SegmentFilter): Cond[] {

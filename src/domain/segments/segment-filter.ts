@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError, type ErrorDetail } from '../../app/errors.ts';
 import { LEAD_STATUSES, REPLACEMENT_URGENCIES, TEMPERATURES, TIERS } from '../../db/schema.ts';
+import { normalizeCity } from '../identity/normalize-address.ts';
 
 // The segment filter language (docs/SEGMENTS.md): a JSON object whose keys are fields, each with
 // its operators; keys are AND-ed, and `all`, `any` and `not` combine whole filters. Validated
@@ -17,6 +18,8 @@ interface FieldDef {
   /** Compared whatever the case (city names, property types). */
   caseless?: boolean;
   pattern?: [RegExp, string];
+  /** The stored form of a value (a city as parcels keep it: 'St. Louis' is SAINT LOUIS). */
+  normalize?: (v: string) => string;
 }
 
 const choice = (column: string, values: readonly string[]): FieldDef => ({ kind: 'choice', column, values });
@@ -32,7 +35,7 @@ export const FIELDS: Record<string, FieldDef> = {
   replacement_urgency: choice('l.replacement_urgency', REPLACEMENT_URGENCIES),
   source: text('l.source'),
   zip: text('p.zip', { pattern: [/^\d{5}$/, 'a 5-digit ZIP'] }),
-  city: text('p.city', { caseless: true }),
+  city: text('p.city', { caseless: true, normalize: (v) => normalizeCity(v) ?? v }),
   state: text('p.state', { caseless: true, pattern: [/^[A-Za-z]{2}$/, 'a 2-letter state'] }),
   county: text('p.county', { caseless: true }),
   subdivision: text('p.subdivision', { caseless: true }),
@@ -99,6 +102,7 @@ function inList(def: FieldDef) {
     ? (z.enum(def.values as [string, ...string[]]) as z.ZodType<string>)
     : z.string().trim().min(1).max(200);
   if (def.pattern) item = (item as z.ZodString).regex(def.pattern[0], def.pattern[1]);
+  if (def.normalize) item = item.transform(def.normalize);
   const list = z.array(item).min(1).max(MAX_LIST);
   return z.preprocess(listShorthand, z.strictObject({ in: list.optional(), not_in: list.optional() }).refine(someOperator, needOne('text')));
 }
@@ -108,13 +112,22 @@ const NumberRange = z.strictObject({ min: z.number().optional(), max: z.number()
   .refine((r) => r.min === undefined || r.max === undefined || r.min <= r.max, { message: 'min is above max' });
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-const IsoDate = z.string().refine((s) => ISO_DATE.test(s) && !Number.isNaN(Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s)), {
+/** A date-only value is midnight UTC. */
+const instant = (s: string) => Date.parse(s.length === 10 ? `${s}T00:00:00Z` : s);
+// a real day: Date.parse rolls 2024-02-30 over to March, so the day must come back as written
+const realDay = (s: string) => {
+  const t = Date.parse(`${s.slice(0, 10)}T00:00:00Z`);
+  return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === s.slice(0, 10);
+};
+const IsoDate = z.string().refine((s) => ISO_DATE.test(s) && realDay(s) && !Number.isNaN(instant(s)), {
   message: 'an ISO date (2024-01-31, midnight UTC) or date-time with its offset (2024-01-31T09:00:00-06:00)',
 });
 const Days = z.number().int().min(1).max(36_500);
 const DateRange = z.strictObject({
   after: IsoDate.optional(), before: IsoDate.optional(), within_days: Days.optional(), older_than_days: Days.optional(), known: z.boolean().optional(),
-}).refine(someOperator, needOne('date'));
+}).refine(someOperator, needOne('date'))
+    .refine((r) => !r.after || !r.before || instant(r.after) <= instant(r.before),
+    { message: 'after is later than before' });
 
 const Tag = z.string().trim().min(1).max(50);
 const Tags = z.strictObject({
