@@ -195,6 +195,83 @@ POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id(
 CREATE TRIGGER budget_transaction_apply AFTER INSERT ON public.budget_transaction FOR EACH ROW EXECUTE FUNCTION budget_transaction_apply()
 CREATE TRIGGER budget_transaction_balance BEFORE INSERT ON public.budget_transaction FOR EACH ROW EXECUTE FUNCTION budget_transaction_balance()
 
+TABLE campaign (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  name text NOT NULL,
+  description text,
+  channel text NOT NULL,
+  template_id uuid NOT NULL,
+  segment_id uuid,
+  purpose text NOT NULL DEFAULT 'marketing'::text,
+  status text NOT NULL DEFAULT 'draft'::text,
+  scheduled_for timestamp with time zone,
+  throttle_per_minute integer,
+  recipients integer NOT NULL DEFAULT 0,
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  launched_at timestamp with time zone,
+  started_at timestamp with time zone,
+  paused_at timestamp with time zone,
+  completed_at timestamp with time zone,
+  cancelled_at timestamp with time zone,
+  CONSTRAINT campaign_channel_check CHECK ((channel = ANY (ARRAY['sms'::text, 'email'::text]))),
+  CONSTRAINT campaign_check CHECK (((status = ANY (ARRAY['draft'::text, 'cancelled'::text])) OR (launched_at IS NOT NULL))),
+  CONSTRAINT campaign_check1 CHECK (((status <> 'scheduled'::text) OR (scheduled_for IS NOT NULL))),
+  CONSTRAINT campaign_check2 CHECK (((status <> 'completed'::text) OR (completed_at IS NOT NULL))),
+  CONSTRAINT campaign_check3 CHECK (((status <> 'cancelled'::text) OR (cancelled_at IS NOT NULL))),
+  CONSTRAINT campaign_description_check CHECK ((length(description) <= 2000)),
+  CONSTRAINT campaign_name_check CHECK (((name = btrim(name)) AND ((length(name) >= 1) AND (length(name) <= 200)))),
+  CONSTRAINT campaign_organization_id_created_by_fkey FOREIGN KEY (organization_id, created_by) REFERENCES app_user(organization_id, id) ON DELETE SET NULL (created_by),
+  CONSTRAINT campaign_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT campaign_organization_id_segment_id_fkey FOREIGN KEY (organization_id, segment_id) REFERENCES segment(organization_id, id) ON DELETE SET NULL (segment_id),
+  CONSTRAINT campaign_organization_id_template_id_fkey FOREIGN KEY (organization_id, template_id) REFERENCES message_template(organization_id, id),
+  CONSTRAINT campaign_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT campaign_purpose_check CHECK ((purpose = ANY (ARRAY['marketing'::text, 'informational'::text]))),
+  CONSTRAINT campaign_recipients_check CHECK ((recipients >= 0)),
+  CONSTRAINT campaign_status_check CHECK ((status = ANY (ARRAY['draft'::text, 'scheduled'::text, 'sending'::text, 'paused'::text, 'completed'::text, 'cancelled'::text]))),
+  CONSTRAINT campaign_throttle_per_minute_check CHECK (((throttle_per_minute >= 1) AND (throttle_per_minute <= 100000)))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX campaign_created_idx ON public.campaign USING btree (organization_id, created_at DESC)
+CREATE UNIQUE INDEX campaign_name_key ON public.campaign USING btree (organization_id, lower(name))
+POLICY managers_delete RESTRICTIVE FOR DELETE USING ((app_user_role() <> 'agent'::text))
+POLICY managers_insert RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER campaign_audit_delete AFTER DELETE ON public.campaign REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
+CREATE TRIGGER campaign_audit_insert AFTER INSERT ON public.campaign REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
+CREATE TRIGGER campaign_audit_update AFTER UPDATE ON public.campaign REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
+CREATE TRIGGER campaign_updated_at BEFORE UPDATE ON public.campaign FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE campaign_recipient (
+  organization_id uuid NOT NULL,
+  campaign_id uuid NOT NULL,
+  lead_id uuid NOT NULL,
+  status text NOT NULL,
+  skip_reason text,
+  message_id uuid,
+  scheduled_for timestamp with time zone,
+  added_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT campaign_recipient_check CHECK (((status = 'skipped'::text) = (skip_reason IS NOT NULL))),
+  CONSTRAINT campaign_recipient_check1 CHECK (((status = ANY (ARRAY['queued'::text, 'skipped'::text, 'cancelled'::text])) OR (message_id IS NOT NULL))),
+  CONSTRAINT campaign_recipient_organization_id_campaign_id_fkey FOREIGN KEY (organization_id, campaign_id) REFERENCES campaign(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT campaign_recipient_organization_id_lead_id_fkey FOREIGN KEY (organization_id, lead_id) REFERENCES lead(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT campaign_recipient_organization_id_message_id_fkey FOREIGN KEY (organization_id, message_id) REFERENCES message(organization_id, id),
+  CONSTRAINT campaign_recipient_pkey PRIMARY KEY (organization_id, campaign_id, lead_id),
+  CONSTRAINT campaign_recipient_skip_reason_check CHECK ((length(skip_reason) <= 500)),
+  CONSTRAINT campaign_recipient_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'sent'::text, 'delivered'::text, 'failed'::text, 'skipped'::text, 'cancelled'::text])))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX campaign_recipient_lead_idx ON public.campaign_recipient USING btree (organization_id, lead_id)
+CREATE INDEX campaign_recipient_queued_idx ON public.campaign_recipient USING btree (organization_id, campaign_id) WHERE (status = 'queued'::text)
+POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR (EXISTS ( SELECT 1
+   FROM lead l
+  WHERE ((l.organization_id = campaign_recipient.organization_id) AND (l.id = campaign_recipient.lead_id))))))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER campaign_recipient_updated_at BEFORE UPDATE ON public.campaign_recipient FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
 TABLE compliance_decision (
   organization_id uuid NOT NULL,
   id uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -222,7 +299,8 @@ TABLE compliance_decision (
   CONSTRAINT compliance_decision_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
   CONSTRAINT compliance_decision_pkey PRIMARY KEY (organization_id, id),
   CONSTRAINT compliance_decision_purpose_check CHECK ((purpose = ANY (ARRAY['marketing'::text, 'informational'::text, 'opt_out_confirmation'::text, 'help_reply'::text]))),
-  CONSTRAINT compliance_decision_value_hash_check CHECK ((length(value_hash) = 32))
+  CONSTRAINT compliance_decision_value_hash_check CHECK ((length(value_hash) = 32)),
+  CONSTRAINT compliance_decision_verdict_key UNIQUE (organization_id, id, decision)
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX compliance_decision_lead_idx ON public.compliance_decision USING btree (organization_id, lead_id) WHERE (lead_id IS NOT NULL)
@@ -453,6 +531,8 @@ TABLE dnc_entry (
   source text NOT NULL DEFAULT 'manual'::text,
   created_by uuid,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
+  channels text[],
+  CONSTRAINT dnc_entry_channels_check CHECK (((channels IS NULL) OR ((cardinality(channels) >= 1) AND (channels <@ ARRAY['sms'::text, 'call'::text, 'ai_call'::text, 'email'::text])))),
   CONSTRAINT dnc_entry_kind_check CHECK ((kind = ANY (ARRAY['phone'::text, 'email'::text]))),
   CONSTRAINT dnc_entry_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
   CONSTRAINT dnc_entry_organization_id_kind_value_hash_key UNIQUE (organization_id, kind, value_hash),
@@ -463,6 +543,48 @@ TABLE dnc_entry (
 );
 ROW LEVEL SECURITY FORCED
 POLICY manager_deletes RESTRICTIVE FOR DELETE USING ((app_user_role() <> 'agent'::text))
+POLICY manager_updates RESTRICTIVE FOR UPDATE USING ((app_user_role() <> 'agent'::text))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE dnc_registry_import (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT gen_random_uuid(),
+  area_codes smallint[] NOT NULL,
+  as_of date NOT NULL,
+  file_name text,
+  rows_read integer NOT NULL,
+  rows_loaded integer NOT NULL,
+  rows_rejected integer NOT NULL,
+  numbers_added integer NOT NULL,
+  numbers_removed integer NOT NULL,
+  imported_by uuid,
+  imported_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT dnc_registry_import_area_codes_check CHECK (((cardinality(area_codes) >= 1) AND (200 <= ALL (area_codes)) AND (999 >= ALL (area_codes)))),
+  CONSTRAINT dnc_registry_import_file_name_check CHECK ((length(file_name) <= 500)),
+  CONSTRAINT dnc_registry_import_numbers_added_check CHECK ((numbers_added >= 0)),
+  CONSTRAINT dnc_registry_import_numbers_removed_check CHECK ((numbers_removed >= 0)),
+  CONSTRAINT dnc_registry_import_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT dnc_registry_import_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT dnc_registry_import_rows_loaded_check CHECK ((rows_loaded >= 0)),
+  CONSTRAINT dnc_registry_import_rows_read_check CHECK ((rows_read >= 0)),
+  CONSTRAINT dnc_registry_import_rows_rejected_check CHECK ((rows_rejected >= 0))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX dnc_registry_import_time_idx ON public.dnc_registry_import USING btree (organization_id, imported_at DESC)
+POLICY manager_inserts RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE dnc_registry_number (
+  organization_id uuid NOT NULL,
+  phone bigint NOT NULL,
+  import_id uuid NOT NULL,
+  CONSTRAINT dnc_registry_number_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT dnc_registry_number_phone_check CHECK (((phone >= 2002000000) AND (phone <= '9999999999'::bigint))),
+  CONSTRAINT dnc_registry_number_pkey PRIMARY KEY (organization_id, phone)
+);
+ROW LEVEL SECURITY FORCED
+POLICY manager_deletes RESTRICTIVE FOR DELETE USING ((app_user_role() <> 'agent'::text))
+POLICY manager_inserts RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
 POLICY manager_updates RESTRICTIVE FOR UPDATE USING ((app_user_role() <> 'agent'::text))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
@@ -533,6 +655,53 @@ END),
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX enrichment_task_done_idx ON public.enrichment_task USING btree (organization_id, lead_id, stage) WHERE (status = 'done'::text)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE faq_entry (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  user_id uuid NOT NULL,
+  question text NOT NULL,
+  answer text NOT NULL,
+  embedding real[] NOT NULL,
+  embedding_model text NOT NULL,
+  active boolean NOT NULL DEFAULT true,
+  use_count integer NOT NULL DEFAULT 0,
+  last_used_at timestamp with time zone,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT faq_entry_answer_check CHECK (((length(btrim(answer)) >= 1) AND (length(btrim(answer)) <= 1600))),
+  CONSTRAINT faq_entry_embedding_check CHECK (((cardinality(embedding) >= 1) AND (cardinality(embedding) <= 8192))),
+  CONSTRAINT faq_entry_embedding_model_check CHECK (((length(embedding_model) >= 1) AND (length(embedding_model) <= 200))),
+  CONSTRAINT faq_entry_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT faq_entry_organization_id_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES app_user(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT faq_entry_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT faq_entry_question_check CHECK (((length(btrim(question)) >= 1) AND (length(btrim(question)) <= 1000))),
+  CONSTRAINT faq_entry_use_count_check CHECK ((use_count >= 0))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX faq_entry_user_idx ON public.faq_entry USING btree (organization_id, user_id) WHERE active
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER faq_entry_updated_at BEFORE UPDATE ON public.faq_entry FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE faq_match (
+  organization_id uuid NOT NULL,
+  message_id uuid NOT NULL,
+  faq_entry_id uuid,
+  score real,
+  runner_up real,
+  confident boolean NOT NULL,
+  reply_id uuid,
+  embedding_model text,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT faq_match_check CHECK (((NOT confident) OR (reply_id IS NOT NULL))),
+  CONSTRAINT faq_match_organization_id_faq_entry_id_fkey FOREIGN KEY (organization_id, faq_entry_id) REFERENCES faq_entry(organization_id, id) ON DELETE SET NULL (faq_entry_id),
+  CONSTRAINT faq_match_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT faq_match_organization_id_message_id_fkey FOREIGN KEY (organization_id, message_id) REFERENCES message(organization_id, id),
+  CONSTRAINT faq_match_organization_id_reply_id_fkey FOREIGN KEY (organization_id, reply_id) REFERENCES message(organization_id, id),
+  CONSTRAINT faq_match_pkey PRIMARY KEY (organization_id, message_id)
+);
+ROW LEVEL SECURITY FORCED
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE identity_conflict (
@@ -694,6 +863,9 @@ TABLE lead (
   replacement_urgency text,
   contagion_score numeric(5,2),
   added_to_campaign_at timestamp with time zone,
+  timezone text,
+  quiet_hours_start time without time zone,
+  quiet_hours_end time without time zone,
   CONSTRAINT lead_acquisition_cost_cents_check CHECK ((acquisition_cost_cents >= 0)),
   CONSTRAINT lead_check CHECK (((person_id IS NOT NULL) OR (property_id IS NOT NULL))),
   CONSTRAINT lead_check1 CHECK ((last_seen_at >= first_seen_at)),
@@ -709,12 +881,14 @@ TABLE lead (
   CONSTRAINT lead_organization_id_property_id_fkey FOREIGN KEY (organization_id, property_id) REFERENCES property(organization_id, id),
   CONSTRAINT lead_pkey PRIMARY KEY (organization_id, id),
   CONSTRAINT lead_quality_score_check CHECK (((quality_score >= (0)::numeric) AND (quality_score <= (100)::numeric))),
+  CONSTRAINT lead_quiet_hours_check CHECK ((((quiet_hours_start IS NULL) = (quiet_hours_end IS NULL)) AND ((quiet_hours_start IS NULL) OR (quiet_hours_start <> quiet_hours_end)))),
   CONSTRAINT lead_replacement_urgency_check CHECK ((replacement_urgency = ANY (ARRAY['immediate'::text, 'urgent'::text, 'plan_ahead'::text, 'good_condition'::text]))),
   CONSTRAINT lead_source_check CHECK (((length(btrim(source)) >= 1) AND (length(btrim(source)) <= 100))),
   CONSTRAINT lead_status_check CHECK ((status = ANY (lead_statuses()))),
   CONSTRAINT lead_tags_check CHECK ((cardinality(tags) <= 100)),
   CONSTRAINT lead_temperature_check CHECK ((temperature = ANY (ARRAY['hot'::text, 'warm'::text, 'cold'::text, 'dead'::text]))),
-  CONSTRAINT lead_tier_check CHECK ((tier = ANY (ARRAY['hot'::text, 'warm'::text, 'cold'::text])))
+  CONSTRAINT lead_tier_check CHECK ((tier = ANY (ARRAY['hot'::text, 'warm'::text, 'cold'::text]))),
+  CONSTRAINT lead_timezone_check CHECK ((timezone ~ '^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$'::text))
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX lead_assignee_idx ON public.lead USING btree (organization_id, assignee_id) WHERE (deleted_at IS NULL)
@@ -736,6 +910,7 @@ CREATE TRIGGER lead_audit_update AFTER UPDATE ON public.lead REFERENCING OLD TAB
 CREATE TRIGGER lead_field_audit_update AFTER UPDATE ON public.lead REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION lead_field_audit_write()
 CREATE TRIGGER lead_status_history_insert AFTER INSERT ON public.lead REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION lead_status_history_write()
 CREATE TRIGGER lead_status_history_update AFTER UPDATE ON public.lead REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION lead_status_history_write()
+CREATE TRIGGER lead_stops_enrollments AFTER UPDATE OF status, deleted_at ON public.lead FOR EACH ROW WHEN ((((new.status = ANY (ARRAY['do_not_contact'::text, 'dnc'::text])) AND (old.status <> ALL (ARRAY['do_not_contact'::text, 'dnc'::text]))) OR ((new.deleted_at IS NOT NULL) AND (old.deleted_at IS NULL)))) EXECUTE FUNCTION lead_stops_enrollments()
 CREATE TRIGGER lead_updated_at BEFORE UPDATE ON public.lead FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
 TABLE lead_assignment (
@@ -855,6 +1030,154 @@ POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::t
    FROM lead l
   WHERE ((l.organization_id = lead_status_history.organization_id) AND (l.id = lead_status_history.lead_id))))))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE local_outbox (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  message_id uuid NOT NULL,
+  idempotency_key text NOT NULL,
+  channel text NOT NULL,
+  to_display text NOT NULL,
+  from_address text,
+  subject text,
+  body text NOT NULL,
+  headers jsonb NOT NULL DEFAULT '{}'::jsonb,
+  segments integer,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT local_outbox_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT local_outbox_organization_id_idempotency_key_key UNIQUE (organization_id, idempotency_key),
+  CONSTRAINT local_outbox_pkey PRIMARY KEY (organization_id, id)
+);
+ROW LEVEL SECURITY FORCED
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE message (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  lead_id uuid,
+  person_id uuid,
+  channel text NOT NULL,
+  direction text NOT NULL,
+  status text NOT NULL,
+  source text NOT NULL,
+  sender_type text NOT NULL,
+  sender_user_id uuid,
+  purpose text NOT NULL DEFAULT 'marketing'::text,
+  kind text NOT NULL,
+  peer_hash bytea NOT NULL,
+  peer_display text NOT NULL,
+  peer_value text,
+  peer_enc bytea,
+  from_address text,
+  subject text,
+  body text NOT NULL,
+  html text,
+  headers jsonb NOT NULL DEFAULT '{}'::jsonb,
+  template_id uuid,
+  campaign_id uuid,
+  enrollment_id uuid,
+  in_reply_to_id uuid,
+  idempotency_key text NOT NULL,
+  decision_id uuid,
+  decision text,
+  reason text,
+  scheduled_for timestamp with time zone NOT NULL DEFAULT now(),
+  attempts integer NOT NULL DEFAULT 0,
+  provider text,
+  provider_message_id text,
+  segments integer,
+  cost_cents bigint NOT NULL DEFAULT 0,
+  error text,
+  handed_at timestamp with time zone,
+  sent_at timestamp with time zone,
+  delivered_at timestamp with time zone,
+  failed_at timestamp with time zone,
+  opened_at timestamp with time zone,
+  clicked_at timestamp with time zone,
+  replied_at timestamp with time zone,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  intent text,
+  needs_reply boolean NOT NULL DEFAULT false,
+  review text,
+  call_duration_seconds integer,
+  CONSTRAINT message_attempts_check CHECK ((attempts >= 0)),
+  CONSTRAINT message_body_check CHECK ((length(body) <= 100000)),
+  CONSTRAINT message_call_duration_seconds_check CHECK ((call_duration_seconds >= 0)),
+  CONSTRAINT message_campaign_fkey FOREIGN KEY (organization_id, campaign_id) REFERENCES campaign(organization_id, id) ON DELETE SET NULL (campaign_id),
+  CONSTRAINT message_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text, 'call'::text, 'ai_call'::text]))),
+  CONSTRAINT message_check CHECK (((direction = 'inbound'::text) = (status = 'received'::text))),
+  CONSTRAINT message_check1 CHECK (((direction = 'inbound'::text) = (sender_type = 'contact'::text))),
+  CONSTRAINT message_check2 CHECK (((status <> ALL (ARRAY['sending'::text, 'sent'::text, 'delivered'::text])) OR (decision = 'allow'::text))),
+  CONSTRAINT message_check3 CHECK (((status <> 'sending'::text) OR (handed_at IS NOT NULL))),
+  CONSTRAINT message_check4 CHECK (((direction = 'inbound'::text) OR (peer_value IS NOT NULL) OR (peer_enc IS NOT NULL))),
+  CONSTRAINT message_check5 CHECK (((peer_value IS NULL) OR (peer_enc IS NULL))),
+  CONSTRAINT message_check6 CHECK (((channel = 'email'::text) OR (kind = 'phone'::text))),
+  CONSTRAINT message_check7 CHECK (((channel <> 'email'::text) OR (kind = 'email'::text))),
+  CONSTRAINT message_cost_cents_check CHECK ((cost_cents >= 0)),
+  CONSTRAINT message_decision_check CHECK ((decision = ANY (ARRAY['allow'::text, 'deny'::text, 'defer'::text]))),
+  CONSTRAINT message_direction_check CHECK ((direction = ANY (ARRAY['outbound'::text, 'inbound'::text]))),
+  CONSTRAINT message_error_check CHECK ((length(error) <= 2000)),
+  CONSTRAINT message_idempotency_key_check CHECK (((length(idempotency_key) >= 1) AND (length(idempotency_key) <= 300))),
+  CONSTRAINT message_inbound_only_check CHECK (((direction = 'inbound'::text) OR ((intent IS NULL) AND (NOT needs_reply) AND (review IS NULL)))),
+  CONSTRAINT message_intent_check CHECK ((intent = ANY (ARRAY['opt_out'::text, 'opt_in'::text, 'help'::text, 'reply'::text]))),
+  CONSTRAINT message_kind_check CHECK ((kind = ANY (ARRAY['phone'::text, 'email'::text]))),
+  CONSTRAINT message_organization_id_decision_id_decision_fkey FOREIGN KEY (organization_id, decision_id, decision) REFERENCES compliance_decision(organization_id, id, decision),
+  CONSTRAINT message_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT message_organization_id_idempotency_key_key UNIQUE (organization_id, idempotency_key),
+  CONSTRAINT message_organization_id_in_reply_to_id_fkey FOREIGN KEY (organization_id, in_reply_to_id) REFERENCES message(organization_id, id) ON DELETE SET NULL (in_reply_to_id),
+  CONSTRAINT message_organization_id_lead_id_fkey FOREIGN KEY (organization_id, lead_id) REFERENCES lead(organization_id, id) ON DELETE SET NULL (lead_id),
+  CONSTRAINT message_organization_id_person_id_fkey FOREIGN KEY (organization_id, person_id) REFERENCES person(organization_id, id) ON DELETE SET NULL (person_id),
+  CONSTRAINT message_organization_id_template_id_fkey FOREIGN KEY (organization_id, template_id) REFERENCES message_template(organization_id, id) ON DELETE SET NULL (template_id),
+  CONSTRAINT message_peer_hash_check CHECK ((length(peer_hash) = 32)),
+  CONSTRAINT message_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT message_purpose_check CHECK ((purpose = ANY (ARRAY['marketing'::text, 'informational'::text, 'opt_out_confirmation'::text, 'help_reply'::text]))),
+  CONSTRAINT message_review_check CHECK ((length(review) <= 500)),
+  CONSTRAINT message_segments_check CHECK ((segments >= 0)),
+  CONSTRAINT message_sender_type_check CHECK ((sender_type = ANY (ARRAY['user'::text, 'ai'::text, 'system'::text, 'contact'::text]))),
+  CONSTRAINT message_source_check CHECK ((source = ANY (ARRAY['manual'::text, 'sequence'::text, 'campaign'::text, 'scheduled'::text, 'faq'::text, 'nudge'::text, 'inbound'::text, 'system'::text]))),
+  CONSTRAINT message_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sending'::text, 'sent'::text, 'delivered'::text, 'failed'::text, 'cancelled'::text, 'received'::text]))),
+  CONSTRAINT message_subject_check CHECK ((length(subject) <= 500))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX message_campaign_idx ON public.message USING btree (organization_id, campaign_id) WHERE (campaign_id IS NOT NULL)
+CREATE INDEX message_due_idx ON public.message USING btree (organization_id, scheduled_for) WHERE (status = 'pending'::text)
+CREATE INDEX message_enrollment_idx ON public.message USING btree (organization_id, enrollment_id) WHERE (enrollment_id IS NOT NULL)
+CREATE INDEX message_inbox_idx ON public.message USING btree (organization_id, created_at DESC) WHERE (needs_reply OR (review IS NOT NULL))
+CREATE INDEX message_lead_idx ON public.message USING btree (organization_id, lead_id, created_at DESC) WHERE (lead_id IS NOT NULL)
+CREATE INDEX message_peer_idx ON public.message USING btree (organization_id, kind, peer_hash, created_at DESC)
+CREATE INDEX message_sending_idx ON public.message USING btree (organization_id, handed_at) WHERE (status = 'sending'::text)
+CREATE UNIQUE INDEX message_provider_id_key ON public.message USING btree (organization_id, provider, provider_message_id) WHERE (provider_message_id IS NOT NULL)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER message_bill AFTER UPDATE ON public.message REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION message_bill()
+CREATE TRIGGER message_campaign_follow AFTER UPDATE ON public.message REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION campaign_follow_messages()
+CREATE TRIGGER message_updated_at BEFORE UPDATE ON public.message FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE message_template (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  name text NOT NULL,
+  channel text NOT NULL,
+  subject text,
+  body text NOT NULL,
+  html text,
+  fields text[] NOT NULL DEFAULT '{}'::text[],
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT message_template_body_check CHECK (((length(body) >= 1) AND (length(body) <= 100000))),
+  CONSTRAINT message_template_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text, 'call'::text]))),
+  CONSTRAINT message_template_check CHECK (((channel <> 'email'::text) OR (subject IS NOT NULL))),
+  CONSTRAINT message_template_html_check CHECK ((length(html) <= 500000)),
+  CONSTRAINT message_template_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 200))),
+  CONSTRAINT message_template_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT message_template_organization_id_name_key UNIQUE (organization_id, name),
+  CONSTRAINT message_template_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT message_template_subject_check CHECK ((length(subject) <= 500))
+);
+ROW LEVEL SECURITY FORCED
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER message_template_updated_at BEFORE UPDATE ON public.message_template FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
 TABLE organization (
   id uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -1234,6 +1557,148 @@ POLICY managers_update RESTRICTIVE FOR UPDATE USING ((app_user_role() <> 'agent'
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER segment_updated_at BEFORE UPDATE ON public.segment FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
+TABLE sequence (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  name text NOT NULL,
+  description text,
+  kind text NOT NULL,
+  status text NOT NULL DEFAULT 'active'::text,
+  purpose text NOT NULL DEFAULT 'marketing'::text,
+  timezone text NOT NULL DEFAULT 'America/New_York'::text,
+  working_hours_start time without time zone NOT NULL DEFAULT '09:00:00'::time without time zone,
+  working_hours_end time without time zone NOT NULL DEFAULT '17:00:00'::time without time zone,
+  working_days smallint[] NOT NULL DEFAULT '{1,2,3,4,5}'::smallint[],
+  start_node text NOT NULL,
+  definition jsonb NOT NULL,
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT sequence_check CHECK ((working_hours_start < working_hours_end)),
+  CONSTRAINT sequence_definition_check CHECK ((jsonb_typeof(definition) = 'object'::text)),
+  CONSTRAINT sequence_description_check CHECK ((length(description) <= 2000)),
+  CONSTRAINT sequence_kind_check CHECK ((kind = ANY (ARRAY['graph'::text, 'nurture'::text]))),
+  CONSTRAINT sequence_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 200))),
+  CONSTRAINT sequence_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT sequence_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT sequence_purpose_check CHECK ((purpose = ANY (ARRAY['marketing'::text, 'informational'::text]))),
+  CONSTRAINT sequence_start_node_fkey FOREIGN KEY (organization_id, id, start_node) REFERENCES sequence_node(organization_id, sequence_id, key) DEFERRABLE INITIALLY DEFERRED,
+  CONSTRAINT sequence_status_check CHECK ((status = ANY (ARRAY['active'::text, 'paused'::text, 'archived'::text]))),
+  CONSTRAINT sequence_timezone_check CHECK ((timezone ~ '^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$'::text)),
+  CONSTRAINT sequence_working_days_check CHECK ((((cardinality(working_days) >= 1) AND (cardinality(working_days) <= 7)) AND (working_days <@ '{1,2,3,4,5,6,7}'::smallint[])))
+);
+ROW LEVEL SECURITY FORCED
+CREATE UNIQUE INDEX sequence_name_key ON public.sequence USING btree (organization_id, lower(name))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER sequence_updated_at BEFORE UPDATE ON public.sequence FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE sequence_enrollment (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  sequence_id uuid NOT NULL,
+  lead_id uuid,
+  status text NOT NULL DEFAULT 'active'::text,
+  current_node text NOT NULL,
+  next_run_at timestamp with time zone,
+  step integer NOT NULL DEFAULT 0,
+  enrolled_by uuid,
+  enrolled_at timestamp with time zone NOT NULL DEFAULT now(),
+  last_run_at timestamp with time zone,
+  completed_at timestamp with time zone,
+  converted_at timestamp with time zone,
+  stopped_at timestamp with time zone,
+  stop_reason text,
+  last_error text,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT sequence_enrollment_check CHECK (((status <> 'active'::text) OR (next_run_at IS NOT NULL))),
+  CONSTRAINT sequence_enrollment_check1 CHECK (((status <> ALL (ARRAY['active'::text, 'paused'::text])) OR (lead_id IS NOT NULL))),
+  CONSTRAINT sequence_enrollment_check2 CHECK (((status = 'completed'::text) = (completed_at IS NOT NULL))),
+  CONSTRAINT sequence_enrollment_check3 CHECK (((converted_at IS NULL) OR (status = 'completed'::text))),
+  CONSTRAINT sequence_enrollment_check4 CHECK (((status = 'stopped'::text) = (stopped_at IS NOT NULL))),
+  CONSTRAINT sequence_enrollment_check5 CHECK (((status <> 'stopped'::text) OR (stop_reason IS NOT NULL))),
+  CONSTRAINT sequence_enrollment_check6 CHECK (((status <> 'failed'::text) OR (last_error IS NOT NULL))),
+  CONSTRAINT sequence_enrollment_last_error_check CHECK ((length(last_error) <= 2000)),
+  CONSTRAINT sequence_enrollment_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT sequence_enrollment_organization_id_lead_id_fkey FOREIGN KEY (organization_id, lead_id) REFERENCES lead(organization_id, id) ON DELETE SET NULL (lead_id),
+  CONSTRAINT sequence_enrollment_organization_id_sequence_id_current_no_fkey FOREIGN KEY (organization_id, sequence_id, current_node) REFERENCES sequence_node(organization_id, sequence_id, key),
+  CONSTRAINT sequence_enrollment_organization_id_sequence_id_fkey FOREIGN KEY (organization_id, sequence_id) REFERENCES sequence(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT sequence_enrollment_organization_id_sequence_id_lead_id_key UNIQUE (organization_id, sequence_id, lead_id),
+  CONSTRAINT sequence_enrollment_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT sequence_enrollment_status_check CHECK ((status = ANY (ARRAY['active'::text, 'paused'::text, 'completed'::text, 'failed'::text, 'stopped'::text]))),
+  CONSTRAINT sequence_enrollment_step_check CHECK ((step >= 0)),
+  CONSTRAINT sequence_enrollment_stop_reason_check CHECK ((length(stop_reason) <= 200))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX sequence_enrollment_due_idx ON public.sequence_enrollment USING btree (organization_id, next_run_at) WHERE (status = 'active'::text)
+CREATE INDEX sequence_enrollment_lead_idx ON public.sequence_enrollment USING btree (organization_id, lead_id)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER sequence_enrollment_lead_gone BEFORE UPDATE OF lead_id ON public.sequence_enrollment FOR EACH ROW WHEN (((new.lead_id IS NULL) AND (old.lead_id IS NOT NULL))) EXECUTE FUNCTION sequence_enrollment_lead_gone()
+CREATE TRIGGER sequence_enrollment_stopped AFTER UPDATE OF status ON public.sequence_enrollment FOR EACH ROW WHEN (((new.status = 'stopped'::text) AND (old.status <> 'stopped'::text))) EXECUTE FUNCTION sequence_enrollment_stopped()
+CREATE TRIGGER sequence_enrollment_updated_at BEFORE UPDATE ON public.sequence_enrollment FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE sequence_execution (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  enrollment_id uuid NOT NULL,
+  sequence_id uuid NOT NULL,
+  node_key text NOT NULL,
+  node_type text NOT NULL,
+  step integer NOT NULL,
+  status text NOT NULL,
+  branch text,
+  message_id uuid,
+  enrichment_run_id uuid,
+  detail jsonb NOT NULL DEFAULT '{}'::jsonb,
+  error text,
+  started_at timestamp with time zone NOT NULL DEFAULT now(),
+  finished_at timestamp with time zone,
+  CONSTRAINT sequence_execution_check CHECK (((status = 'scheduled'::text) = (finished_at IS NULL))),
+  CONSTRAINT sequence_execution_check1 CHECK (((status <> 'failed'::text) OR (error IS NOT NULL))),
+  CONSTRAINT sequence_execution_check2 CHECK (((branch IS NULL) OR (node_type = 'CONDITION'::text))),
+  CONSTRAINT sequence_execution_check3 CHECK (((message_id IS NULL) OR (node_type = ANY (ARRAY['EMAIL'::text, 'SMS'::text, 'VOICE_CALL'::text])))),
+  CONSTRAINT sequence_execution_check4 CHECK (((enrichment_run_id IS NULL) OR (node_type = 'RESEARCH'::text))),
+  CONSTRAINT sequence_execution_detail_check CHECK ((jsonb_typeof(detail) = 'object'::text)),
+  CONSTRAINT sequence_execution_error_check CHECK ((length(error) <= 2000)),
+  CONSTRAINT sequence_execution_node_type_check CHECK ((node_type = ANY (ARRAY['START'::text, 'EMAIL'::text, 'SMS'::text, 'VOICE_CALL'::text, 'WAIT'::text, 'CONDITION'::text, 'RESEARCH'::text, 'END'::text]))),
+  CONSTRAINT sequence_execution_organization_id_enrichment_run_id_fkey FOREIGN KEY (organization_id, enrichment_run_id) REFERENCES enrichment_run(organization_id, id) ON DELETE SET NULL (enrichment_run_id),
+  CONSTRAINT sequence_execution_organization_id_enrollment_id_fkey FOREIGN KEY (organization_id, enrollment_id) REFERENCES sequence_enrollment(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT sequence_execution_organization_id_enrollment_id_step_key UNIQUE (organization_id, enrollment_id, step),
+  CONSTRAINT sequence_execution_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT sequence_execution_organization_id_message_id_fkey FOREIGN KEY (organization_id, message_id) REFERENCES message(organization_id, id),
+  CONSTRAINT sequence_execution_organization_id_sequence_id_node_key_fkey FOREIGN KEY (organization_id, sequence_id, node_key) REFERENCES sequence_node(organization_id, sequence_id, key),
+  CONSTRAINT sequence_execution_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT sequence_execution_status_check CHECK ((status = ANY (ARRAY['succeeded'::text, 'failed'::text, 'skipped'::text, 'scheduled'::text]))),
+  CONSTRAINT sequence_execution_step_check CHECK ((step >= 1))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX sequence_execution_node_idx ON public.sequence_execution USING btree (organization_id, sequence_id, node_key, status)
+CREATE INDEX sequence_execution_research_idx ON public.sequence_execution USING btree (organization_id, started_at) WHERE ((node_type = 'RESEARCH'::text) AND (status = 'scheduled'::text))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE sequence_node (
+  organization_id uuid NOT NULL,
+  sequence_id uuid NOT NULL,
+  key text NOT NULL,
+  type text NOT NULL,
+  label text,
+  config jsonb NOT NULL DEFAULT '{}'::jsonb,
+  template_id uuid,
+  next jsonb NOT NULL DEFAULT '{}'::jsonb,
+  CONSTRAINT sequence_node_check CHECK (((template_id IS NULL) OR (type = ANY (ARRAY['EMAIL'::text, 'SMS'::text, 'VOICE_CALL'::text])))),
+  CONSTRAINT sequence_node_check1 CHECK (((type = 'END'::text) = (next = '{}'::jsonb))),
+  CONSTRAINT sequence_node_config_check CHECK ((jsonb_typeof(config) = 'object'::text)),
+  CONSTRAINT sequence_node_key_check CHECK (((length(key) >= 1) AND (length(key) <= 100))),
+  CONSTRAINT sequence_node_label_check CHECK ((length(label) <= 200)),
+  CONSTRAINT sequence_node_next_check CHECK ((jsonb_typeof(next) = 'object'::text)),
+  CONSTRAINT sequence_node_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT sequence_node_organization_id_sequence_id_fkey FOREIGN KEY (organization_id, sequence_id) REFERENCES sequence(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT sequence_node_organization_id_template_id_fkey FOREIGN KEY (organization_id, template_id) REFERENCES message_template(organization_id, id),
+  CONSTRAINT sequence_node_pkey PRIMARY KEY (organization_id, sequence_id, key),
+  CONSTRAINT sequence_node_type_check CHECK ((type = ANY (ARRAY['START'::text, 'EMAIL'::text, 'SMS'::text, 'VOICE_CALL'::text, 'WAIT'::text, 'CONDITION'::text, 'RESEARCH'::text, 'END'::text])))
+);
+ROW LEVEL SECURITY FORCED
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
 TABLE skip_trace_email (
   organization_id uuid NOT NULL,
   id uuid NOT NULL DEFAULT uuid7(),
@@ -1367,6 +1832,23 @@ POLICY managers_delete RESTRICTIVE FOR DELETE USING ((app_user_role() <> 'agent'
 POLICY managers_write RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
+TABLE webhook_event (
+  organization_id uuid NOT NULL,
+  provider text NOT NULL,
+  event_id text NOT NULL,
+  kind text NOT NULL,
+  message_id uuid,
+  payload jsonb NOT NULL,
+  result jsonb,
+  received_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT webhook_event_event_id_check CHECK (((length(event_id) >= 1) AND (length(event_id) <= 300))),
+  CONSTRAINT webhook_event_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT webhook_event_pkey PRIMARY KEY (organization_id, provider, event_id),
+  CONSTRAINT webhook_event_provider_check CHECK (((length(provider) >= 1) AND (length(provider) <= 50)))
+);
+ROW LEVEL SECURITY FORCED
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
 FUNCTION api_key_holder_rank(org uuid, holder uuid) RETURNS integer
 FUNCTION api_key_stays_revoked() RETURNS trigger
 FUNCTION app_assign_reason() RETURNS text
@@ -1383,6 +1865,7 @@ FUNCTION audit_log_write() RETURNS trigger
 FUNCTION audit_record(action text, entity text, entity_id uuid, details jsonb) RETURNS void
 FUNCTION budget_transaction_apply() RETURNS trigger
 FUNCTION budget_transaction_balance() RETURNS trigger
+FUNCTION campaign_follow_messages() RETURNS trigger
 FUNCTION consent_append_only() RETURNS trigger
 FUNCTION great_circle_ft(lat1 double precision, lon1 double precision, lat2 double precision, lon2 double precision) RETURNS double precision
 FUNCTION history_changed_sql(cols text[]) RETURNS text
@@ -1395,7 +1878,9 @@ FUNCTION lead_field_audit_write() RETURNS trigger
 FUNCTION lead_quality_factors(org uuid, lead_ids uuid[], min_confidence numeric) RETURNS TABLE(lead_id uuid, score integer, prospective integer, factors jsonb)
 FUNCTION lead_status_history_write() RETURNS trigger
 FUNCTION lead_statuses() RETURNS text[]
+FUNCTION lead_stops_enrollments() RETURNS trigger
 FUNCTION lead_visible_for_person(org uuid, person uuid) RETURNS boolean
+FUNCTION message_bill() RETURNS trigger
 FUNCTION on_dnc_list(org uuid, person uuid) RETURNS boolean
 FUNCTION porchlight_audited_table(tbl regclass) RETURNS void
 FUNCTION porchlight_manager_writes(tbl regclass) RETURNS void
@@ -1408,6 +1893,8 @@ FUNCTION score_motivation(tax_debt_cents bigint, value_cents bigint, violations 
 FUNCTION score_ramp(x numeric, low numeric, high numeric) RETURNS numeric
 FUNCTION score_roof(roof_age_years integer, roof_material text, roof_condition numeric, damage text[], value_cents bigint, contagion numeric, w jsonb) RETURNS TABLE(score integer, label text, urgency text, factors jsonb)
 FUNCTION score_weight(w jsonb, k text) RETURNS numeric
+FUNCTION sequence_enrollment_lead_gone() RETURNS trigger
+FUNCTION sequence_enrollment_stopped() RETURNS trigger
 FUNCTION set_updated_at() RETURNS trigger
 FUNCTION territory_rule_of(org uuid, property uuid, owner uuid) RETURNS text
 FUNCTION uuid7() RETURNS uuid

@@ -13,6 +13,15 @@ import { enrichmentRoutes } from './routes/enrichment.routes.ts';
 import { segmentsRoutes } from './routes/segments.routes.ts';
 import { assignmentsRoutes } from './routes/assignments.routes.ts';
 import { scoringRoutes } from './routes/scoring.routes.ts';
+import { sequencesRoutes } from './routes/sequences.routes.ts';
+import { templatesRoutes } from './routes/templates.routes.ts';
+import { messagesRoutes } from './routes/messages.routes.ts';
+import { campaignsRoutes } from './routes/campaigns.routes.ts';
+import { timelineRoutes } from './routes/timeline.routes.ts';
+import { complianceRoutes } from './routes/compliance.routes.ts';
+import { webhooksRoutes } from './routes/webhooks.routes.ts';
+import { faqRoutes } from './routes/faq.routes.ts';
+import { inboxRoutes } from './routes/inbox.routes.ts';
 import type { Jobs } from '../jobs/jobs.ts';
 import { LANDING_PAGE } from './landing.ts';
 
@@ -47,6 +56,9 @@ export async function buildServer(c: Container, opts: { logger?: boolean | objec
     }
   });
 
+  // providers and email recipients: signature-checked (or a MAC'd token), never an API key
+  await app.register(webhooksRoutes(c));
+
   await app.register(async (v1) => {
     // onRequest: who is asking is settled before their input is parsed, so an anonymous caller
     // learns nothing from validation errors
@@ -57,6 +69,14 @@ export async function buildServer(c: Container, opts: { logger?: boolean | objec
     await v1.register(segmentsRoutes(c));
     await v1.register(assignmentsRoutes(c));
     await v1.register(scoringRoutes(c));
+    await v1.register(sequencesRoutes(c));
+    await v1.register(templatesRoutes(c));
+    await v1.register(messagesRoutes(c));
+    await v1.register(campaignsRoutes(c));
+    await v1.register(timelineRoutes(c));
+    await v1.register(complianceRoutes(c));
+    await v1.register(faqRoutes(c));
+    await v1.register(inboxRoutes(c));
     if (opts.jobs) await v1.register(enrichmentRoutes(c, opts.jobs));
   });
   return app;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from './errors.ts';
+import { AppError, type ErrorDetail } from './errors.ts';
 
 // The environment, parsed once. Nothing else reads process.env.
 const EnvSchema = z.object({
@@ -34,6 +34,26 @@ const EnvSchema = z.object({
   PORCHLIGHT_ENRICH_CHUNK: z.coerce.number().int().min(1).max(100_000).default(2500),
   // run job handlers inside `porchlight serve` (off: run `porchlight worker` beside it)
   PORCHLIGHT_WORKER: z.enum(['on', 'off']).default('on'),
+  // the adapter each outbound channel uses, and their settings (docs/PROVIDERS.md, "Channels")
+  PORCHLIGHT_EMAIL_ADAPTER: z.enum(['local', 'smtp']).default('local'),
+  PORCHLIGHT_SMS_ADAPTER: z.enum(['local', 'twilio']).default('local'),
+  PORCHLIGHT_VOICE_ADAPTER: z.enum(['local', 'twilio']).default('local'),
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^/]+/, 'must be an smtp://user:pass@host:port URL').optional(),
+  PORCHLIGHT_EMAIL_FROM: z.string().regex(/@[^@\s>]+>?\s*$/, 'must be an email address, display name allowed').optional(),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits').optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  TWILIO_FROM_NUMBER: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'must be a phone number in E.164 (+15125550100)').optional(),
+  TWILIO_MESSAGING_SERVICE_SID: z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must be MG followed by 32 hex digits').optional(),
+  TWILIO_BASE_URL: z.url().default('https://api.twilio.com'),
+  MAILGUN_WEBHOOK_SIGNING_KEY: z.string().min(1).optional(),
+  // the base URL at which providers reach this server (webhooks, unsubscribe links)
+  PORCHLIGHT_PUBLIC_URL: z.url().optional(),
+  // the embeddings port (FAQ matching): local hashing vectors, or an OpenAI-compatible /v1/embeddings
+  PORCHLIGHT_EMBEDDINGS_ADAPTER: z.enum(['local', 'openai']).default('local'),
+  OPENAI_BASE_URL: z.url().default('https://api.openai.com'),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  PORCHLIGHT_EMBEDDINGS_MODEL: z.string().min(1).max(200).default('text-embedding-3-small'),
+  PORCHLIGHT_EMBEDDINGS_DIM: z.coerce.number().int().min(16).max(8192).default(256),
 });
 
 export interface Config {
@@ -47,8 +67,23 @@ export interface Config {
   importBatchSize: number;
   failpoint: string | undefined;
   providers: ProviderConfig;
+  channels: ChannelConfig;
   enrichChunk: number;
   worker: boolean;
+  embeddings: EmbeddingsConfig;
+}
+
+export interface EmbeddingsConfig {
+  adapter: 'local' | 'openai';
+  /** OpenAI-compatible server; the adapter posts to {baseUrl}/v1/embeddings. */
+  baseUrl: string;
+  apiKey: string | undefined;
+  /** The remote model (the local adapter has its own, named by its dimension). */
+  model: string;
+  /** The local adapter's vector size. */
+  dim: number;
+  timeoutMs: number;
+  ratePerSecond: number;
 }
 
 export interface ProviderConfig {
@@ -63,6 +98,44 @@ export interface ProviderConfig {
   ratePerSecond: number;
 }
 
+export interface ChannelConfig {
+  email: 'local' | 'smtp';
+  sms: 'local' | 'twilio';
+  voice: 'local' | 'twilio';
+  smtp: { url: string | undefined; from: string | undefined };
+  twilio: {
+    accountSid: string | undefined;
+    authToken: string | undefined;
+    fromNumber: string | undefined;
+    messagingServiceSid: string | undefined;
+    baseUrl: string;
+  };
+  mailgunSigningKey: string | undefined;
+  /** Base URL of this server as providers reach it; webhook URLs are made from it. */
+  publicUrl: string | undefined;
+  timeoutMs: number;
+  ratePerSecond: number;
+}
+
+/** The settings the selected channel adapters lack, each named by its variable; empty when complete. */
+export function missingChannelSettings(c: ChannelConfig): ErrorDetail[] {
+  const missing: ErrorDetail[] = [];
+  const need = (field: string, present: unknown, why: string) => void (present || missing.push({ field, message: `is required when ${why}` }));
+  if (c.email === 'smtp') {
+    need('SMTP_URL', c.smtp.url, 'PORCHLIGHT_EMAIL_ADAPTER=smtp');
+    need('PORCHLIGHT_EMAIL_FROM', c.smtp.from, 'PORCHLIGHT_EMAIL_ADAPTER=smtp');
+  }
+  const twilioBy = [c.sms === 'twilio' && 'PORCHLIGHT_SMS_ADAPTER=twilio', c.voice === 'twilio' && 'PORCHLIGHT_VOICE_ADAPTER=twilio'].filter(Boolean).join(' or ');
+  if (twilioBy) {
+    need('TWILIO_ACCOUNT_SID', c.twilio.accountSid, twilioBy);
+    need('TWILIO_AUTH_TOKEN', c.twilio.authToken, twilioBy);
+  }
+  // A text can go out through a Messaging Service's pool instead; a call always needs a caller id.
+  if (c.sms === 'twilio' && !c.twilio.messagingServiceSid) need('TWILIO_FROM_NUMBER', c.twilio.fromNumber, 'PORCHLIGHT_SMS_ADAPTER=twilio and TWILIO_MESSAGING_SERVICE_SID is not set');
+  if (c.voice === 'twilio') need('TWILIO_FROM_NUMBER', c.twilio.fromNumber, 'PORCHLIGHT_VOICE_ADAPTER=twilio');
+  return missing.filter((d, i) => missing.findIndex((o) => o.field === d.field) === i);
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const blank = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === '' ? undefined : v]));
   const parsed = EnvSchema.safeParse(blank);
@@ -71,6 +144,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new AppError('VALIDATION', `bad environment: ${details.map((d) => `${d.field} ${d.message}`).join('; ')}`, details);
   }
   const e = parsed.data;
+  const channels: ChannelConfig = {
+    email: e.PORCHLIGHT_EMAIL_ADAPTER,
+    sms: e.PORCHLIGHT_SMS_ADAPTER,
+    voice: e.PORCHLIGHT_VOICE_ADAPTER,
+    smtp: { url: e.SMTP_URL, from: e.PORCHLIGHT_EMAIL_FROM },
+    twilio: {
+      accountSid: e.TWILIO_ACCOUNT_SID,
+      authToken: e.TWILIO_AUTH_TOKEN,
+      fromNumber: e.TWILIO_FROM_NUMBER,
+      messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
+      baseUrl: e.TWILIO_BASE_URL,
+    },
+    mailgunSigningKey: e.MAILGUN_WEBHOOK_SIGNING_KEY,
+    publicUrl: e.PORCHLIGHT_PUBLIC_URL,
+    timeoutMs: e.PORCHLIGHT_PROVIDER_TIMEOUT_MS,
+    ratePerSecond: e.PORCHLIGHT_PROVIDER_RATE,
+  };
+  // Selecting a real channel without its settings fails at start, naming what is missing, rather
+  // than at the first send.
+  const missing = missingChannelSettings(channels);
+  if (missing.length) {
+    throw new AppError('VALIDATION', `bad environment: ${missing.map((d) => `${d.field} ${d.message}`).join('; ')}`, missing);
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.PORCHLIGHT_DATA_DIR,
@@ -92,7 +188,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.PORCHLIGHT_PROVIDER_TIMEOUT_MS,
       ratePerSecond: e.PORCHLIGHT_PROVIDER_RATE,
     },
+    channels,
     enrichChunk: e.PORCHLIGHT_ENRICH_CHUNK,
     worker: e.PORCHLIGHT_WORKER === 'on',
+    embeddings: {
+      adapter: e.PORCHLIGHT_EMBEDDINGS_ADAPTER, baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.PORCHLIGHT_EMBEDDINGS_MODEL,
+      dim: e.PORCHLIGHT_EMBEDDINGS_DIM, timeoutMs: e.PORCHLIGHT_PROVIDER_TIMEOUT_MS, ratePerSecond: e.PORCHLIGHT_PROVIDER_RATE,
+    },
   };
 }

@@ -27,6 +27,20 @@ import { createDlqService } from '../domain/dlq/dlq.service.ts';
 import { createSegmentsService } from '../domain/segments/segments.service.ts';
 import { createAssignmentService } from '../domain/assignment/assignment.service.ts';
 import { createProviderRegistry, type ProviderRegistry } from '../providers/registry.ts';
+import { createLocalChannel } from '../providers/channels/local.ts';
+import { createChannelAdapters } from '../providers/channels/registry.ts';
+import { createOutbox, type Channels } from '../domain/outreach/outbox.ts';
+import { createSequencesService } from '../domain/sequences/sequences.service.ts';
+import { createSequenceEngine } from '../domain/sequences/engine.ts';
+import { createTemplatesService } from '../domain/outreach/templates.service.ts';
+import { createMessagesService } from '../domain/outreach/messages.service.ts';
+import { createTimelineService } from '../domain/outreach/timeline.service.ts';
+import { createCampaignsService } from '../domain/campaigns/campaigns.service.ts';
+import { stopOnReply } from '../domain/sequences/engine.ts';
+import { createEmbeddings } from '../providers/embeddings/registry.ts';
+import { createFaqService } from '../domain/faq/faq.service.ts';
+import { createInboundService } from '../domain/inbound/inbound.service.ts';
+import { createDeliveryService } from '../domain/inbound/delivery.service.ts';
 
 // The one place that wires the application: configuration in, services out.
 
@@ -45,6 +59,10 @@ export interface ContainerOptions {
   database?: Database;
   /** Adapters to use instead of the environment's (tests point HTTP adapters at stub servers). */
   providers?: ProviderRegistry;
+  /** Channel adapters to use instead of the environment's (tests point them at stub servers). */
+  channels?: Partial<Channels>;
+  /** The outreach engines' clock (tests set the hour the gate sees). */
+  now?: () => Date;
 }
 
 export async function createContainer(config: Config, opts: ContainerOptions) {
@@ -75,8 +93,23 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const scoring = createScoringService({ db });
   // a contagion run moves parcels' urgency: the leads on them get their roof and contagion scores again
   const contagion = createContagionService({ db, failpoint, afterRun: (actor) => scoring.rescore(actor, { scorer: 'roof,contagion', near_contagion: true }) });
-  return { config, db, pii, tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, scoring, contagion, routing: createRoutingService({ db }), dnc: createDncService({ db, pii }), compliance: createComplianceService({ db, pii }), feedback: createFeedbackService({ db }), dlq: createDlqService({ db }),
-    segments: createSegmentsService({ db }), assignment: createAssignmentService({ db }), close: () => db.close() };
+  const configured = createChannelAdapters(config.channels, { email: createLocalChannel(db, 'email'), sms: createLocalChannel(db, 'sms'), voice: createLocalChannel(db, 'voice') });
+  const channels: Channels = { ...configured, ...opts.channels };
+  const outbox = createOutbox({ db, pii, channels, publicUrl: config.channels.publicUrl ?? null, failpoint, now: opts.now });
+  const outreach = { outbox, db, pii, now: opts.now };
+  const sequences = createSequencesService({ db, now: opts.now });
+  const sequenceEngine = createSequenceEngine({ db, pii, outbox, enrichment, failpoint, now: opts.now });
+  const [templates, messages, campaigns] = [createTemplatesService(outreach), createMessagesService(outreach), createCampaignsService(outreach)];
+  const compliance = createComplianceService({ db, pii });
+  const faq = createFaqService({ db, embeddings: createEmbeddings(config.embeddings) });
+  // webhooks: inbound texts (opt-outs, HELP, replies, FAQ answers) and what providers report of what we sent
+  const inbound = createInboundService({ db, pii, compliance, outbox, faq, stopOnReply, publicUrl: config.channels.publicUrl ?? null, now: opts.now });
+  const delivery = createDeliveryService({ db, pii, now: opts.now });
+  return { config, db, pii, channels, outbox, faq, inbound, delivery, sequences, sequenceEngine, templates, messages, campaigns, timeline: createTimelineService({ db }), tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, scoring, contagion, routing: createRoutingService({ db }), dnc: createDncService({ db, pii }), compliance, feedback: createFeedbackService({ db }), dlq: createDlqService({ db }),
+    segments: createSegmentsService({ db }), assignment: createAssignmentService({ db }), close: async () => {
+      await channels.email.close?.();
+      await db.close();
+    } };
 }
 
 /** Uploads wait here while they import: in the data directory, or the temp dir for a memory database. */

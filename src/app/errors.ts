@@ -4,6 +4,8 @@
 export type ErrorCode =
   /** The input is malformed or breaks a rule; details name the field. */
   | 'VALIDATION'
+  /** A message template is well-formed input but cannot be sent as written (an unknown merge field, an email without a subject); details name the part and position. */
+  | 'TEMPLATE_INVALID'
   /** The record does not exist, or is not visible to this organization or user. */
   | 'NOT_FOUND'
   /** The change collides with existing data (a unique key, a concurrent change, a lock). */
@@ -45,6 +47,7 @@ export class AppError extends Error {
 
 export const httpStatusOf: Record<ErrorCode, number> = {
   VALIDATION: 400,
+  TEMPLATE_INVALID: 422,
   UNAUTHENTICATED: 401,
   BUDGET_EXCEEDED: 402,
   FORBIDDEN: 403,
@@ -58,6 +61,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
 /** CLI exit codes: 0 ok, 1 failure, 2 usage, 3 validation, 4 compliance or budget refusal. */
 export const exitCodeOf: Record<ErrorCode, number> = {
   VALIDATION: 3,
+  TEMPLATE_INVALID: 3,
   COMPLIANCE_DENIED: 4,
   BUDGET_EXCEEDED: 4,
   NOT_FOUND: 1,

@@ -21,6 +21,13 @@ import { registerMoney } from './commands/money.command.ts';
 import { registerPull } from './commands/pull.command.ts';
 import { registerScan } from './commands/scan.command.ts';
 import { registerWorker } from './commands/worker.command.ts';
+import { registerFaq } from './commands/faq.command.ts';
+import { registerInbox } from './commands/inbox.command.ts';
+import { registerSequences } from './commands/sequences.command.ts';
+import { registerTemplates } from './commands/templates.command.ts';
+import { registerMessages, registerOutreach } from './commands/messages.command.ts';
+import { registerCampaigns } from './commands/campaigns.command.ts';
+import { registerLeadTimeline } from './commands/timeline.command.ts';
 
 const program = new Command('porchlight')
   .description('Porchlight: the lead engine and CRM for people who sell to property owners')
@@ -39,6 +46,7 @@ registerApiKey(program);
 registerImport(program);
 registerAddress(program);
 registerLeads(program);
+registerLeadTimeline(program);
 registerIdentity(program);
 registerPull(program);
 registerScan(program);
@@ -52,7 +60,14 @@ registerSegments(program);
 registerAssign(program);
 registerMoney(program);
 registerDlq(program);
+registerSequences(program);
 registerWorker(program);
+registerFaq(program);
+registerInbox(program);
+registerTemplates(program);
+registerMessages(program);
+registerOutreach(program);
+registerCampaigns(program);
 
 try {
   await program.parseAsync(process.argv);

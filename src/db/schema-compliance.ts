@@ -1,4 +1,4 @@
-// Kysely's view of the compliance gate's tables (migrations/0011_compliance.sql).
+// Kysely's view of the compliance gate's tables (migrations/0011_compliance.sql, 0012_dnc_registry.sql).
 import type { ColumnType, Generated } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
@@ -50,7 +50,32 @@ export interface ComplianceDecisionTable {
   decided_at: CreatedAt;
 }
 
+export interface DncRegistryImportTable {
+  organization_id: string;
+  id: Generated<string>;
+  area_codes: number[];
+  /** The day the registry was downloaded ('YYYY-MM-DD' when selected with to_char). */
+  as_of: ColumnType<Date, Date | string, Date | string>;
+  file_name: string | null;
+  rows_read: number;
+  rows_loaded: number;
+  rows_rejected: number;
+  numbers_added: number;
+  numbers_removed: number;
+  imported_by: string | null;
+  imported_at: CreatedAt;
+}
+
+export interface DncRegistryNumberTable {
+  organization_id: string;
+  /** The 10-digit number; bigint, read back as a string. */
+  phone: ColumnType<string, string | number, string | number>;
+  import_id: string;
+}
+
 export interface ComplianceTables {
   consent: ConsentTable;
   compliance_decision: ComplianceDecisionTable;
+  dnc_registry_import: DncRegistryImportTable;
+  dnc_registry_number: DncRegistryNumberTable;
 }

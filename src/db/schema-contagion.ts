@@ -17,6 +17,8 @@ export interface DncEntryTable {
   source: Generated<string>;
   created_by: string | null;
   created_at: CreatedAt;
+  /** The channels it lists; null: every channel. */
+  channels: string[] | null;
 }
 
 export interface BillingUsageTable {

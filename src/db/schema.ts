@@ -5,6 +5,10 @@ import type { EnrichmentTables } from './schema-enrichment.ts';
 import type { SegmentAssignmentTables } from './schema-assignment.ts';
 import type { ContagionTables } from './schema-contagion.ts';
 import type { ComplianceTables } from './schema-compliance.ts';
+import type { OutreachTables } from './schema-outreach.ts';
+import type { SequenceTables } from './schema-sequences.ts';
+import type { CampaignTables } from './schema-campaigns.ts';
+import type { InboundTables } from './schema-inbound.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -167,6 +171,9 @@ export interface LeadTable {
   replacement_urgency: (typeof REPLACEMENT_URGENCIES)[number] | null;
   contagion_score: number | null;
   added_to_campaign_at: Timestamp | null;
+  timezone: string | null;
+  quiet_hours_start: string | null;
+  quiet_hours_end: string | null;
   tags: ColumnType<string[], string[] | undefined, string[]>;
   source: Generated<string>;
   vendor_record_id: string | null;
@@ -234,7 +241,7 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
-export interface DB extends EnrichmentTables, SegmentAssignmentTables, ContagionTables, ComplianceTables {
+export interface DB extends EnrichmentTables, SegmentAssignmentTables, ContagionTables, ComplianceTables, OutreachTables, CampaignTables, SequenceTables, InboundTables {
   organization: OrganizationTable;
   app_user: AppUserTable;
   api_key: ApiKeyTable;

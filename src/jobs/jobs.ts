@@ -15,6 +15,8 @@ export const QUEUE = {
   scan: 'scan-run',
   drain: 'dlq-drain',
   housekeeping: 'housekeeping',
+  // every minute: due sequence steps, due and stranded messages, in every organization
+  sequenceTick: 'sequence-tick',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
@@ -29,6 +31,8 @@ export interface JobHandlers {
   [QUEUE.scan]: (job: RunJob) => Promise<unknown>;
   [QUEUE.drain]: () => Promise<unknown>;
   [QUEUE.housekeeping]: () => Promise<unknown>;
+  /** Returns the enrichment runs its RESEARCH steps started, to be queued. */
+  [QUEUE.sequenceTick]: () => Promise<{ research: RunJob[] }>;
 }
 
 export interface Jobs {
@@ -76,9 +80,14 @@ export async function createJobs(db: Database, opts: { schedule?: boolean } = {}
       await boss.work<RunJob>(QUEUE.scan, { pollingIntervalSeconds }, async ([job]) => run(() => handlers[QUEUE.scan](job!.data)));
       await boss.work(QUEUE.drain, { pollingIntervalSeconds }, async () => handlers[QUEUE.drain]());
       await boss.work(QUEUE.housekeeping, { pollingIntervalSeconds }, async () => handlers[QUEUE.housekeeping]());
+      await boss.work(QUEUE.sequenceTick, { pollingIntervalSeconds }, async () => {
+        const { research } = await handlers[QUEUE.sequenceTick]();
+        for (const job of research) await boss.send(QUEUE.enrich, job as unknown as object, { singletonKey: job.runId });
+      });
       if (opts.schedule) {
         await boss.schedule(QUEUE.drain, '* * * * *');
         await boss.schedule(QUEUE.housekeeping, '*/15 * * * *');
+        await boss.schedule(QUEUE.sequenceTick, '* * * * *');
       }
     },
     async stop() {

@@ -52,6 +52,10 @@ export function createWorker(c: Container) {
     },
     // PGlite has no autovacuum: keep its statistics and free space in step with the data
     [QUEUE.housekeeping]: async () => (c.db.engine === 'pglite' ? c.db.execScript('VACUUM ANALYZE') : undefined),
+    [QUEUE.sequenceTick]: async () => {
+      const orgs = await c.sequenceEngine.tickAll();
+      return { research: orgs.flatMap((o) => o.research_runs.map((runId) => ({ runId, actor: system(o.organizationId) }))) };
+    },
   };
 
   /** Runs to pick up again: queued, cut short by a stopped process, or waiting for a cap that opened. */
@@ -71,6 +75,9 @@ export function createWorker(c: Container) {
 
     /** Work everything recoverable now, in this process, then return (`porchlight worker --until-idle`). */
     async runUntilIdle(log: (line: string) => void = () => {}) {
+      // due sequence steps first: the enrichment runs their RESEARCH steps start are worked below
+      const sequences = await c.sequenceEngine.tickAll();
+      for (const o of sequences) if (o.error) log(`sequences of ${o.organizationId}: ${o.error}`);
       const r = await recoverable();
       for (const { organization_id, id } of r.scan) {
         log(`scan ${id}`);
@@ -85,7 +92,7 @@ export function createWorker(c: Container) {
         await c.enrichment.work(system(organization_id), id).catch((e) => log(`enrichment ${id}: ${(e as Error).message}`));
       }
       const drained = await handlers[QUEUE.drain]();
-      return { scans: r.scan.length, pulls: r.pull.length, enrichments: r.enrich.length, dead_letters_retried: drained as number };
+      return { sequence_organizations: sequences.length, scans: r.scan.length, pulls: r.pull.length, enrichments: r.enrich.length, dead_letters_retried: drained as number };
     },
 
     /** Handle jobs until stopped; what a stopped process left behind is queued again first. */

@@ -32,7 +32,12 @@ const DECIDE: Record<string, (facts: Record<string, unknown>) => object> = {
     const until = DateTime.fromJSDate(a.until).setZone(where.primaryZone ?? 'America/New_York').toISO({ suppressMilliseconds: true });
     return { decision: 'DEFER', until, reason: a.reason, reasons: a.reasons };
   },
-  gate: (f) => decide(dates(f) as GateFacts),
+  gate: (f) => {
+    const d = decide(dates(f) as GateFacts);
+    if (d.decision !== 'DEFER') return d;
+    const zone = locateRecipient({ phone: f.phone as string, mailingZip: f.mailingZip as string | undefined, mailingState: f.mailingState as string | undefined }).primaryZone;
+    return { ...d, until: DateTime.fromJSDate(d.until).setZone(zone ?? 'America/New_York').toISO({ suppressMilliseconds: true }) };
+  },
 };
 
 /** ISO instants in a case's facts, as dates (a ZIP or a phone is not one). */

@@ -35,7 +35,7 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
     'organization_id', 'id', 'person_id', 'property_id', 'status', 'quality_score', 'motivation_score', 'lead_score', 'temperature', 'tier',
     'tags', 'source', 'vendor_record_id', 'vendor_list_id', 'assignee_id', 'notes', 'acquisition_cost_cents', 'enrichment_cost_cents',
     'raw_data', 'first_seen_at', 'last_seen_at', 'last_contacted_at', 'next_follow_up_at', 'created_at', 'updated_at', 'deleted_at',
-    'merged_into_id', 'replacement_urgency', 'contagion_score', 'added_to_campaign_at',
+    'merged_into_id', 'replacement_urgency', 'contagion_score', 'added_to_campaign_at', 'timezone', 'quiet_hours_start', 'quiet_hours_end',
   ),
   lead_status_history: columns<DB['lead_status_history']>()('organization_id', 'id', 'lead_id', 'from_status', 'to_status', 'trigger_type', 'changed_by', 'changed_at'),
   lead_field_audit: columns<DB['lead_field_audit']>()('organization_id', 'id', 'lead_id', 'field', 'old_value', 'new_value', 'changed_by', 'via', 'changed_at', 'applied'),
@@ -105,7 +105,39 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
   lead_assignment: columns<DB['lead_assignment']>()(
     'organization_id', 'id', 'lead_id', 'from_user_id', 'to_user_id', 'strategy', 'reason', 'assigned_by', 'via', 'assigned_at',
   ),
-  dnc_entry: columns<DB['dnc_entry']>()('organization_id', 'id', 'kind', 'value_hash', 'display', 'reason', 'source', 'created_by', 'created_at'),
+  dnc_entry: columns<DB['dnc_entry']>()('organization_id', 'id', 'kind', 'value_hash', 'display', 'reason', 'source', 'created_by', 'created_at', 'channels'),
+  message_template: columns<DB['message_template']>()('organization_id', 'id', 'name', 'channel', 'subject', 'body', 'html', 'fields', 'created_by', 'created_at', 'updated_at'),
+  message: columns<DB['message']>()(
+    'organization_id', 'id', 'lead_id', 'person_id', 'channel', 'direction', 'status', 'source', 'sender_type', 'sender_user_id', 'purpose', 'kind',
+    'peer_hash', 'peer_display', 'peer_value', 'peer_enc', 'from_address', 'subject', 'body', 'html', 'headers', 'template_id', 'campaign_id',
+    'enrollment_id', 'in_reply_to_id', 'idempotency_key', 'decision_id', 'decision', 'reason', 'scheduled_for', 'attempts', 'provider',
+    'provider_message_id', 'segments', 'cost_cents', 'error', 'handed_at', 'sent_at', 'delivered_at', 'failed_at', 'opened_at', 'clicked_at',
+    'replied_at', 'created_at', 'updated_at', 'intent', 'needs_reply', 'review', 'call_duration_seconds',
+  ),
+  local_outbox: columns<DB['local_outbox']>()(
+    'organization_id', 'id', 'message_id', 'idempotency_key', 'channel', 'to_display', 'from_address', 'subject', 'body', 'headers', 'segments', 'created_at',
+  ),
+  sequence: columns<DB['sequence']>()(
+    'organization_id', 'id', 'name', 'description', 'kind', 'status', 'purpose', 'timezone', 'working_hours_start', 'working_hours_end',
+    'working_days', 'start_node', 'definition', 'created_by', 'created_at', 'updated_at',
+  ),
+  sequence_node: columns<DB['sequence_node']>()('organization_id', 'sequence_id', 'key', 'type', 'label', 'config', 'template_id', 'next'),
+  sequence_enrollment: columns<DB['sequence_enrollment']>()(
+    'organization_id', 'id', 'sequence_id', 'lead_id', 'status', 'current_node', 'next_run_at', 'step', 'enrolled_by', 'enrolled_at',
+    'last_run_at', 'completed_at', 'converted_at', 'stopped_at', 'stop_reason', 'last_error', 'updated_at',
+  ),
+  sequence_execution: columns<DB['sequence_execution']>()(
+    'organization_id', 'id', 'enrollment_id', 'sequence_id', 'node_key', 'node_type', 'step', 'status', 'branch', 'message_id',
+    'enrichment_run_id', 'detail', 'error', 'started_at', 'finished_at',
+  ),
+  webhook_event: columns<DB['webhook_event']>()('organization_id', 'provider', 'event_id', 'kind', 'message_id', 'payload', 'result', 'received_at'),
+  campaign: columns<DB['campaign']>()(
+    'organization_id', 'id', 'name', 'description', 'channel', 'template_id', 'segment_id', 'purpose', 'status', 'scheduled_for', 'throttle_per_minute',
+    'recipients', 'created_by', 'created_at', 'updated_at', 'launched_at', 'started_at', 'paused_at', 'completed_at', 'cancelled_at',
+  ),
+  campaign_recipient: columns<DB['campaign_recipient']>()(
+    'organization_id', 'campaign_id', 'lead_id', 'status', 'skip_reason', 'message_id', 'scheduled_for', 'added_at', 'updated_at',
+  ),
   billing_usage: columns<DB['billing_usage']>()(
     'organization_id', 'id', 'metric', 'period', 'subject_id', 'quantity', 'cost_cents', 'user_id', 'details', 'created_at',
   ),
@@ -139,6 +171,15 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
     'organization_id', 'id', 'lead_id', 'kind', 'value_hash', 'display', 'channel', 'purpose', 'decision', 'reason', 'reasons', 'obligations',
     'defer_until', 'at', 'facts', 'decided_by', 'via', 'decided_at',
   ),
+  dnc_registry_import: columns<DB['dnc_registry_import']>()(
+    'organization_id', 'id', 'area_codes', 'as_of', 'file_name', 'rows_read', 'rows_loaded', 'rows_rejected', 'numbers_added', 'numbers_removed',
+    'imported_by', 'imported_at',
+  ),
+  dnc_registry_number: columns<DB['dnc_registry_number']>()('organization_id', 'phone', 'import_id'),
+  faq_entry: columns<DB['faq_entry']>()(
+    'organization_id', 'id', 'user_id', 'question', 'answer', 'embedding', 'embedding_model', 'active', 'use_count', 'last_used_at', 'created_at', 'updated_at',
+  ),
+  faq_match: columns<DB['faq_match']>()('organization_id', 'message_id', 'faq_entry_id', 'score', 'runner_up', 'confident', 'reply_id', 'embedding_model', 'created_at'),
 };
 
 describe('schema types', () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOwner, withTenant } from '../../src/db/tenant.ts';
@@ -61,6 +62,8 @@ describe('tenant isolation, table by table', () => {
       // a consent and a decision of the gate
       await t.c.compliance.recordConsent(org.actor, { phone: lead.phone, seller_name: 'Walls', scope: ['sms'], type: 'pec', method: 'sms_keyword' });
       await t.c.compliance.check(org.actor, { lead_id: lead.id, channel: 'sms' });
+      // a copy of the national registry
+      await t.c.dnc.importNational(org.actor, { as_of: '2026-03-01' }, Readable.from(['512,5550100\n']));
     }
   });
   afterAll(async () => t.close());

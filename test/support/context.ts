@@ -1,3 +1,4 @@
+import type { Channels } from '../../src/domain/outreach/outbox.ts';
 import crypto from 'node:crypto';
 import { loadConfig } from '../../src/app/config.ts';
 import { createContainer, type Container } from '../../src/app/container.ts';
@@ -12,11 +13,11 @@ import { createProviderRegistry, type FactoryTable } from '../../src/providers/r
 
 export const TEST_SECRET = 'test-secret-key-test-secret-key-0123456789';
 
-export async function createTestContext(opts: { encryptPii?: boolean; providers?: Partial<FactoryTable> } = {}) {
+export async function createTestContext(opts: { encryptPii?: boolean; providers?: Partial<FactoryTable>; channels?: Partial<Channels>; now?: () => Date; env?: Record<string, string> } = {}) {
   const db = await newTestDatabase();
-  const config = loadConfig({ PORCHLIGHT_DATA_DIR: 'memory://', PORCHLIGHT_SECRET_KEY: TEST_SECRET, PORCHLIGHT_ENCRYPT_PII: opts.encryptPii === false ? 'off' : 'on' });
+  const config = loadConfig({ PORCHLIGHT_DATA_DIR: 'memory://', PORCHLIGHT_SECRET_KEY: TEST_SECRET, PORCHLIGHT_ENCRYPT_PII: opts.encryptPii === false ? 'off' : 'on', ...opts.env });
   const providers = opts.providers ? createProviderRegistry(config.providers, opts.providers) : undefined;
-  const c: Container = await createContainer(config, { command: 'test', database: db, providers });
+  const c: Container = await createContainer(config, { command: 'test', database: db, providers, channels: opts.channels, now: opts.now });
   let n = 0;
   const unique = () => `${Date.now().toString(36)}${(n++).toString(36)}${crypto.randomBytes(2).toString('hex')}`;
 

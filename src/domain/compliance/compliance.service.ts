@@ -10,6 +10,7 @@ import { normalizeEmail, normalizePhone } from '../identity/normalize-contact.ts
 import { maskContact, type Pii } from '../pii/pii.ts';
 import { decide, type Channel, type GateFacts } from './gate.ts';
 import { locateRecipient } from './recipient.ts';
+import { registryFacts } from './registry.repository.ts';
 
 // The gate with its facts from the database: who the touch is for, their consents, revocations
 // and the organization's do-not-contact list, decided by decide() (gate.ts) and stored with every
@@ -49,14 +50,14 @@ export const ConsentRequest = z.object({
 }).strict().refine((r) => !!r.phone !== !!r.email, { message: 'give a phone or an email (one of them)' })
   .refine((r) => r.type !== 'pewc' || !!r.disclosure_text || !!r.evidence_uri, { message: 'written consent (pewc) needs the disclosure as shown or the evidence', path: ['disclosure_text'] });
 
-const RevokeRequest = z.object({
+export const RevokeRequest = z.object({
   ...Contact,
   channel: z.enum(['sms', 'email', 'call', 'web']),
   text: z.string().max(2000).optional(),
   at: z.iso.datetime({ offset: true }).optional(),
 }).strict().refine((r) => !!r.phone !== !!r.email, { message: 'give a phone or an email (one of them)' });
 
-const LogRequest = z.object({
+export const LogRequest = z.object({
   decision: z.enum(['allow', 'deny', 'defer']).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
 }).strict();
@@ -126,8 +127,8 @@ export function createComplianceService(deps: { db: Database; pii: Pii; now?: ()
           ...(who.kind === 'phone' ? { phone: who.value } : {}), mailingZip: who.zip, mailingState: who.state,
           revoked: revocation ? { channel: revocation.revoke_channel as 'sms', at: revocation.revoked_at! } : null,
           internalDnc: who.kind === 'phone' && listed,
-          // no copy of the national registry is loaded yet: no scrub, so telemarketing is refused (DNC_DATA_STALE)
-          dnc: { national: false, registryAsOf: null },
+          // the organization's copy of the national registry for the number's area code (none: no scrub, DNC_DATA_STALE)
+          dnc: who.kind === 'phone' ? (await registryFacts(trx, [who.value])).get(who.value)! : { national: false, registryAsOf: null },
           record: r.record, recordingDisclosure: r.recording_disclosure,
           email: who.kind === 'email' ? { unsubscribed: listed } : undefined,
           prior: [],

@@ -40,6 +40,10 @@ export interface GateFacts {
     content?: { unsubscribeLink?: boolean; oneClick?: boolean; bulk?: boolean; postalAddress?: boolean; authenticated?: boolean };
   };
   prior?: Date[];
+  /** The lead's own quiet hours (Convexa), in the lead's zone: a call or marketing text waits them out. */
+  quietHours?: { start: string; end: string; zone: string } | null;
+  /** The organization's own cap on attempts to one number, on top of the states' (settings.outreach.frequency_cap). */
+  orgCap?: { count: number; hours: number } | null;
 }
 
 export type GateDecision =
@@ -113,7 +117,7 @@ export function decide(f: GateFacts): GateDecision {
 
   // calls of every kind, and marketing texts, keep to the hours (§0.7); e-mail does not
   if (f.channel === 'call' || f.channel === 'ai_call' || (f.channel === 'sms' && marketing)) {
-    const t = timing({ channel: f.channel, ...where, at: f.at, prior: f.prior ?? [], hasConsent: f.consent !== 'none' });
+    const t = timing({ channel: f.channel, ...where, at: f.at, prior: f.prior ?? [], hasConsent: f.consent !== 'none', quietHours: f.quietHours, orgCap: f.orgCap });
     if (!t.allowed) return 'never' in t ? { decision: 'DENY', reason: t.reason, reasons: t.reasons } : { decision: 'DEFER', reason: t.reason, reasons: t.reasons, until: t.until };
   }
   const obligations: string[] = [];

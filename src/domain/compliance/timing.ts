@@ -44,6 +44,10 @@ export interface TimingFacts {
   prior: Date[];
   /** Prior express consent (or written) is on record: rules that bind only without it step aside. */
   hasConsent: boolean;
+  /** The lead's own quiet hours (local HH:MM, may wrap midnight), beyond the law: LEAD_QUIET_HOURS. */
+  quietHours?: { start: string; end: string; zone: string } | null;
+  /** The organization's own frequency cap on prior attempts, beyond the states': FREQ_CAP_ORG. */
+  orgCap?: { count: number; hours: number } | null;
 }
 
 export type TimingAnswer =
@@ -139,12 +143,29 @@ function windowConstraint(rule: Pick<Rule, 'state' | 'hours' | 'holidays' | 'fix
   };
 }
 
-function capConstraint(rule: Rule, prior: number[]): Constraint {
+/** Quiet hours [start, end) every day in a zone; a range that wraps midnight (21:00–09:00) is one night. */
+function quietConstraint(q: { start: string; end: string; zone: string }): Constraint {
+  const minutes = (hm: string) => Number(hm.slice(0, 2)) * 60 + Number(hm.slice(3, 5));
+  const [from, to] = [minutes(q.start), minutes(q.end)];
+  const localMinute = (t: number) => Math.floor((((t / 60_000 + offsetAt(q.zone, t)) % 1440) + 1440) % 1440);
+  const quiet = (m: number) => (from < to ? m >= from && m < to : m >= from || m < to);
+  return {
+    zone: q.zone,
+    blocks: (t) => (quiet(localMinute(t)) ? 'LEAD_QUIET_HOURS' : null),
+    next: (t) => {
+      if (!quiet(localMinute(t))) return t;
+      const wait = (to - localMinute(t) + 1440) % 1440;
+      return Math.floor(t / 60_000) * 60_000 + wait * 60_000;
+    },
+  };
+}
+
+function capConstraint(rule: Pick<Rule, 'cap' | 'state'>, prior: number[], code?: string): Constraint {
   const { count, hours } = rule.cap!;
   const inWindow = (t: number) => prior.filter((p) => p <= t && p > t - hours * HOUR).sort((a, b) => a - b);
   return {
     zone: null,
-    blocks: (t) => (inWindow(t).length >= count ? `FREQ_CAP_${count}_PER_${hours}H:${rule.state}` : null),
+    blocks: (t) => (inWindow(t).length >= count ? code ?? `FREQ_CAP_${count}_PER_${hours}H:${rule.state}` : null),
     // the oldest attempts leave the window one by one: the one that brings it under the cap
     next: (t) => {
       const w = inWindow(t);
@@ -163,6 +184,8 @@ function constraintsFor(f: TimingFacts): Constraint[] {
   else for (const r of rules) for (const z of f.zones) out.push(windowConstraint(r, z));
   const prior = f.prior.map((p) => p.getTime());
   for (const r of rules) if (r.cap) out.push(capConstraint(r, prior));
+  if (f.quietHours) out.push(quietConstraint(f.quietHours));
+  if (f.orgCap) out.push(capConstraint({ state: 'ORG', cap: f.orgCap }, prior, 'FREQ_CAP_ORG'));
   return out;
 }
 

@@ -6,7 +6,7 @@ import type { Trx } from '../../db/tenant.ts';
 // ...). A section holds only what the organization changed over the area's defaults, or all of
 // it: it is read through the area's schema, which fills in the rest.
 
-export type SettingsSection = 'enrichment' | 'scoring';
+export type SettingsSection = 'enrichment' | 'scoring' | 'outreach' | 'faq';
 
 /** A section as stored (undefined when never set), before the area's schema fills it in. */
 export async function storedSettings(section: SettingsSection, trx: Trx): Promise<unknown> {

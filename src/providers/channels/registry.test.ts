@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../app/config.ts';
+import type { ChannelAdapter, ChannelPort } from './ports.ts';
+import { channelWebhookUrls, createChannelAdapters } from './registry.ts';
+
+const fakeLocal = (port: ChannelPort): ChannelAdapter => ({ name: 'local', port, send: async () => [] });
+const local = { email: fakeLocal('email'), sms: fakeLocal('sms'), voice: fakeLocal('voice') };
+const SID = `AC${'0'.repeat(32)}`;
+const twilioEnv = { TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 'token', TWILIO_FROM_NUMBER: '+15125550100' };
+
+function configError(env: Record<string, string>): { message: string; details: { field?: string }[] } {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    return e as { message: string; details: { field?: string }[] };
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('channel configuration', () => {
+  it('defaults every channel to local, and the registry hands back the local adapters', () => {
+    const cfg = loadConfig({});
+    expect(cfg.channels).toMatchObject({ email: 'local', sms: 'local', voice: 'local', publicUrl: undefined, twilio: { baseUrl: 'https://api.twilio.com' } });
+    expect(createChannelAdapters(cfg.channels, local)).toEqual(local);
+  });
+
+  it('names each missing variable when a real adapter is selected without its settings', () => {
+    const smtp = configError({ PORCHLIGHT_EMAIL_ADAPTER: 'smtp' });
+    expect(smtp.details.map((d) => d.field)).toEqual(['SMTP_URL', 'PORCHLIGHT_EMAIL_FROM']);
+    expect(smtp.message).toMatch(/SMTP_URL is required when PORCHLIGHT_EMAIL_ADAPTER=smtp/);
+
+    const sms = configError({ PORCHLIGHT_SMS_ADAPTER: 'twilio', TWILIO_AUTH_TOKEN: 'token' });
+    expect(sms.details.map((d) => d.field)).toEqual(['TWILIO_ACCOUNT_SID', 'TWILIO_FROM_NUMBER']);
+
+    // a Messaging Service stands in for a sender number for texts, never for calls
+    expect(() => loadConfig({ PORCHLIGHT_SMS_ADAPTER: 'twilio', TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 't', TWILIO_MESSAGING_SERVICE_SID: `MG${'1'.repeat(32)}` })).not.toThrow();
+    expect(configError({ PORCHLIGHT_VOICE_ADAPTER: 'twilio', TWILIO_ACCOUNT_SID: SID, TWILIO_AUTH_TOKEN: 't' }).message).toMatch(/TWILIO_FROM_NUMBER is required when PORCHLIGHT_VOICE_ADAPTER=twilio/);
+  });
+
+  it('refuses malformed values', () => {
+    expect(configError({ SMTP_URL: 'http://mail.example' }).message).toMatch(/SMTP_URL/);
+    expect(configError({ TWILIO_ACCOUNT_SID: 'SK123' }).message).toMatch(/TWILIO_ACCOUNT_SID/);
+    expect(configError({ TWILIO_FROM_NUMBER: '512-555-0100' }).message).toMatch(/TWILIO_FROM_NUMBER/);
+    expect(configError({ PORCHLIGHT_SMS_ADAPTER: 'telnyx' }).message).toMatch(/PORCHLIGHT_SMS_ADAPTER/);
+  });
+
+  it('picks the real adapters by configuration, each channel on its own', () => {
+    const cfg = loadConfig({
+      PORCHLIGHT_EMAIL_ADAPTER: 'smtp', SMTP_URL: 'smtp://u:p@127.0.0.1:2525', PORCHLIGHT_EMAIL_FROM: 'Acme <hi@acme.example>',
+      PORCHLIGHT_SMS_ADAPTER: 'twilio', ...twilioEnv, PORCHLIGHT_PUBLIC_URL: 'https://porch.example/',
+    });
+    const made = createChannelAdapters(cfg.channels, local);
+    expect([made.email.name, made.email.port, made.sms.name, made.sms.port]).toEqual(['smtp', 'email', 'twilio', 'sms']);
+    expect(made.voice).toBe(local.voice);
+    return made.email.close?.();
+  });
+
+  it('refuses a configuration built by hand that lacks a setting', () => {
+    const cfg = loadConfig({}).channels;
+    expect(() => createChannelAdapters({ ...cfg, voice: 'twilio' }, local)).toThrow(/TWILIO_ACCOUNT_SID.*TWILIO_AUTH_TOKEN.*TWILIO_FROM_NUMBER/);
+  });
+
+  it('makes the webhook URLs under the public URL', () => {
+    const org = '0b5c7f2e-9d1a-4c3b-8e6f-1a2b3c4d5e6f';
+    expect(channelWebhookUrls('https://porch.example/', org)).toEqual({
+      twilioStatus: `https://porch.example/v1/webhooks/twilio/${org}/status`,
+      twilioInbound: `https://porch.example/v1/webhooks/twilio/${org}/sms`,
+      mailgunEvents: `https://porch.example/v1/webhooks/mailgun/${org}`,
+    });
+  });
+});

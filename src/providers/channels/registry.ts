@@ -1,0 +1,62 @@
+import { AppError } from '../../app/errors.ts';
+import { missingChannelSettings, type ChannelConfig } from '../../app/config.ts';
+import type { ChannelAdapter } from './ports.ts';
+import { createSmtpAdapter } from './smtp.ts';
+import { createTwilioClient, createTwilioSmsAdapter, createTwilioVoiceAdapter } from './twilio.ts';
+
+// Which adapter each channel uses, by configuration: the local one (the caller makes it, it needs
+// the database) unless the environment selects a real one. The container calls this once.
+
+export interface ChannelAdapters {
+  email: ChannelAdapter;
+  sms: ChannelAdapter;
+  voice: ChannelAdapter;
+}
+
+/**
+ * Where each provider must post its webhooks, under PORCHLIGHT_PUBLIC_URL (docs/PROVIDERS.md).
+ * The organization's id is in the path: a provider's event names no tenant, and the signature
+ * is checked before the path is believed.
+ */
+export const CHANNEL_WEBHOOK_PATHS = {
+  /** Twilio StatusCallback of texts and calls: queued, sent, delivered, undelivered, failed; initiated ... completed. */
+  twilioStatus: '/v1/webhooks/twilio/{org}/status',
+  /** The phone number's "A message comes in" webhook: replies, STOP and START. */
+  twilioInbound: '/v1/webhooks/twilio/{org}/sms',
+  /** Mailgun's event webhooks: delivered, permanent_fail, temporary_fail, complained, unsubscribed, opened, clicked. */
+  mailgunEvents: '/v1/webhooks/mailgun/{org}',
+} as const;
+
+export function channelWebhookUrls(publicUrl: string, organizationId: string): Record<keyof typeof CHANNEL_WEBHOOK_PATHS, string> {
+  const base = publicUrl.replace(/\/+$/, '');
+  return Object.fromEntries(Object.entries(CHANNEL_WEBHOOK_PATHS).map(([k, p]) => [k, base + p.replace('{org}', organizationId)])) as Record<keyof typeof CHANNEL_WEBHOOK_PATHS, string>;
+}
+
+export function createChannelAdapters(cfg: ChannelConfig, local: ChannelAdapters): ChannelAdapters {
+  // loadConfig refuses these already; checked again for a configuration built by hand.
+  const missing = missingChannelSettings(cfg);
+  if (missing.length) {
+    throw new AppError('VALIDATION', `channel adapters not configured: ${missing.map((d) => `${d.field} ${d.message}`).join('; ')}`, missing);
+  }
+  const twilio = cfg.sms === 'twilio' || cfg.voice === 'twilio'
+    ? (() => {
+        const t = cfg.twilio;
+        // One client for both channels: Twilio's limits are per account.
+        const client = createTwilioClient({ accountSid: t.accountSid!, authToken: t.authToken!, baseUrl: t.baseUrl, timeoutMs: cfg.timeoutMs, ratePerSecond: cfg.ratePerSecond });
+        return { client, fromNumber: t.fromNumber ?? null };
+      })()
+    : null;
+
+  return {
+    email: cfg.email === 'smtp'
+      ? createSmtpAdapter({ url: cfg.smtp.url!, from: cfg.smtp.from, timeoutMs: cfg.timeoutMs, ratePerSecond: cfg.ratePerSecond })
+      : local.email,
+    sms: cfg.sms === 'twilio'
+      // the outbox gives every message its organization's status callback URL
+      ? createTwilioSmsAdapter({ ...twilio!, messagingServiceSid: cfg.twilio.messagingServiceSid })
+      : local.sms,
+    voice: cfg.voice === 'twilio'
+      ? createTwilioVoiceAdapter({ ...twilio! })
+      : local.voice,
+  };
+}
