@@ -533,6 +533,7 @@ TABLE dnc_entry (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   channels text[],
   CONSTRAINT dnc_entry_channels_check CHECK (((channels IS NULL) OR ((cardinality(channels) >= 1) AND (channels <@ ARRAY['sms'::text, 'call'::text, 'ai_call'::text, 'email'::text])))),
+  CONSTRAINT dnc_entry_channels_kind_check CHECK (((channels IS NULL) OR ((kind = 'email'::text) = (channels <@ ARRAY['email'::text])))),
   CONSTRAINT dnc_entry_kind_check CHECK ((kind = ANY (ARRAY['phone'::text, 'email'::text]))),
   CONSTRAINT dnc_entry_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
   CONSTRAINT dnc_entry_organization_id_kind_value_hash_key UNIQUE (organization_id, kind, value_hash),

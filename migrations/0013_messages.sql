@@ -21,7 +21,9 @@ CREATE OR REPLACE FUNCTION history_ignored_fields() RETURNS text[] LANGUAGE sql 
 -- An opt-out may cover some channels only (Fish Mouth's voice opt-out: "no more calls", texts
 -- still welcome). NULL is every channel, as every entry before this migration was.
 ALTER TABLE dnc_entry
-  ADD COLUMN channels text[] CHECK (channels IS NULL OR (cardinality(channels) >= 1 AND channels <@ ARRAY['sms', 'call', 'ai_call', 'email']));
+  ADD COLUMN channels text[] CHECK (channels IS NULL OR (cardinality(channels) >= 1 AND channels <@ ARRAY['sms', 'call', 'ai_call', 'email'])),
+  -- an email's channel is email; a phone's are texts and calls
+  ADD CONSTRAINT dnc_entry_channels_kind_check CHECK (channels IS NULL OR (kind = 'email') = (channels <@ ARRAY['email']));
 -- routing keeps a lead contactable while some channel is still open to it
 CREATE OR REPLACE FUNCTION on_dnc_list(org uuid, person uuid) RETURNS boolean LANGUAGE sql STABLE AS $$
   SELECT EXISTS (SELECT 1 FROM contact_point c
@@ -189,6 +191,12 @@ BEGIN
   -- cached as a nested loop and went quadratic with the batch
   WHERE n.status = 'sent' AND n.direction = 'outbound' AND n.id NOT IN (SELECT id FROM old_rows WHERE status = 'sent')
   ON CONFLICT (organization_id, metric, subject_id, period) DO NOTHING;
+  -- the provider's price often comes later, with its status callback: it replaces the estimate
+  UPDATE billing_usage b SET cost_cents = n.cost_cents
+  FROM new_rows n JOIN old_rows o0 ON o0.organization_id = n.organization_id AND o0.id = n.id
+  WHERE n.cost_cents > 0 AND n.cost_cents <> o0.cost_cents AND n.sent_at IS NOT NULL
+    AND b.organization_id = n.organization_id AND b.subject_id = n.id
+    AND b.metric = CASE n.channel WHEN 'email' THEN 'email_message' WHEN 'sms' THEN 'sms_message' ELSE 'call_placed' END;
   RETURN NULL;
 END $$;
 CREATE TRIGGER message_bill AFTER UPDATE ON message REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows

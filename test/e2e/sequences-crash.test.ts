@@ -70,11 +70,7 @@ describe('crash safety of the sequence engine (CLI, kill -9)', { timeout: CLI_TE
     expect(await outcome(env)).toEqual(DONE);
   });
 
-  // outbox.handed on PGlite: outbox.recover() asks the local adapter inside its own transaction
-  // and the adapter opens a second one on the single connection, so recovery waits on itself
-  // (reported to the outbox's owner); on a server it runs.
-  const failpoints = ['sequences.batch.written:2', 'sequences.batch.committed:2', ...(process.env.DATABASE_URL ? ['outbox.handed:2'] : [])];
-  it.each(failpoints)('a tick killed at %s is finished by the next, each message sent once', async (failpoint) => {
+  it.each(['sequences.batch.written:2', 'sequences.batch.committed:2', 'outbox.handed:2'])('a tick killed at %s is finished by the next, each message sent once', async (failpoint) => {
     const env = await prepared(failpoint.replace(/[^a-z0-9]+/g, '-'));
     const killed = await runCli(TICK, cliEnv({ ...env, PORCHLIGHT_FAILPOINT: failpoint }));
     expect(killed.code, killed.stderr).toBeNull();

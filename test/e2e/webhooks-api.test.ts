@@ -25,9 +25,8 @@ const PEWC = { seller_name: 'Acme Roofing', scope: ['sms', 'voice'], type: 'pewc
 let t: TestContext;
 let app: FastifyInstance;
 beforeAll(async () => {
-  t = await createTestContext({ now: () => TUESDAY_MORNING });
-  const channels = { ...t.c.config.channels, twilio: { ...t.c.config.channels.twilio, authToken: TWILIO_TOKEN }, mailgunSigningKey: MAILGUN_KEY, publicUrl: PUBLIC };
-  app = await buildServer({ ...t.c, config: { ...t.c.config, channels } });
+  t = await createTestContext({ now: () => TUESDAY_MORNING, env: { TWILIO_AUTH_TOKEN: TWILIO_TOKEN, MAILGUN_WEBHOOK_SIGNING_KEY: MAILGUN_KEY, PORCHLIGHT_PUBLIC_URL: PUBLIC } });
+  app = await buildServer(t.c);
 });
 afterAll(async () => {
   await app.close();
@@ -121,16 +120,18 @@ describe('Twilio webhooks', () => {
     const cb = (MessageSid: string, MessageStatus: string, extra: Record<string, string> = {}) => twilio(path, { MessageSid, MessageStatus, AccountSid: 'AC0', ...extra });
 
     expect((await cb(g!.provider_message_id, 'sent')).json()).toMatchObject({ applied: true, message_id: good });
-    const delivered = await cb(g!.provider_message_id, 'delivered', { Price: '-0.00790', PriceUnit: 'USD', NumSegments: '2' });
+    const delivered = await cb(g!.provider_message_id, 'delivered', { Price: '-0.02500', PriceUnit: 'USD', NumSegments: '2' });
     expect(delivered.json()).toMatchObject({ applied: true, kind: 'sms.delivered' });
     expect((await cb(g!.provider_message_id, 'delivered')).json()).toMatchObject({ applied: false });
     // late and out of order: a "sent" after "delivered" moves nothing back
     await cb(g!.provider_message_id, 'queued');
     await cb(b!.provider_message_id, 'undelivered', { ErrorCode: '30003' });
     expect(await rows(actor, sql`SELECT id, status, cost_cents::int AS cost, segments, delivered_at IS NOT NULL AS delivered, error FROM message WHERE id IN (${good}::uuid, ${bad}::uuid) ORDER BY status`)).toEqual([
-      { id: good, status: 'delivered', cost: 1, segments: 2, delivered: true, error: null },
+      { id: good, status: 'delivered', cost: 3, segments: 2, delivered: true, error: null },
       { id: bad, status: 'failed', cost: 0, segments: 1, delivered: false, error: 'sms undelivered (Twilio error 30003)' },
     ]);
+    // the bill takes the provider's price once it is known, in place of the estimate
+    expect(await rows(actor, sql`SELECT cost_cents::int AS cost FROM billing_usage WHERE subject_id = ${good}::uuid`)).toEqual([{ cost: 3 }]);
 
     const answered = await sentVia(actor, lead.id, 'call', 'twilio', sid('CA'));
     const unanswered = await sentVia(actor, lead.id, 'call', 'twilio', sid('CA'));

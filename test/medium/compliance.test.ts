@@ -98,3 +98,22 @@ describe('compliance check', () => {
     expect((await ctx.c.compliance.consents(actor, { phone: lead.phone })).length).toBe(1);
   });
 });
+
+describe('opt-outs per channel', () => {
+  it('a voice opt-out stops calls but not texts, and keeps the lead contactable; a later full opt-out stops everything', async () => {
+    const { actor } = await ctx.newOrganization();
+    const lead = await ctx.newLead(actor.organizationId);
+    await ctx.c.compliance.recordConsent(actor, { phone: lead.phone, ...PEWC, captured_at: '2026-01-01T12:00:00-06:00' });
+    const at = '2026-03-10T11:00:00-05:00';
+    expect(await ctx.c.dnc.add(actor, { phone: lead.phone, reason: 'no more calls', source: 'voice_opt_out', channels: ['ai_call', 'call'] })).toMatchObject({ added: true, channels: ['ai_call', 'call'] });
+    expect(await ctx.c.compliance.check(actor, { lead_id: lead.id, channel: 'call', at })).toMatchObject({ decision: 'deny', reason: 'INTERNAL_DNC' });
+    expect(await ctx.c.compliance.check(actor, { lead_id: lead.id, channel: 'sms', at })).toMatchObject({ decision: 'allow' });
+    const [listed] = await exec<{ listed: boolean }>(actor, sql`SELECT on_dnc_list(app_org_id(), ${lead.person_id}::uuid) AS listed`);
+    expect(listed!.listed).toBe(false);
+    // listed again for every channel: the wider entry holds
+    expect(await ctx.c.dnc.add(actor, { phone: lead.phone, reason: 'STOP' })).toMatchObject({ added: false, channels: null });
+    expect(await ctx.c.compliance.check(actor, { lead_id: lead.id, channel: 'sms', at })).toMatchObject({ decision: 'deny', reason: 'INTERNAL_DNC' });
+    // an email's only channel is email
+    await expect(ctx.c.dnc.add(actor, { email: lead.email, channels: ['call'] })).rejects.toMatchObject({ code: 'VALIDATION' });
+  });
+});

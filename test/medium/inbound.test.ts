@@ -129,6 +129,11 @@ describe('HELP and START', () => {
     expect(await rows(actor, sql`SELECT scope, type, method FROM consent WHERE revoked_at IS NULL`)).toEqual([{ scope: ['sms'], type: 'pec', method: 'sms_keyword' }]);
     const call = await ctx.c.compliance.check(actor, { phone: lead.phone, zip: '78701', channel: 'call', at: clock.toISOString() });
     expect(call).toMatchObject({ decision: 'deny' });
+    // texts are back: an informational text goes; a marketing one needs written consent, not an opt-in keyword
+    const info = await ctx.c.compliance.check(actor, { phone: lead.phone, zip: '78701', channel: 'sms', purpose: 'informational', at: clock.toISOString() });
+    expect(info).toMatchObject({ decision: 'allow' });
+    const promo = await ctx.c.compliance.check(actor, { phone: lead.phone, zip: '78701', channel: 'sms', at: clock.toISOString() });
+    expect(promo).toMatchObject({ decision: 'deny', reason: 'PEWC_REQUIRED:SMS_MARKETING' });
     // "yes" from a number that is not opted out is a reply, not an opt-in
     expect(await text(org.id, lead.phone, 'YES')).toMatchObject({ intent: 'reply' });
     // a STOP after the START stops texts again, and is confirmed again

@@ -2,11 +2,11 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { withTenant, type Actor } from '../../src/db/tenant.ts';
 import type { Draft } from '../../src/domain/outreach/outbox.repository.ts';
-import { readOutreachSettings, updateOutreachSettings } from '../../src/domain/outreach/outreach-settings.ts';
-import { loadRecipients } from '../../src/domain/outreach/recipients.repository.ts';
+import { updateOutreachSettings } from '../../src/domain/outreach/outreach-settings.ts';
 import { createOutbox } from '../../src/domain/outreach/outbox.ts';
 import type { ChannelAdapter } from '../../src/providers/channels/ports.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
+import { draftsFor, type DraftSpec } from '../support/outreach.ts';
 
 // The outbox: a message leaves only with the gate's allow, is written once by its key, and a
 // crash after the hand-over sends it at most once.
@@ -34,14 +34,7 @@ async function setup(settings: Record<string, unknown> = {}) {
   return { ...o, lead };
 }
 
-async function draft(actor: Actor, leadId: string, over: Partial<Draft> & { key: string }): Promise<Draft> {
-  const channel = over.channel ?? 'sms';
-  return withTenant(ctx.c.db, actor, async (trx) => {
-    const r = (await loadRecipients(trx, ctx.c.pii, [leadId], channel, await readOutreachSettings(trx))).get(leadId)!;
-    return { source: 'manual', senderType: 'user', channel, purpose: 'marketing', leadId, personId: r.personId, kind: r.contact!.kind, hash: r.contact!.hash,
-      display: r.contact!.display, sealed: r.contact!.sealed, body: 'Hi Pat, is your roof ready for spring?', ...over };
-  });
-}
+const draft = async (actor: Actor, leadId: string, over: Partial<DraftSpec> & { key: string }) => (await draftsFor(ctx, actor, [{ lead: leadId, ...over }]))[0]!;
 
 const enqueue = (actor: Actor, drafts: Draft[]) => withTenant(ctx.c.db, actor, (trx) => ctx.c.outbox.enqueue(drafts, trx));
 

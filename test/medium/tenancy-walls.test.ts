@@ -64,6 +64,18 @@ describe('tenant isolation, table by table', () => {
       await t.c.compliance.check(org.actor, { lead_id: lead.id, channel: 'sms' });
       // a copy of the national registry
       await t.c.dnc.importNational(org.actor, { as_of: '2026-03-01' }, Readable.from(['512,5550100\n']));
+      // an FAQ entry and a text it answers: the message, its webhook event and the match
+      await t.c.faq.add(org.actor, { question: 'Do you offer free estimates?', answer: 'Yes, always.' });
+      await t.c.inbound.receiveSms(org.org.id, { MessageSid: `SM-walls-${org.org.id}`, From: lead.phone, Body: 'are estimates free?' });
+      // a sequence, an enrollment and the steps it took
+      const walk = await t.c.sequences.create(org.actor, { name: 'walls', nodes: [{ key: 'start', type: 'START' }, { key: 'end', type: 'END' }], edges: [{ from: 'start', to: 'end' }] });
+      await t.c.sequences.enroll(org.actor, walk.id, { lead_id: lead.id });
+      await t.c.sequenceEngine.runDue(org.actor);
+      // a template and a campaign to the segment: its recipients and their messages
+      await t.c.messages.updateSettings(org.actor, { sender_name: 'Walls', from_phone: '+15125550199' });
+      await t.c.templates.create(org.actor, { name: 'walls', channel: 'sms', body: 'Hi {{person.first_name | "there"}}' });
+      await t.c.campaigns.create(org.actor, { name: 'walls', template: 'walls', segment: 'walls', purpose: 'informational' });
+      await t.c.campaigns.launch(org.actor, 'walls');
     }
   });
   afterAll(async () => t.close());

@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import { withTenant, type Actor } from '../../src/db/tenant.ts';
-import { updateOutreachSettings } from '../../src/domain/outreach/outreach-settings.ts';
+import { readOutreachSettings, updateOutreachSettings } from '../../src/domain/outreach/outreach-settings.ts';
+import type { Channel, Purpose } from '../../src/domain/compliance/gate.ts';
+import type { Draft } from '../../src/domain/outreach/outbox.repository.ts';
+import { loadRecipients } from '../../src/domain/outreach/recipients.repository.ts';
 import type { TestContext } from './context.ts';
 
 // An organization ready to send: sender, numbers and postal address set, leads whose owners
@@ -37,4 +40,38 @@ export async function austinLead(ctx: TestContext, actor: Actor, opts: { consent
   await rows(ctx, actor, sql`UPDATE person SET mailing_zip = '78701', mailing_state = 'TX' WHERE id = ${lead.person_id}::uuid`);
   if (opts.consent !== false) await ctx.c.compliance.recordConsent(actor, { phone: lead.phone, ...PEWC });
   return lead;
+}
+
+// Drafts to a lead's owner as an engine writes them, for tests of the outbox and the gate.
+
+export interface DraftSpec {
+  lead: string;
+  key: string;
+  channel?: Channel;
+  purpose?: Purpose;
+  subject?: string;
+  body?: string;
+  at?: Date;
+}
+
+export async function draftsFor(ctx: TestContext, actor: Actor, specs: DraftSpec[]): Promise<Draft[]> {
+  return withTenant(ctx.c.db, actor, async (trx) => {
+    const settings = await readOutreachSettings(trx);
+    const out: Draft[] = [];
+    for (const s of specs) {
+      const channel = s.channel ?? 'sms';
+      const r = (await loadRecipients(trx, ctx.c.pii, [s.lead], channel, settings)).get(s.lead)!;
+      out.push({
+        key: s.key, source: 'manual', senderType: 'user', channel, purpose: s.purpose ?? 'marketing', leadId: s.lead, personId: r.personId,
+        kind: r.contact!.kind, hash: r.contact!.hash, display: r.contact!.display, sealed: r.contact!.sealed,
+        subject: s.subject ?? null, body: s.body ?? 'Hi Pat, is your roof ready for spring?', at: s.at ?? null,
+      });
+    }
+    return out;
+  });
+}
+
+export async function enqueueFor(ctx: TestContext, actor: Actor, specs: DraftSpec[]) {
+  const drafts = await draftsFor(ctx, actor, specs);
+  return withTenant(ctx.c.db, actor, (trx) => ctx.c.outbox.enqueue(drafts, trx));
 }

@@ -61,10 +61,11 @@ export function registerDnc(program: Command) {
   const contact = (c: Command) => c.requiredOption('--org <org>', 'organization id or slug').option('--phone <phone>', 'a phone number').option('--email <email>', 'an email address');
   contact(dnc.command('add').description('put a phone or email on the list'))
     .option('--reason <text>', 'why (asked not to be called, ...)')
+    .option('--channels <list>', 'only these channels, comma-separated: sms,call,ai_call (a voice opt-out: call,ai_call); every channel when absent')
     .option('--json', 'machine-readable output')
-    .action(command('dnc add', async (ctx, o: { org: string; phone?: string; email?: string; reason?: string }) => {
+    .action(command('dnc add', async (ctx, o: { org: string; phone?: string; email?: string; reason?: string; channels?: string }) => {
       const actor = await ctx.operatorIn(o.org);
-      const r = await ctx.c.dnc.add(actor, { phone: o.phone, email: o.email, reason: o.reason });
+      const r = await ctx.c.dnc.add(actor, { phone: o.phone, email: o.email, reason: o.reason, channels: o.channels?.split(',').map((x) => x.trim()).filter(Boolean) });
       return { json: r, text: `${r.display} ${r.added ? 'added to' : 'is already on'} the do-not-contact list (run porchlight route to reroute its leads)` };
     }));
   contact(dnc.command('remove').description('take a phone or email off the list (managers and up)'))

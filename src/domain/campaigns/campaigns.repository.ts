@@ -132,18 +132,30 @@ export const campaignsRepository = {
       WHERE organization_id = app_org_id() AND campaign_id = ${campaignId}::uuid AND status = 'pending'`.execute(trx);
   },
 
-  /** Resume: the queued recipients' messages get new slots from `start`, in their old order. */
-  async respread(campaignId: string, start: Date, perMinute: number | null, trx: Trx) {
+  /** The queued recipients with a message, in the order of their slots. */
+  async queuedInOrder(campaignId: string, trx: Trx) {
+    return (await sql<{ lead_id: string; message_id: string }>`
+      SELECT lead_id, message_id FROM campaign_recipient
+      WHERE organization_id = app_org_id() AND campaign_id = ${campaignId}::uuid AND status = 'queued' AND message_id IS NOT NULL
+      ORDER BY scheduled_for NULLS LAST, lead_id`.execute(trx)).rows;
+  },
+
+  /**
+   * New slots for recipients and their pending messages, by id lists: a join against the
+   * recipients in SQL was planned on statistics that a launch had just made stale (PGlite has
+   * no autovacuum) and turned into a nested loop over both tables.
+   */
+  async reslot(campaignId: string, slots: { leadId: string; messageId: string; at: Date }[], trx: Trx) {
+    if (!slots.length) return;
+    const ats = slots.map((x) => x.at);
     await sql`
-      WITH slots AS (
-        SELECT r.lead_id, r.message_id,
-               ${start}::timestamptz + coalesce((row_number() OVER (ORDER BY r.scheduled_for NULLS LAST, r.lead_id) - 1) / ${perMinute}::int, 0) * interval '1 minute' AS at
-        FROM campaign_recipient r JOIN message m ON m.organization_id = r.organization_id AND m.id = r.message_id
-        WHERE r.organization_id = app_org_id() AND r.campaign_id = ${campaignId}::uuid AND r.status = 'queued' AND m.status = 'pending'),
-      recipients AS (
-        UPDATE campaign_recipient r SET scheduled_for = s.at FROM slots s
-        WHERE r.organization_id = app_org_id() AND r.campaign_id = ${campaignId}::uuid AND r.lead_id = s.lead_id)
-      UPDATE message m SET scheduled_for = s.at FROM slots s WHERE m.organization_id = app_org_id() AND m.id = s.message_id AND m.status = 'pending'`.execute(trx);
+      UPDATE campaign_recipient r SET scheduled_for = u.at
+      FROM unnest(${slots.map((x) => x.leadId)}::uuid[], ${ats}::timestamptz[]) AS u(lead_id, at)
+      WHERE r.organization_id = app_org_id() AND r.campaign_id = ${campaignId}::uuid AND r.lead_id = u.lead_id`.execute(trx);
+    await sql`
+      UPDATE message m SET scheduled_for = u.at
+      FROM unnest(${slots.map((x) => x.messageId)}::uuid[], ${ats}::timestamptz[]) AS u(id, at)
+      WHERE m.organization_id = app_org_id() AND m.id = u.id AND m.status = 'pending'`.execute(trx);
   },
 
   /** Cancel: every message still pending ends cancelled (their recipients follow by trigger). */

@@ -47,6 +47,9 @@ const CHUNK = 2000;
 /** The outbox claims at most this many ids a call. */
 const DISPATCH_IDS = 1000;
 
+/** The i-th queued message's slot (0-based): `perMinute` a minute from `start`, all at `start` without a throttle; as the launch's snapshot spreads them. */
+export const slotOf = (start: Date, i: number, perMinute: number | null) => new Date(start.getTime() + (perMinute ? Math.floor(i / perMinute) : 0) * 60_000);
+
 const rate = (n: number, of: number) => (of > 0 ? Math.round((n / of) * 10_000) / 10_000 : null);
 
 export function createCampaignsService(deps: { db: Database; pii: Pii; outbox: Pick<Outbox, 'enqueue' | 'dispatch'>; now?: () => Date }) {
@@ -195,8 +198,9 @@ export function createCampaignsService(deps: { db: Database; pii: Pii; outbox: P
         const c = await findOrThrow(ref, trx, true);
         if (c.status !== 'paused') throw new AppError('CONFLICT', `campaign ${c.name} is ${c.status}: only a paused campaign can be resumed`);
         const first = c.scheduled_for && c.scheduled_for > at ? c.scheduled_for : at;
-        await repo.respread(c.id, first, c.throttle_per_minute, trx);
-        const status = (await repo.queuedCount(c.id, trx)) === 0 ? 'completed' : first > at ? 'scheduled' : 'sending';
+        const queued = await repo.queuedInOrder(c.id, trx);
+        await repo.reslot(c.id, queued.map((q, i) => ({ leadId: q.lead_id, messageId: q.message_id, at: slotOf(first, i, c.throttle_per_minute) })), trx);
+        const status = queued.length === 0 ? 'completed' : first > at ? 'scheduled' : 'sending';
         await repo.update(c.id, { status, paused_at: null, ...(status === 'completed' ? { completed_at: at } : {}), ...(status === 'sending' && !c.started_at ? { started_at: at } : {}) }, trx);
         return { id: c.id, due: status === 'sending' ? await repo.dueMessageIds(c.id, at, trx) : [] };
       });

@@ -8,15 +8,16 @@ import type { Database } from '../../db/database.ts';
 import { withTenant, type Actor, type Trx } from '../../db/tenant.ts';
 import { normalizeEmail, normalizePhone } from '../identity/normalize-contact.ts';
 import { maskContact, type Pii } from '../pii/pii.ts';
-import { decide, type Channel, type GateFacts } from './gate.ts';
+import { decide, type Channel } from './gate.ts';
+import { gatherFacts } from './facts.repository.ts';
+import { insertDecisions } from './decisions.repository.ts';
+import { readOutreachSettings } from '../outreach/outreach-settings.ts';
 import { locateRecipient } from './recipient.ts';
 import { registryFacts } from './registry.repository.ts';
 
 // The gate with its facts from the database: who the touch is for, their consents, revocations
 // and the organization's do-not-contact list, decided by decide() (gate.ts) and stored with every
 // fact it used. Consents are recorded here too, as the law wants them kept.
-
-const CHANNEL_SCOPE: Record<Channel, string> = { sms: 'sms', call: 'voice', ai_call: 'ai_voice', email: 'email' };
 
 const Contact = {
   phone: z.string().trim().min(1).optional(),
@@ -91,8 +92,9 @@ export function createComplianceService(deps: { db: Database; pii: Pii; now?: ()
 
   /** The lead's owner's mailing place, and the contact the channel uses (a verified mobile first). */
   async function leadContact(leadId: string, channel: Channel, trx: Trx) {
-    const l = await sql<{ person_id: string | null; mailing_zip: string | null; mailing_state: string | null }>`
-      SELECT l.person_id, pe.mailing_zip, pe.mailing_state FROM lead l LEFT JOIN person pe ON pe.organization_id = l.organization_id AND pe.id = l.person_id
+    const l = await sql<{ person_id: string | null; mailing_zip: string | null; mailing_state: string | null; timezone: string | null; quiet_start: string | null; quiet_end: string | null }>`
+      SELECT l.person_id, pe.mailing_zip, pe.mailing_state, l.timezone, to_char(l.quiet_hours_start, 'HH24:MI') AS quiet_start, to_char(l.quiet_hours_end, 'HH24:MI') AS quiet_end
+      FROM lead l LEFT JOIN person pe ON pe.organization_id = l.organization_id AND pe.id = l.person_id
       WHERE l.organization_id = app_org_id() AND l.id = ${leadId}::uuid AND l.deleted_at IS NULL`.execute(trx);
     if (!l.rows[0]) throw notFound('lead', leadId);
     const kind = channel === 'email' ? 'email' : 'phone';
@@ -100,7 +102,11 @@ export function createComplianceService(deps: { db: Database; pii: Pii; now?: ()
       SELECT value, value_enc FROM contact_point WHERE organization_id = app_org_id() AND person_id = ${l.rows[0].person_id}::uuid AND kind = ${kind}
       ORDER BY verified DESC, (type = 'mobile') DESC NULLS LAST, score DESC NULLS LAST, id LIMIT 1`.execute(trx);
     if (!c.rows[0]) throw validation('lead_id', `the lead's owner has no ${kind} to reach`);
-    return { kind: kind as 'phone' | 'email', value: deps.pii.open(c.rows[0]), zip: l.rows[0].mailing_zip, state: l.rows[0].mailing_state, personId: l.rows[0].person_id };
+    const q = l.rows[0];
+    return {
+      kind: kind as 'phone' | 'email', value: deps.pii.open(c.rows[0]), zip: q.mailing_zip, state: q.mailing_state, personId: q.person_id,
+      quietHours: q.quiet_start && q.quiet_end ? { start: q.quiet_start, end: q.quiet_end, zone: q.timezone ?? 'America/New_York' } : null,
+    };
   }
 
   return {
@@ -112,41 +118,23 @@ export function createComplianceService(deps: { db: Database; pii: Pii; now?: ()
         const who = r.lead_id ? await leadContact(r.lead_id, r.channel, trx) : { ...contactOf(r), zip: r.zip ?? null, state: r.state ?? null, personId: null };
         if ((r.channel === 'email') !== (who.kind === 'email')) throw validation('channel', `a ${r.channel} goes to a ${r.channel === 'email' ? 'an email address' : 'phone'}`);
         const hash = deps.pii.hash(who.value);
-        // the contact's consents; a revocation of any of the owner's phones or emails stops all marketing (§3.3)
-        const consents = (await sql<{ type: 'pec' | 'pewc'; scope: string[]; captured_at: Date; revoked_at: Date | null; revoke_channel: string | null; same: boolean }>`
-          SELECT type, scope, captured_at, revoked_at, revoke_channel, (kind = ${who.kind} AND value_hash = ${hash}) AS same FROM consent
-          WHERE organization_id = app_org_id()
-            AND ((kind = ${who.kind} AND value_hash = ${hash})
-                 OR (${who.personId}::uuid IS NOT NULL AND value_hash IN (SELECT value_hash FROM contact_point WHERE organization_id = app_org_id() AND person_id = ${who.personId}::uuid)))
-          ORDER BY revoked_at DESC NULLS LAST`.execute(trx)).rows;
-        const live = consents.filter((c) => c.same && c.captured_at <= at && (!c.revoked_at || c.revoked_at > at) && c.scope.includes(CHANNEL_SCOPE[r.channel]));
-        const revocation = consents.find((c) => c.revoked_at && c.revoked_at <= at);
-        const listed = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM dnc_entry WHERE organization_id = app_org_id() AND kind = ${who.kind} AND value_hash = ${hash}`.execute(trx)).rows[0]!.n > 0;
-        const facts: GateFacts = {
-          channel: r.channel, purpose: r.purpose, at, consent: live.some((c) => c.type === 'pewc') ? 'pewc' : live.length ? 'pec' : 'none',
-          ...(who.kind === 'phone' ? { phone: who.value } : {}), mailingZip: who.zip, mailingState: who.state,
-          revoked: revocation ? { channel: revocation.revoke_channel as 'sms', at: revocation.revoked_at! } : null,
-          internalDnc: who.kind === 'phone' && listed,
-          // the organization's copy of the national registry for the number's area code (none: no scrub, DNC_DATA_STALE)
-          dnc: who.kind === 'phone' ? (await registryFacts(trx, [who.value])).get(who.value)! : { national: false, registryAsOf: null },
-          record: r.record, recordingDisclosure: r.recording_disclosure,
-          email: who.kind === 'email' ? { unsubscribed: listed } : undefined,
-          prior: [],
-        };
+        const settings = await readOutreachSettings(trx);
+        const { firstText: _, ...facts } = (await gatherFacts(trx, [{
+          leadId: r.lead_id ?? null, personId: who.personId, kind: who.kind, value: who.value, hash, zip: who.zip, state: who.state,
+          quietHours: 'quietHours' in who ? who.quietHours : null, channel: r.channel, purpose: r.purpose, at, record: r.record, recordingDisclosure: r.recording_disclosure,
+        }], { registry: registryFacts, smsSenderRegistered: settings.sms_sender_registered, orgCap: settings.frequency_cap }))[0]!;
         const d = decide(facts);
         const zone = locateRecipient({ phone: facts.phone, mailingZip: who.zip, mailingState: who.state }).primaryZone ?? 'America/New_York';
         const until = d.decision === 'DEFER' ? DateTime.fromJSDate(d.until).setZone(zone).toISO({ suppressMilliseconds: true }) : null;
         const stored = { ...facts, at: at.toISOString(), phone: facts.phone ? maskContact('phone', facts.phone) : undefined };
-        const row = await sql<{ id: string }>`
-          INSERT INTO compliance_decision (organization_id, lead_id, kind, value_hash, display, channel, purpose, decision, reason, reasons, obligations,
-                                           defer_until, at, facts, decided_by, via)
-          VALUES (app_org_id(), ${r.lead_id ?? null}, ${who.kind}, ${hash}, ${maskContact(who.kind, who.value)}, ${r.channel}, ${r.purpose},
-                  ${d.decision.toLowerCase()}, ${d.decision === 'ALLOW' ? null : d.reason}, ${d.decision === 'ALLOW' ? [] : d.reasons}::text[],
-                  ${d.decision === 'ALLOW' ? d.obligations : []}::text[], ${d.decision === 'DEFER' ? d.until : null}, ${at}, ${JSON.stringify(stored)}::jsonb,
-                  app_user_id(), app_via())
-          RETURNING id`.execute(trx);
+        const id = crypto.randomUUID();
+        await insertDecisions([{
+          id, leadId: r.lead_id ?? null, kind: who.kind, hash: hash.toString('hex'), display: maskContact(who.kind, who.value), channel: r.channel, purpose: r.purpose,
+          decision: d.decision.toLowerCase() as CheckAnswer['decision'], reason: d.decision === 'ALLOW' ? null : d.reason, reasons: d.decision === 'ALLOW' ? [] : d.reasons,
+          obligations: d.decision === 'ALLOW' ? d.obligations : [], until: d.decision === 'DEFER' ? d.until : null, at, facts: stored,
+        }], trx);
         return {
-          id: row.rows[0]!.id, decision: d.decision.toLowerCase() as CheckAnswer['decision'], reason: d.decision === 'ALLOW' ? null : d.reason,
+          id, decision: d.decision.toLowerCase() as CheckAnswer['decision'], reason: d.decision === 'ALLOW' ? null : d.reason,
           reasons: d.decision === 'ALLOW' ? [] : d.reasons, obligations: d.decision === 'ALLOW' ? d.obligations : [], until,
           contact: maskContact(who.kind, who.value), facts: stored,
         };

@@ -80,7 +80,10 @@ export async function gatherFacts(trx: Trx, touches: Touch[], ctx: FactsContext)
 
   return touches.map((x, i) => {
     const live = (cBy.get(i) ?? []).filter((c) => c.captured_at <= x.at && (!c.revoked_at || c.revoked_at > x.at) && c.scope.includes(CHANNEL_SCOPE[x.channel]));
-    const revocation = (rBy.get(i) ?? []).filter((r) => r.revoked_at <= x.at).sort((a, b) => b.revoked_at.getTime() - a.revoked_at.getTime())[0];
+    // consent given again for this channel after a revocation (START re-enables texts, §5) sets
+    // that revocation aside for this channel only
+    const renewed = (after: Date) => live.some((c) => c.captured_at > after);
+    const revocation = (rBy.get(i) ?? []).filter((r) => r.revoked_at <= x.at && !renewed(r.revoked_at)).sort((a, b) => b.revoked_at.getTime() - a.revoked_at.getTime())[0];
     // an entry for some channels only (a voice opt-out) lists the number for those alone
     const onList = (dBy.get(i) ?? []).some((d) => !d.channels || d.channels.includes(x.channel));
     const h = hBy.get(i)?.[0];

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { locateRecipient } from './recipient.ts';
 import { timing } from './timing.ts';
+import { isRegistryStale } from './registry-file.ts';
 
 // The compliance gate's decision (COMPLIANCE.md): one pure function from the facts of a touch to
 // ALLOW (with the obligations the touch carries), DENY with a reason code, or DEFER until an
@@ -99,7 +100,7 @@ export function decide(f: GateFacts): GateDecision {
     const asOf = f.dnc?.registryAsOf;
     if (f.dnc?.national && !exempt) deny.push('NATIONAL_DNC', ...(ebr.length && !ebrLive ? ['EBR_EXPIRED'] : []));
     if (f.dnc?.state && !exempt) deny.push('STATE_DNC');
-    if (!exempt && (!asOf || f.at.getTime() - asOf.getTime() > 31 * 86_400_000)) deny.push('DNC_DATA_STALE');
+    if (!exempt && isRegistryStale(asOf ?? null, f.at)) deny.push('DNC_DATA_STALE');
   }
 
   if (phoneChannel && f.record && !f.recordingDisclosure) deny.push('RECORDING_DISCLOSURE_REQUIRED');

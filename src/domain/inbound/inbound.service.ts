@@ -5,7 +5,7 @@ import type { Database } from '../../db/database.ts';
 import { withTenant, type Actor, type Trx } from '../../db/tenant.ts';
 import type { ComplianceService } from '../compliance/compliance.service.ts';
 import { classifySms, type SmsClassification } from '../compliance/sms-keywords.ts';
-import type { FaqService } from '../faq/faq.service.ts';
+import type { FaqQuery, FaqService } from '../faq/faq.service.ts';
 import { normalizePhone } from '../identity/normalize-contact.ts';
 import type { Outbox } from '../outreach/outbox.ts';
 import type { Draft } from '../outreach/outbox.repository.ts';
@@ -108,7 +108,9 @@ export function createInboundService(deps: InboundDeps) {
       const query = intent === 'reply' && !review && f.Body.trim() ? await deps.faq.prepare(actor, f.Body) : null;
 
       const result = await tenant(actor, async (trx): Promise<InboundResult> => {
-        if (!(await repo.claimEvent({ provider: PROVIDER, eventId: f.MessageSid, kind: `sms.${intent}`, payload: { MessageSid: f.MessageSid, From: display, To: f.To, Body: f.Body, NumSegments: f.NumSegments } }, trx))) return ignored(intent);
+        // the payload keeps the number masked: it is sealed everywhere else
+        const payload = { MessageSid: f.MessageSid, From: display, To: f.To, Body: f.Body, NumSegments: f.NumSegments };
+        if (!(await repo.claimEvent({ provider: PROVIDER, eventId: f.MessageSid, kind: `sms.${intent}`, payload }, trx))) return ignored(intent);
         await repo.lockPeer('phone', hash, trx);
         const owner = await repo.ownerOf('phone', hash, trx);
         const id = await repo.insertInbound({
@@ -118,31 +120,7 @@ export function createInboundService(deps: InboundDeps) {
         if (!id) return ignored(intent);
         await repo.markReplied(id, 'phone', hash, owner.lead_id, at, trx);
 
-        const settings = await readOutreachSettings(trx);
-        const reply = (key: string, purpose: Draft['purpose'], body: string, by: Pick<Draft, 'source' | 'senderType'> = { source: 'system', senderType: 'system' }): Draft => ({
-          key: `${key}:${id}`, ...by, channel: 'sms', purpose, leadId: owner.lead_id, personId: owner.person_id, kind: 'phone', hash, display,
-          sealed: deps.pii.seal(phone), from: f.To ?? null, body, inReplyToId: id,
-        });
-        const drafts: Draft[] = [];
-        let faq: Awaited<ReturnType<FaqService['match']>> | null = null;
-        let needsReply = false;
-        if (intent === 'opt_out') {
-          // widens an entry a START narrowed to calls: texts are stopped again
-          await repo.suppress({ kind: 'phone', hash, display, channels: null, reason: `STOP by text: ${f.Body}`, source: 'sms_stop' }, trx);
-          if (!(await repo.confirmedSinceOptIn(hash, trx))) drafts.push(reply('optout-confirm', 'opt_out_confirmation', optOutConfirmation(settings, pre.org!)));
-          await stopSequences(trx, owner);
-        } else if (intent === 'opt_in') {
-          await repo.reenableSms(hash, trx);
-          await repo.recordSmsOptIn({ personId: owner.person_id, hash, display, seller: settings.sender_name ?? pre.org!, at, messageId: id }, trx);
-        } else if (intent === 'help') {
-          drafts.push(reply('help', 'help_reply', helpReply(settings, pre.org!, deps.publicUrl)));
-        } else {
-          await stopSequences(trx, owner);
-          // the lead's user's entries answer (the organization's when nobody has the lead)
-          faq = query ? await deps.faq.match(trx, query, owner.assignee_id) : null;
-          if (faq?.entry) drafts.push(reply('faq', 'informational', faq.entry.answer, { source: 'faq', senderType: 'ai' }));
-          needsReply = !faq?.entry;
-        }
+        const { drafts, faq, needsReply } = await respond(trx, { id, intent, owner, phone, hash, display, body: f.Body, to: f.To ?? null, at, org: pre.org!, query });
         const ids = await deps.outbox.enqueue(drafts, trx);
         const replies = drafts.map((d) => ({ id: ids.get(d.key)!.id, purpose: d.purpose }));
         if (faq) await deps.faq.record(trx, { messageId: id, match: faq.match, replyId: faq.entry ? ids.get(`faq:${id}`)!.id : null, space: query!.space });
@@ -184,6 +162,54 @@ export function createInboundService(deps: InboundDeps) {
   async function stopSequences(trx: Trx, owner: Owner) {
     if (owner.lead_id && deps.stopOnReply) await deps.stopOnReply(trx, [owner.lead_id]);
   }
+
+  /** What a text makes us do, in its event's transaction: the list changed, replies written, or a person to answer. */
+  async function respond(trx: Trx, t: InboundText): Promise<{ drafts: Draft[]; faq: FaqAnswer | null; needsReply: boolean }> {
+    const settings = await readOutreachSettings(trx);
+    // every reply answers the text from the number it was sent to, and points at it
+    const reply = (key: string, purpose: Draft['purpose'], body: string, by: Pick<Draft, 'source' | 'senderType'> = { source: 'system', senderType: 'system' }): Draft => ({
+      key: `${key}:${t.id}`, ...by, channel: 'sms', purpose, leadId: t.owner.lead_id, personId: t.owner.person_id, kind: 'phone', hash: t.hash,
+      display: t.display, sealed: deps.pii.seal(t.phone), from: t.to, body, inReplyToId: t.id,
+    });
+    switch (t.intent) {
+      case 'opt_out': {
+        // widens an entry a START narrowed to calls: texts are stopped again
+        await repo.suppress({ kind: 'phone', hash: t.hash, display: t.display, channels: null, reason: `STOP by text: ${t.body}`, source: 'sms_stop' }, trx);
+        await stopSequences(trx, t.owner);
+        const confirmed = await repo.confirmedSinceOptIn(t.hash, trx);
+        return { drafts: confirmed ? [] : [reply('optout-confirm', 'opt_out_confirmation', optOutConfirmation(settings, t.org))], faq: null, needsReply: false };
+      }
+      case 'opt_in':
+        await repo.reenableSms(t.hash, trx);
+        await repo.recordSmsOptIn({ personId: t.owner.person_id, hash: t.hash, display: t.display, seller: settings.sender_name ?? t.org, at: t.at, messageId: t.id }, trx);
+        return { drafts: [], faq: null, needsReply: false };
+      case 'help':
+        return { drafts: [reply('help', 'help_reply', helpReply(settings, t.org, deps.publicUrl))], faq: null, needsReply: false };
+      case 'reply': {
+        await stopSequences(trx, t.owner);
+        // the lead's user's entries answer (the organization's when nobody has the lead)
+        const faq = t.query ? await deps.faq.match(trx, t.query, t.owner.assignee_id) : null;
+        return { drafts: faq?.entry ? [reply('faq', 'informational', faq.entry.answer, { source: 'faq', senderType: 'ai' })] : [], faq, needsReply: !faq?.entry };
+      }
+    }
+  }
 }
+
+interface InboundText {
+  id: string;
+  intent: Intent;
+  owner: Owner;
+  phone: string;
+  hash: Buffer;
+  display: string;
+  body: string;
+  /** Our number it was sent to. */
+  to: string | null;
+  at: Date;
+  org: string;
+  query: FaqQuery | null;
+}
+
+type FaqAnswer = Awaited<ReturnType<FaqService['match']>>;
 
 export type InboundService = ReturnType<typeof createInboundService>;

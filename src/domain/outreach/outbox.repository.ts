@@ -4,6 +4,7 @@ import type { Trx } from '../../db/tenant.ts';
 import type { Channel, Purpose } from '../compliance/gate.ts';
 import type { SealedValue } from '../pii/pii.ts';
 import type { SendResult } from '../../providers/channels/ports.ts';
+import { insertDecisions, type DecisionRow } from '../compliance/decisions.repository.ts';
 
 // The message table as the outbox sees it: drafts written once by key, due messages claimed
 // with SKIP LOCKED, the gate's answers and the providers' written back, each as one statement
@@ -148,18 +149,7 @@ export const outboxRepository = {
   /** The gate's decisions, stored with their facts, and the messages moved on by them. */
   async storeGated(rows: Gated[], decisions: DecisionRow[], at: Date, trx: Trx) {
     if (!rows.length) return;
-    const d = <T>(f: (x: DecisionRow) => T) => decisions.map(f);
-    await sql`
-      INSERT INTO compliance_decision (organization_id, id, lead_id, kind, value_hash, display, channel, purpose, decision, reason, reasons, obligations,
-                                       defer_until, at, facts, decided_by, via)
-      SELECT app_org_id(), u.id, u.lead_id, u.kind, decode(u.hash, 'hex'), u.display, u.channel, u.purpose, u.decision, u.reason,
-             ARRAY(SELECT jsonb_array_elements_text(u.reasons::jsonb)), ARRAY(SELECT jsonb_array_elements_text(u.obligations::jsonb)),
-             u.until, u.at, u.facts::jsonb, app_user_id(), app_via()
-      FROM unnest(${d((x) => x.id)}::uuid[], ${d((x) => x.leadId)}::uuid[], ${d((x) => x.kind)}::text[], ${d((x) => x.hash)}::text[],
-                  ${d((x) => x.display)}::text[], ${d((x) => x.channel)}::text[], ${d((x) => x.purpose)}::text[], ${d((x) => x.decision)}::text[],
-                  ${d((x) => x.reason)}::text[], ${d((x) => JSON.stringify(x.reasons))}::text[], ${d((x) => JSON.stringify(x.obligations))}::text[],
-                  ${d((x) => x.until)}::timestamptz[], ${d((x) => x.at)}::timestamptz[], ${d((x) => JSON.stringify(x.facts))}::text[])
-        AS u(id, lead_id, kind, hash, display, channel, purpose, decision, reason, reasons, obligations, until, at, facts)`.execute(trx);
+    await insertDecisions(decisions, trx);
     const g = <T>(f: (x: Gated) => T) => rows.map(f);
     await sql`
       UPDATE message m SET decision_id = u.decision_id, decision = u.decision, reason = u.reason, error = u.error,
@@ -215,22 +205,5 @@ export const outboxRepository = {
     await sql`UPDATE message SET status = 'pending', handed_at = NULL WHERE organization_id = app_org_id() AND id = ANY(${ids}::uuid[]) AND status = 'sending'`.execute(trx);
   },
 };
-
-export interface DecisionRow {
-  id: string;
-  leadId: string | null;
-  kind: 'phone' | 'email';
-  hash: string;
-  display: string;
-  channel: Channel;
-  purpose: Purpose;
-  decision: 'allow' | 'deny' | 'defer';
-  reason: string | null;
-  reasons: string[];
-  obligations: string[];
-  until: Date | null;
-  at: Date;
-  facts: Record<string, unknown>;
-}
 
 export const newId = () => crypto.randomUUID();

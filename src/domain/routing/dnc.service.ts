@@ -27,6 +27,8 @@ const Entry = z.object({
   email: z.string().trim().min(1).optional(),
   reason: z.string().trim().max(500).optional(),
   source: z.string().trim().min(1).max(100).optional(),
+  /** Only these channels (a voice opt-out: call, ai_call); every channel when absent. */
+  channels: z.array(z.enum(['sms', 'call', 'ai_call', 'email'])).min(1).optional(),
 }).strict().refine((e) => !!e.phone !== !!e.email, { message: 'give a phone or an email (one of them)' });
 
 function contactOf(e: z.output<typeof Entry>): { kind: 'phone' | 'email'; value: string } {
@@ -111,11 +113,15 @@ export function createDncService(deps: { db: Database; pii: Pii; now?: () => Dat
       const e = parseInput(Entry, input);
       const { kind, value } = contactOf(e);
       return tenant(actor, async (trx) => {
-        const r = await sql<{ id: string; display: string; added: boolean }>`
-          INSERT INTO dnc_entry (organization_id, kind, value_hash, display, reason, source, created_by)
-          VALUES (app_org_id(), ${kind}, ${deps.pii.hash(value)}, ${maskContact(kind, value)}, ${e.reason ?? null}, ${e.source ?? 'manual'}, app_user_id())
-          ON CONFLICT (organization_id, kind, value_hash) DO UPDATE SET reason = coalesce(dnc_entry.reason, EXCLUDED.reason)
-          RETURNING id, display, (xmax = 0) AS added`.execute(trx);
+        const r = await sql<{ id: string; display: string; channels: string[] | null; added: boolean }>`
+          INSERT INTO dnc_entry (organization_id, kind, value_hash, display, reason, source, created_by, channels)
+          VALUES (app_org_id(), ${kind}, ${deps.pii.hash(value)}, ${maskContact(kind, value)}, ${e.reason ?? null}, ${e.source ?? 'manual'}, app_user_id(),
+                  ${e.channels ? [...new Set(e.channels)].sort() : null}::text[])
+          -- listed again: the wider of the two holds (every channel wins over some)
+          ON CONFLICT (organization_id, kind, value_hash) DO UPDATE SET reason = coalesce(dnc_entry.reason, EXCLUDED.reason),
+            channels = CASE WHEN dnc_entry.channels IS NULL OR EXCLUDED.channels IS NULL THEN NULL
+                            ELSE ARRAY(SELECT DISTINCT c FROM unnest(dnc_entry.channels || EXCLUDED.channels) AS c ORDER BY c) END
+          RETURNING id, display, channels, (xmax = 0) AS added`.execute(trx);
         return { kind, ...r.rows[0]! };
       });
     },
@@ -132,8 +138,8 @@ export function createDncService(deps: { db: Database; pii: Pii; now?: () => Dat
       });
     },
 
-    list: (actor: Actor) => tenant(actor, async (trx) => (await sql<{ id: string; kind: string; display: string; reason: string | null; source: string; created_at: Date }>`
-      SELECT id, kind, display, reason, source, created_at FROM dnc_entry WHERE organization_id = app_org_id() ORDER BY created_at DESC, id`.execute(trx)).rows),
+    list: (actor: Actor) => tenant(actor, async (trx) => (await sql<{ id: string; kind: string; display: string; reason: string | null; source: string; channels: string[] | null; created_at: Date }>`
+      SELECT id, kind, display, reason, source, channels, created_at FROM dnc_entry WHERE organization_id = app_org_id() ORDER BY created_at DESC, id`.execute(trx)).rows),
 
     /**
      * Put a CSV of phones and emails (columns phone and/or email, optional reason and source) on
