@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { withTenant, type Actor } from '../../src/db/tenant.ts';
 import type { Draft } from '../../src/domain/outreach/outbox.repository.ts';
-import { updateOutreachSettings } from '../../src/domain/outreach/outreach-settings.ts';
+import { readOutreachSettings, updateOutreachSettings } from '../../src/domain/outreach/outreach-settings.ts';
+import { loadRecipients } from '../../src/domain/outreach/recipients.repository.ts';
 import { createOutbox } from '../../src/domain/outreach/outbox.ts';
 import type { ChannelAdapter } from '../../src/providers/channels/ports.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
@@ -114,6 +115,27 @@ describe('outbox', () => {
     // pointing at the deny decision while claiming it allowed breaks the foreign key
     await expect(rows(actor, sql`UPDATE message SET decision = 'allow', status = 'sent', handed_at = now() WHERE decision_id = ${d!.decision_id}::uuid`)).rejects.toThrow();
     await expect(rows(actor, sql`DELETE FROM message`)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
+
+describe('recipients', () => {
+  it('texts a mobile and never a landline, and calls the verified number', async () => {
+    const { actor, lead } = await setup();
+    const landline = '+15125550142';
+    await withTenant(ctx.c.db, actor, async (trx) => {
+      await sql`UPDATE contact_point SET type = 'mobile', verified = false WHERE person_id = ${lead.person_id}::uuid AND kind = 'phone'`.execute(trx);
+      await trx.insertInto('contact_point').values({
+        organization_id: actor.organizationId, person_id: lead.person_id, kind: 'phone', ...ctx.c.pii.seal(landline), value_hash: ctx.c.pii.hash(landline),
+        display: 'landline', type: 'landline', verified: true, sources: ['test'],
+      }).execute();
+    });
+    const pick = (channel: 'sms' | 'call') => withTenant(ctx.c.db, actor, async (trx) =>
+      (await loadRecipients(trx, ctx.c.pii, [lead.id], channel, await readOutreachSettings(trx))).get(lead.id)!.contact!.hash.equals(ctx.c.pii.hash(landline)));
+    expect(await pick('sms')).toBe(false);
+    expect(await pick('call')).toBe(true);
+    await rows(actor, sql`DELETE FROM contact_point WHERE person_id = ${lead.person_id}::uuid AND type = 'mobile'`);
+    const none = await withTenant(ctx.c.db, actor, async (trx) => (await loadRecipients(trx, ctx.c.pii, [lead.id], 'sms', await readOutreachSettings(trx))).get(lead.id)!.contact);
+    expect(none).toBeNull();
   });
 });
 

@@ -74,7 +74,8 @@ describe('tenant isolation, table by table', () => {
       // a template and a campaign to the segment: its recipients and their messages
       await t.c.messages.updateSettings(org.actor, { sender_name: 'Walls', from_phone: '+15125550199' });
       await t.c.templates.create(org.actor, { name: 'walls', channel: 'sms', body: 'Hi {{person.first_name | "there"}}' });
-      await t.c.campaigns.create(org.actor, { name: 'walls', template: 'walls', segment: 'walls', purpose: 'informational' });
+      await t.c.segments.create(org.actor, { name: 'everyone', filter: {} });
+      await t.c.campaigns.create(org.actor, { name: 'walls', template: 'walls', segment: 'everyone', purpose: 'informational' });
       await t.c.campaigns.launch(org.actor, 'walls');
     }
   });

@@ -6,7 +6,8 @@ import type { OutreachSettings } from './outreach-settings.ts';
 import type { MergeContext } from './template.ts';
 
 // Who a lead's message goes to and what its template may say, for many leads in one query:
-// the owner's best phone (verified first, then mobile, then score) or email, and the lead,
+// the owner's best phone (for a text a mobile, never a landline; else verified first, then
+// mobile, then score) or email, and the lead,
 // owner, property, assignee and organization facts the merge fields read. Every engine that
 // writes messages (sequences, campaigns, scheduled and manual messages) reads them here.
 
@@ -49,7 +50,11 @@ export async function loadRecipients(trx: Trx, pii: Pii, leadIds: string[], chan
     LEFT JOIN LATERAL (
       SELECT cp.value, cp.value_enc, cp.value_hash FROM contact_point cp
       WHERE cp.organization_id = l.organization_id AND cp.person_id = l.person_id AND cp.kind = ${kind}
-      ORDER BY cp.verified DESC, (cp.type = 'mobile') DESC NULLS LAST, cp.score DESC NULLS LAST, cp.id LIMIT 1) c ON true`.execute(trx)).rows;
+        -- a landline takes no texts
+        AND NOT (${channel === 'sms'} AND cp.type IS NOT DISTINCT FROM 'landline')
+      -- a text goes to a mobile first; a call or an email to what was verified
+      ORDER BY CASE WHEN ${channel === 'sms'} THEN (cp.type = 'mobile') END DESC NULLS LAST, cp.verified DESC,
+               (cp.type = 'mobile') DESC NULLS LAST, cp.score DESC NULLS LAST, cp.id LIMIT 1) c ON true`.execute(trx)).rows;
   const out = new Map<string, Recipient>();
   for (const r of rows) {
     let contact: Recipient['contact'] = null;

@@ -7,8 +7,8 @@ import { decodeCursor, page } from './page-cursor.ts';
 import { TIMELINE_KINDS, timelineRepository as repo } from './timeline.repository.ts';
 
 // Every lead's timeline (Fish Mouth's lead activities): its touches both ways, what the gate
-// refused or held back, status changes, assignments, score moves, enrichment lookups and the
-// campaigns it entered, newest first. Read from the records themselves, so nothing has to
+// refused or held back, status changes, assignments, score moves, enrichment lookups, and the
+// sequences and campaigns it entered, newest first. Read from the records themselves, so nothing has to
 // remember to write an activity row.
 
 const list = <T extends z.ZodType>(item: T) =>
