@@ -93,6 +93,43 @@ describe('every message handed over was allowed by the gate first', () => {
     expect(handed.map((h) => h.idempotencyKey)).not.toContain('b');
   });
 
+  it('holds for every engine: a person, a campaign, a sequence, the replies to STOP and HELP, and the FAQ auto-responder', async () => {
+    const { actor, org, owner } = await ctx.newOrganization();
+    await withTenant(ctx.c.db, actor, (trx) => updateOutreachSettings({
+      sender_name: 'Acme Roofing', from_phone: '+15125550199', from_email: 'hello@acme.example', postal_address: '100 Congress Ave, Austin, TX 78701', email_authenticated: true,
+    }, trx));
+    const leads = [await ctx.newLead(org.id, { assignee_id: owner.id }), await ctx.newLead(org.id, { assignee_id: owner.id }), await ctx.newLead(org.id, { assignee_id: owner.id })];
+    for (const l of leads) await rows(actor, sql`UPDATE person SET mailing_zip = '78701', mailing_state = 'TX' WHERE id = ${l.person_id}::uuid`);
+    // written consent for the first two; the third gets refusals, which must never reach an adapter
+    for (const l of leads.slice(0, 2)) {
+      await ctx.c.compliance.recordConsent(actor, { phone: l.phone, seller_name: 'Acme Roofing', scope: ['sms'], type: 'pewc', method: 'web_form', captured_at: '2026-01-01T00:00:00Z', disclosure_text: 'I agree to texts.' });
+    }
+    const before = handed.length;
+    for (const l of leads) await ctx.c.messages.send(actor, { lead_id: l.id, channel: 'sms', body: 'Hi, a quick question about your roof.' });
+    await ctx.c.templates.create(actor, { name: 'Spring', channel: 'sms', body: 'Hi {{person.first_name}}, spring roof check?' });
+    const segment = await ctx.c.segments.create(actor, { name: 'Everyone', filter: {} });
+    const campaign = await ctx.c.campaigns.create(actor, { name: 'Spring', template: 'Spring', segment: segment.id });
+    await ctx.c.campaigns.launch(actor, campaign.id);
+    const seq = await ctx.c.sequences.create(actor, { name: 'Nurture', steps: [{ delay_days: 0, channel: 'sms', template: { body: 'Welcome, {{person.first_name}}.' } }] });
+    for (const l of leads) await ctx.c.sequences.enroll(actor, seq.id, { lead_id: l.id });
+    await ctx.c.sequenceEngine.tick(actor);
+    await ctx.c.faq.add(actor, { question: 'Do you offer free estimates?', answer: 'Always free.' });
+    await ctx.c.inbound.receiveSms(org.id, { MessageSid: 'SM00000000000000000000000000000001', From: leads[0]!.phone, To: '+15125550199', Body: 'do you offer free estimates?', AccountSid: 'AC0' });
+    await ctx.c.inbound.receiveSms(org.id, { MessageSid: 'SM00000000000000000000000000000002', From: leads[1]!.phone, To: '+15125550199', Body: 'HELP', AccountSid: 'AC0' });
+    await ctx.c.inbound.receiveSms(org.id, { MessageSid: 'SM00000000000000000000000000000003', From: leads[2]!.phone, To: '+15125550199', Body: 'STOP', AccountSid: 'AC0' });
+    await ctx.c.outbox.dispatch(actor);
+
+    const mine = handed.slice(before).filter((h) => h.organizationId === org.id);
+    await expectAllAllowed(actor, mine);
+    // every engine got something out, and the lead without consent got nothing but the opt-out confirmation
+    const sources = await rows<{ source: string; purpose: string }>(actor, sql`SELECT DISTINCT source, purpose FROM message WHERE id = ANY(${mine.map((m) => m.messageId)}::uuid[]) ORDER BY 1, 2`);
+    expect(sources.map((r) => `${r.source}/${r.purpose}`)).toEqual(expect.arrayContaining(['manual/marketing', 'campaign/marketing', 'sequence/marketing', 'faq/informational', 'system/help_reply', 'system/opt_out_confirmation']));
+    const third = await rows<{ purpose: string }>(actor, sql`SELECT purpose FROM message WHERE lead_id = ${leads[2]!.id}::uuid AND id = ANY(${mine.map((m) => m.messageId)}::uuid[])`);
+    expect(third.map((r) => r.purpose)).toEqual(['opt_out_confirmation']);
+    const refused = await rows<{ n: number }>(actor, sql`SELECT count(*)::int AS n FROM message WHERE status = 'cancelled' AND decision = 'deny'`);
+    expect(refused[0]!.n).toBeGreaterThanOrEqual(3);
+  });
+
   async function expectAllAllowed(actor: Actor, messages: OutboundMessage[]) {
     const found = await rows<{ id: string; decision: string; verdict: string; decided_at: Date; handed_at: Date }>(actor, sql`
       SELECT m.id, m.decision, d.decision AS verdict, d.at AS decided_at, m.handed_at
