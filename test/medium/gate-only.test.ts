@@ -16,8 +16,8 @@ import { enqueueFor } from '../support/outreach.ts';
 
 const SRC = path.join(import.meta.dirname, '../../src');
 const ADAPTER_MODULES = /providers\/channels\/(local|smtp|twilio|registry)(\.ts)?['"]/;
-/** Who may import an adapter module: the container makes them, the outbox holds them (and reads webhook URLs). */
-const MAY_IMPORT = new Set(['app/container.ts', 'domain/outreach/outbox.ts']);
+/** Who may import an adapter module: the container makes them (the outbox is handed them). */
+const MAY_IMPORT = new Set(['app/container.ts']);
 /** Who may touch the adapters the container made. */
 const MAY_USE = new Set(['app/container.ts', 'domain/outreach/outbox.ts']);
 

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Container } from '../../app/container.ts';
 import { AppError } from '../../app/errors.ts';
+import { CHANNEL_WEBHOOK_PATHS } from '../../providers/channels/webhook-paths.ts';
 import { verifyMailgunSignature, verifyTwilioSignature, type MailgunSignature, type SignatureCheck } from '../../providers/channels/webhook-signature.ts';
 
 // What providers and recipients post to us, outside API-key authentication: Twilio's inbound
@@ -11,11 +12,12 @@ import { verifyMailgunSignature, verifyTwilioSignature, type MailgunSignature, t
 // PORCHLIGHT_PUBLIC_URL + the path it called (403 otherwise, and nothing changes); the
 // unsubscribe link carries its own MAC in the token. Every route calls one service method.
 
-/** Where each provider must post, under PORCHLIGHT_PUBLIC_URL; :org is the organization's id. */
+/** The routes of CHANNEL_WEBHOOK_PATHS (what providers are told), with :org for the organization's id. */
+const route = (p: string) => p.replace('{org}', ':org');
 export const WEBHOOK_PATHS = {
-  twilioInbound: '/v1/webhooks/twilio/:org/sms',
-  twilioStatus: '/v1/webhooks/twilio/:org/status',
-  mailgun: '/v1/webhooks/mailgun/:org',
+  twilioInbound: route(CHANNEL_WEBHOOK_PATHS.twilioInbound),
+  twilioStatus: route(CHANNEL_WEBHOOK_PATHS.twilioStatus),
+  mailgun: route(CHANNEL_WEBHOOK_PATHS.mailgunEvents),
   // a wildcard, not :token: a token (org id, hash, MAC) is longer than a path parameter may be
   unsubscribe: '/v1/unsubscribe/*',
 } as const;

@@ -11,7 +11,7 @@ import { newId, outboxRepository as repo, type Draft, type DueRow, type Gated } 
 import { readOutreachSettings, type OutreachSettings } from './outreach-settings.ts';
 import { withOptOut } from './template.ts';
 import { unsubscribeToken, unsubscribeUrl } from './unsubscribe.ts';
-import { channelWebhookUrls } from '../../providers/channels/registry.ts';
+import { channelWebhookUrls } from '../../providers/channels/webhook-paths.ts';
 
 // The outbox: the one way a message leaves Porchlight. Engines (sequences, campaigns, scheduled
 // and manual messages, auto-replies) write drafts, once each by key. dispatch() then, for the

@@ -207,13 +207,24 @@ export function createSequenceEngine(deps: SequenceEngineDeps) {
   async function runDue(actor: Actor, opts: { batch?: number; now?: Date; max?: number } = {}): Promise<RunReport> {
     const batch = Math.max(1, Math.min(opts.batch ?? 1000, MAX_BATCH));
     const report: RunReport = { batches: 0, enrollments: 0, steps: 0, messages: 0, completed: 0, converted: 0, failed: 0, stopped: 0, research_runs: [], dispatch: emptyDispatch() };
-    while (report.enrollments < (opts.max ?? Infinity)) {
+    // A batch's messages are dispatched while the next batch is walked: on a server the two
+    // transactions run side by side (they touch different enrollments and messages); dispatches
+    // still go one after another, in order, so each sees the touches of the one before.
+    let inflight: Promise<void> = Promise.resolve();
+    let failure: unknown = null;
+    const afterCommit = async (round: { messages: string[]; research: string[] }) => {
+      if (round.research.length) report.research_runs.push(...(await startResearch(actor, { enrollmentIds: round.research })));
+      if (round.messages.length) addDispatch(report.dispatch, await deps.outbox.dispatch(actor, { ids: round.messages, batch: round.messages.length }));
+    };
+    while (report.enrollments < (opts.max ?? Infinity) && failure === null) {
       const round = await runBatch(actor, opts.now ?? clock(), Math.min(batch, (opts.max ?? Infinity) - report.enrollments), report);
       if (!round) break;
       failpoint('sequences.batch.committed');
-      if (round.research.length) report.research_runs.push(...(await startResearch(actor, { enrollmentIds: round.research })));
-      if (round.messages.length) addDispatch(report.dispatch, await deps.outbox.dispatch(actor, { ids: round.messages, batch: round.messages.length }));
+      await inflight;
+      inflight = afterCommit(round).catch((e) => void (failure = e));
     }
+    await inflight;
+    if (failure !== null) throw failure;
     return report;
   }
 

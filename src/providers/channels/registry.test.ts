@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../app/config.ts';
 import type { ChannelAdapter, ChannelPort } from './ports.ts';
-import { channelWebhookUrls, createChannelAdapters } from './registry.ts';
+import { createChannelAdapters } from './registry.ts';
+import { channelWebhookUrls } from './webhook-paths.ts';
 
 const fakeLocal = (port: ChannelPort): ChannelAdapter => ({ name: 'local', port, send: async () => [] });
 const local = { email: fakeLocal('email'), sms: fakeLocal('sms'), voice: fakeLocal('voice') };
