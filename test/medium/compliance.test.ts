@@ -117,3 +117,22 @@ describe('opt-outs per channel', () => {
     await expect(ctx.c.dnc.add(actor, { email: lead.email, channels: ['call'] })).rejects.toMatchObject({ code: 'VALIDATION' });
   });
 });
+
+describe('revocations reach the owner', () => {
+  it("a STOP from a number with no consent on file stops marketing to the owner's other numbers", async () => {
+    const { actor } = await ctx.newOrganization();
+    const lead = await ctx.newLead(actor.organizationId);
+    const other = '+15125550177';
+    // verified: the number a check on the lead uses
+    await exec(actor, sql`INSERT INTO contact_point (organization_id, person_id, kind, value, value_hash, display, sources, verified)
+      VALUES (app_org_id(), ${lead.person_id}::uuid, 'phone', ${other}, ${ctx.c.pii.hash(other)}, 'other', '{test}', true)`);
+    await ctx.c.compliance.recordConsent(actor, { phone: other, ...PEWC, captured_at: '2026-01-01T12:00:00-06:00' });
+    const at = '2026-03-10T11:00:00-05:00';
+    expect(await ctx.c.compliance.check(actor, { phone: other, zip: '78701', channel: 'sms', at })).toMatchObject({ decision: 'allow' });
+    // the lead's first phone never consented; its owner texts STOP to it
+    await ctx.c.compliance.revokeConsent(actor, { phone: lead.phone, channel: 'sms', text: 'STOP', at: '2026-03-09T12:00:00-05:00' });
+    // the lead is reached at the other number, which did consent: closed too, to texts and, as a revocation, to calls
+    expect(await ctx.c.compliance.check(actor, { lead_id: lead.id, channel: 'sms', at })).toMatchObject({ decision: 'deny', reason: 'OPTED_OUT' });
+    expect(await ctx.c.compliance.check(actor, { lead_id: lead.id, channel: 'call', at })).toMatchObject({ decision: 'deny', reason: 'CONSENT_REVOKED' });
+  });
+});

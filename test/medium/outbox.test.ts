@@ -118,6 +118,36 @@ describe('outbox', () => {
   });
 });
 
+describe('one batch', () => {
+  it('counts what it already let through: caps hold inside a batch and only the first text carries the opt-out line', async () => {
+    const { actor, lead } = await setup({ frequency_cap: { count: 2, hours: 24 } });
+    await ctx.c.compliance.recordConsent(actor, { phone: lead.phone, ...PEWC });
+    await enqueue(actor, await draftsFor(ctx, actor, ['b1', 'b2', 'b3'].map((key) => ({ lead: lead.id, key }))));
+    expect(await ctx.c.outbox.dispatch(actor)).toMatchObject({ claimed: 3, allowed: 2, deferred: 1, sent: 2 });
+    expect(await rows(actor, sql`SELECT reason FROM message WHERE status = 'pending'`)).toEqual([{ reason: 'FREQ_CAP_ORG' }]);
+    const bodies = await rows<{ body: string }>(actor, sql`SELECT body FROM local_outbox ORDER BY created_at, idempotency_key`);
+    expect(bodies.filter((b) => /STOP/.test(b.body)).length).toBe(1);
+  });
+
+  it('sends nothing on a decision older than a minute: what a slow provider did not take in time is decided again', async () => {
+    const { actor, lead } = await setup();
+    const slow: ChannelAdapter = {
+      name: 'slow', port: 'sms',
+      send: async (b) => {
+        clock = new Date(clock.getTime() + 61_000); // the provider takes its time
+        return b.map((m) => ({ messageId: m.messageId, outcome: 'sent' as const }));
+      },
+    };
+    const box = createOutbox({ db: ctx.c.db, pii: ctx.c.pii, channels: { ...channelsOf(ctx), sms: slow }, now: () => clock });
+    await enqueue(actor, await draftsFor(ctx, actor, Array.from({ length: 150 }, (_, i) => ({ lead: lead.id, key: `s${i}`, purpose: 'informational' as const }))));
+    expect(await box.dispatch(actor, { max: 150 })).toMatchObject({ claimed: 150, allowed: 150, sent: 100, requeued: 50 });
+    expect(await rows(actor, sql`SELECT status, count(*)::int AS n FROM message GROUP BY status ORDER BY status`)).toEqual([{ status: 'pending', n: 50 }, { status: 'sent', n: 100 }]);
+    // the next round decides them again with fresh facts
+    expect(await box.dispatch(actor, { max: 50 })).toMatchObject({ claimed: 50, allowed: 50, sent: 50 });
+    expect(await rows(actor, sql`SELECT count(*)::int AS n FROM compliance_decision`)).toEqual([{ n: 200 }]);
+  });
+});
+
 describe('recipients', () => {
   it('texts a mobile and never a landline, and calls the verified number', async () => {
     const { actor, lead } = await setup();

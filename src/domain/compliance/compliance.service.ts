@@ -172,8 +172,8 @@ export function createComplianceService(deps: { db: Database; pii: Pii; now?: ()
         const hash = deps.pii.hash(value);
         const ended = await sql`UPDATE consent SET revoked_at = ${at}, revoke_channel = ${r.channel}, revoke_text = ${r.text ?? null}
           WHERE organization_id = app_org_id() AND kind = ${kind} AND value_hash = ${hash} AND revoked_at IS NULL`.execute(trx);
-        await sql`INSERT INTO dnc_entry (organization_id, kind, value_hash, display, reason, source, created_by)
-          VALUES (app_org_id(), ${kind}, ${hash}, ${maskContact(kind, value)}, ${`revoked by ${r.channel}${r.text ? `: ${r.text}` : ''}`.slice(0, 500)}, 'revocation', app_user_id())
+        await sql`INSERT INTO dnc_entry (organization_id, kind, value_hash, display, reason, source, created_by, created_at)
+          VALUES (app_org_id(), ${kind}, ${hash}, ${maskContact(kind, value)}, ${`revoked by ${r.channel}${r.text ? `: ${r.text}` : ''}`.slice(0, 500)}, 'revocation', app_user_id(), ${at})
           ON CONFLICT (organization_id, kind, value_hash) DO NOTHING`.execute(trx);
         return { contact: maskContact(kind, value), consents_revoked: Number(ended.numAffectedRows ?? 0) };
       });

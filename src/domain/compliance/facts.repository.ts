@@ -62,7 +62,14 @@ export async function gatherFacts(trx: Trx, touches: Touch[], ctx: FactsContext)
       JOIN consent c ON c.organization_id = app_org_id() AND c.revoked_at IS NOT NULL
        AND ((c.kind = t.kind AND c.value_hash = decode(t.hash, 'hex'))
             OR (t.person IS NOT NULL AND (c.kind, c.value_hash) IN (SELECT cp.kind, cp.value_hash FROM contact_point cp
-                                                                    WHERE cp.organization_id = app_org_id() AND cp.person_id = t.person)))`.execute(trx);
+                                                                    WHERE cp.organization_id = app_org_id() AND cp.person_id = t.person)))
+      UNION
+      -- an opt-out from a contact with no consent on file (a STOP to an informational text) is a
+      -- revocation all the same: it lists the contact for every channel, and reaches the owner's others
+      SELECT t.i, d.created_at, CASE d.kind WHEN 'email' THEN 'email' ELSE 'sms' END FROM ${t}
+      JOIN contact_point cp ON cp.organization_id = app_org_id() AND cp.person_id = t.person
+      JOIN dnc_entry d ON d.organization_id = cp.organization_id AND d.kind = cp.kind AND d.value_hash = cp.value_hash
+       AND d.source = 'revocation' AND d.channels IS NULL`.execute(trx);
   const listed = await sql<{ i: number; channels: string[] | null }>`
       SELECT t.i, d.channels FROM ${t}
       CROSS JOIN LATERAL (SELECT d.channels FROM dnc_entry d

@@ -5,6 +5,7 @@ import type { ChannelAdapter, ChannelPort, OutboundMessage, SendResult } from '.
 import { gatherFacts, type Touch } from '../compliance/facts.repository.ts';
 import { decide, type Channel, type GateDecision } from '../compliance/gate.ts';
 import { registryFacts } from '../compliance/registry.repository.ts';
+import { locateRecipient } from '../compliance/recipient.ts';
 import { maskContact, type Pii } from '../pii/pii.ts';
 import type { DecisionRow } from '../compliance/decisions.repository.ts';
 import { newId, outboxRepository as repo, type Draft, type DueRow, type Gated } from './outbox.repository.ts';
@@ -41,10 +42,16 @@ export interface DispatchReport {
   sent: number;
   failed: number;
   retried: number;
+  /** Allowed, but not handed over within STALE_MS of the decision: pending again, to be decided afresh. */
+  requeued: number;
 }
 
 const PORT: Record<Channel, ChannelPort> = { email: 'email', sms: 'sms', call: 'voice', ai_call: 'voice' };
 const MAX_ATTEMPTS = 5;
+/** Messages handed to an adapter at once; real providers take a few a second. */
+const HAND_CHUNK = 100;
+/** How long an allowing decision stays good for the hand-over (a STOP or 9 pm may come meanwhile). */
+const STALE_MS = 60_000;
 
 export function createOutbox(deps: { db: Database; pii: Pii; channels: Channels; publicUrl?: string | null; failpoint?: Failpoint; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
@@ -79,7 +86,11 @@ export function createOutbox(deps: { db: Database; pii: Pii; channels: Channels;
     const values = rows.map((r) => deps.pii.open({ value: r.peer_value, value_enc: r.peer_enc }));
     const touches: Touch[] = rows.map((r, i) => ({
       leadId: r.lead_id, personId: r.person_id, kind: r.kind, value: values[i]!, hash: Buffer.from(r.peer_hash), zip: r.mailing_zip, state: r.mailing_state,
-      quietHours: r.quiet_start && r.quiet_end ? { start: r.quiet_start, end: r.quiet_end, zone: r.timezone ?? 'America/New_York' } : null,
+      // the lead's quiet hours are in its own zone, else where the recipient most likely is
+      quietHours: r.quiet_start && r.quiet_end ? {
+        start: r.quiet_start, end: r.quiet_end,
+        zone: r.timezone ?? locateRecipient({ phone: r.kind === 'phone' ? values[i] : null, mailingZip: r.mailing_zip, mailingState: r.mailing_state }).primaryZone ?? 'America/New_York',
+      } : null,
       channel: r.channel, purpose: r.purpose, at, confirmation: r.stop_at ? { stopAt: r.stop_at, alreadySent: r.confirmed } : undefined,
     }));
     const facts = await gatherFacts(trx, touches, { registry: registryFacts, smsSenderRegistered: settings.sms_sender_registered, orgCap: settings.frequency_cap });
@@ -87,8 +98,13 @@ export function createOutbox(deps: { db: Database; pii: Pii; channels: Channels;
     const decisions: DecisionRow[] = [];
     const out: OutboundMessage[] = [];
     const report = { allowed: 0, deferred: 0, denied: 0, failed: 0 };
+    // what this batch already let through counts as well: two texts to one number in one batch
+    // see each other for the caps, and only the first carries the opt-out line
+    const earlier = new Map<string, Date[]>();
     rows.forEach((r, i) => {
-      const f = facts[i]!;
+      const peer = Buffer.from(r.peer_hash).toString('hex');
+      const before = earlier.get(peer) ?? [];
+      const f = { ...facts[i]!, prior: [...(facts[i]!.prior ?? []), ...before], firstText: facts[i]!.firstText && !before.length };
       const from = r.from_address ?? (r.channel === 'email' ? settings.from_email : settings.from_phone);
       // a marketing text names its sender (§5): without a name there is nothing lawful to send
       const unnamed = r.channel === 'sms' && r.purpose === 'marketing' && !settings.sender_name;
@@ -112,6 +128,7 @@ export function createOutbox(deps: { db: Database; pii: Pii; channels: Channels;
       if (error) report.failed++;
       else if (verdict === 'allow') {
         report.allowed++;
+        if (r.channel !== 'email') earlier.set(peer, [...before, at]);
         out.push({
           organizationId: actor.organizationId, messageId: r.id, idempotencyKey: r.key, channel: r.channel, to: values[i]!, from: from!,
           subject: r.subject, body: content.body, html: content.html, headers: content.headers,
@@ -165,28 +182,37 @@ export function createOutbox(deps: { db: Database; pii: Pii; channels: Channels;
 
     /** Gate and send due messages (these ids, or every due one), a batch at a time. */
     async dispatch(actor: Actor, opts: { ids?: string[]; batch?: number; max?: number } = {}): Promise<DispatchReport> {
-      const total: DispatchReport = { claimed: 0, allowed: 0, deferred: 0, denied: 0, sent: 0, failed: 0, retried: 0 };
+      const total: DispatchReport = { claimed: 0, allowed: 0, deferred: 0, denied: 0, sent: 0, failed: 0, retried: 0, requeued: 0 };
       const batch = opts.batch ?? 1000;
       const max = opts.max ?? Infinity;
       while (total.claimed < max) {
         const round = await withTenant(deps.db, actor, async (trx) => {
           const rows = await repo.claimDue({ ids: opts.ids, limit: Math.min(batch, max - total.claimed), now: now() }, trx);
           if (!rows.length) return null;
-          return { rows, ...(await gate(actor, rows, trx)) };
+          return { rows, at: now(), ...(await gate(actor, rows, trx)) };
         });
         if (!round) break;
         failpoint('outbox.gated');
         const attempts = new Map(round.rows.map((r) => [r.id, r.attempts + 1]));
-        const results = withRetries(await handOver(round.out), attempts);
-        failpoint('outbox.handed');
-        await withTenant(deps.db, actor, (trx) => repo.storeResults(results, now(), trx));
+        // handed over a chunk at a time, each chunk's answers recorded at once (a status callback
+        // finds its message); what would go out long after the gate decided goes back to be decided again
+        for (let k = 0; k < round.out.length; k += HAND_CHUNK) {
+          if (now().getTime() - round.at.getTime() > STALE_MS) {
+            await withTenant(deps.db, actor, (trx) => repo.unhand(round.out.slice(k).map((m) => m.messageId), trx));
+            total.requeued += round.out.length - k;
+            break;
+          }
+          const results = withRetries(await handOver(round.out.slice(k, k + HAND_CHUNK)), attempts);
+          failpoint('outbox.handed');
+          await withTenant(deps.db, actor, (trx) => repo.storeResults(results, now(), trx));
+          for (const r of results) {
+            if (r.outcome === 'sent') total.sent++;
+            else if (r.outcome === 'failed') total.failed++;
+            else total.retried++;
+          }
+        }
         total.claimed += round.rows.length;
         for (const k of ['allowed', 'deferred', 'denied', 'failed'] as const) total[k] += round.report[k];
-        for (const r of results) {
-          if (r.outcome === 'sent') total.sent++;
-          else if (r.outcome === 'failed') total.failed++;
-          else total.retried++;
-        }
         if (opts.ids) break;
       }
       return total;

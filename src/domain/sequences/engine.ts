@@ -54,7 +54,7 @@ export interface SequenceEngineDeps {
   callOutcomes?: (trx: Trx, rows: { leadId: string; since: Date }[]) => Promise<Map<string, { outcome: string; at: Date }>>;
 }
 
-const emptyDispatch = (): DispatchReport => ({ claimed: 0, allowed: 0, deferred: 0, denied: 0, sent: 0, failed: 0, retried: 0 });
+const emptyDispatch = (): DispatchReport => ({ claimed: 0, allowed: 0, deferred: 0, denied: 0, sent: 0, failed: 0, retried: 0, requeued: 0 });
 const addDispatch = (a: DispatchReport, b: DispatchReport) => {
   for (const k of Object.keys(a) as (keyof DispatchReport)[]) a[k] += b[k];
 };
@@ -216,14 +216,17 @@ export function createSequenceEngine(deps: SequenceEngineDeps) {
       if (round.research.length) report.research_runs.push(...(await startResearch(actor, { enrollmentIds: round.research })));
       if (round.messages.length) addDispatch(report.dispatch, await deps.outbox.dispatch(actor, { ids: round.messages, batch: round.messages.length }));
     };
-    while (report.enrollments < (opts.max ?? Infinity) && failure === null) {
-      const round = await runBatch(actor, opts.now ?? clock(), Math.min(batch, (opts.max ?? Infinity) - report.enrollments), report);
-      if (!round) break;
-      failpoint('sequences.batch.committed');
+    try {
+      while (report.enrollments < (opts.max ?? Infinity) && failure === null) {
+        const round = await runBatch(actor, opts.now ?? clock(), Math.min(batch, (opts.max ?? Infinity) - report.enrollments), report);
+        if (!round) break;
+        failpoint('sequences.batch.committed');
+        await inflight;
+        inflight = afterCommit(round).catch((e) => void (failure = e));
+      }
+    } finally {
       await inflight;
-      inflight = afterCommit(round).catch((e) => void (failure = e));
     }
-    await inflight;
     if (failure !== null) throw failure;
     return report;
   }

@@ -37,6 +37,11 @@ async function stubSmtp() {
       stream.on('data', (c: string) => (raw += c));
       stream.on('end', () => {
         if (session.envelope.rcptTo.some((r) => r.address.startsWith('spam@'))) return cb(reply(554, '5.7.1 Message rejected as spam'));
+        // the server takes the message and the line drops before it says so
+        if (session.envelope.rcptTo.some((r) => r.address.startsWith('drop@'))) {
+          received.push({ user: undefined, mailFrom: '', rcptTo: ['drop'], raw, session: session.id });
+          return (session as unknown as { socket?: { destroy(): void } }).socket?.destroy() ?? server.connections?.forEach?.((c: { _socket?: { destroy(): void } }) => c._socket?.destroy());
+        }
         received.push({
           user: session.user as string | undefined, mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           rcptTo: session.envelope.rcptTo.map((r) => r.address), raw, session: session.id,
@@ -140,6 +145,13 @@ describe('SMTP adapter', () => {
     const [res] = await adapter({ url: `smtp://porch:wrong@127.0.0.1:${smtp.port}` }).send([msg(1)]);
     expect(res).toMatchObject({ outcome: 'retry', error: expect.stringContaining('535') });
     expect(res!.error).not.toContain('wrong');
+  });
+
+  it('a line dropped after the message was sent is a failure with the outcome unknown, never sent twice', async () => {
+    const smtp = await stubSmtp();
+    const [res] = await adapter({ url: smtp.url, transport: { maxRequeues: 0 } }).send([{ ...msg(1), to: 'drop@example.com' }]);
+    expect(res).toMatchObject({ outcome: 'failed', error: expect.stringContaining('outcome unknown') });
+    expect(smtp.received.length).toBe(1);
   });
 
   it('no server listening is a retry', async () => {

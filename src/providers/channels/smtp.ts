@@ -30,6 +30,8 @@ export interface SmtpAdapterOptions {
 /** The part of a nodemailer error we read. */
 interface SmtpError extends Error {
   code?: string;
+  /** The SMTP command that failed (nodemailer): CONN, EHLO, AUTH ..., MAIL FROM, RCPT TO, DATA, or the message's end. */
+  command?: string;
   responseCode?: number;
   response?: string;
   /** Set by nodemailer from the reply class: 5xx except 503. */
@@ -105,8 +107,17 @@ export function createSmtpAdapter(opts: SmtpAdapterOptions): ChannelAdapter {
     } catch (e) {
       const err = e as SmtpError;
       const permanent = err.permanent ?? (err.responseCode !== undefined && err.responseCode >= 500 && err.responseCode !== 503);
-      const outcome = permanent && !SESSION_FAILURES.has(err.code ?? '') ? 'failed' : 'retry';
-      return { messageId: m.messageId, outcome, error: describe(err) };
+      // the server answered a code: it did not take the message (4xx: later; 5xx: never)
+      if (err.responseCode !== undefined) {
+        const outcome = permanent && !SESSION_FAILURES.has(err.code ?? '') ? 'failed' : 'retry';
+        return { messageId: m.messageId, outcome, error: describe(err) };
+      }
+      // no answer: a connection never made, or one that failed in the greeting, sent nothing, so
+      // later is safe; any other drop (nodemailer does not always say at which command) may come
+      // after the server took the message, and sending again could deliver it twice (at most once)
+      const neverConnected = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/.test(`${err.code} ${err.message}`);
+      if (neverConnected || (err.command && /^(EHLO|HELO|LHLO|STARTTLS|AUTH)/i.test(err.command))) return { messageId: m.messageId, outcome: 'retry', error: describe(err) };
+      return { messageId: m.messageId, outcome: 'failed', error: `outcome unknown: the connection dropped${err.command ? ` during ${err.command}` : ''}; not sent again (${describe(err)})` };
     }
   }
 
