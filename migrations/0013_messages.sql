@@ -117,6 +117,8 @@ CREATE TABLE message (
   -- nothing is handed over without the gate's allow
   CHECK (status NOT IN ('sending', 'sent', 'delivered') OR decision = 'allow'),
   CHECK (status <> 'sending' OR handed_at IS NOT NULL),
+  -- a verdict always has its decision behind it (the foreign key checks only a full pair)
+  CHECK ((decision IS NULL) = (decision_id IS NULL)),
   CHECK (direction = 'inbound' OR peer_value IS NOT NULL OR peer_enc IS NOT NULL),
   CHECK (peer_value IS NULL OR peer_enc IS NULL),
   CHECK (channel = 'email' OR kind = 'phone'),

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError } from './errors.ts';
 
 /** Parse with a schema and turn its complaints into one VALIDATION error naming the fields. */
@@ -10,3 +10,10 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
 }
 
 export const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+
+/** An instant as ISO 8601 with its offset ("2026-03-10T09:00:00-05:00"), as a Date: a time without one would be read in the server's zone. */
+export const isoInstant = () => z.preprocess(
+  // parsed twice (by the route, then by the service) it arrives the second time as a Date
+  (v) => (v instanceof Date ? v.toISOString() : v),
+  z.iso.datetime({ offset: true, error: 'an ISO 8601 time with its offset, like 2026-03-10T09:00:00-05:00' }),
+).transform((s) => new Date(s));

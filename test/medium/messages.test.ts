@@ -105,6 +105,9 @@ describe('messages', () => {
     const { actor } = await outreachOrg(ctx);
     const lead = await austinLead(ctx, actor);
     const at = new Date(TUESDAY_MORNING.getTime() + 2 * 3600_000);
+    // a time without its offset would be read in the server's zone: refused, naming the field
+    await expect(ctx.c.messages.schedule(actor, { lead_id: lead.id, channel: 'sms', body: 'Later', at: '2026-03-11T12:00:00' }))
+      .rejects.toMatchObject({ code: 'VALIDATION', details: [expect.objectContaining({ field: 'at' })] });
     await expect(ctx.c.messages.schedule(actor, { lead_id: lead.id, channel: 'sms', body: 'Later', at: new Date(TUESDAY_MORNING.getTime() - 60_000).toISOString() }))
       .rejects.toMatchObject({ code: 'VALIDATION', details: [{ field: 'at' }] });
     const m = await ctx.c.messages.schedule(actor, { lead_id: lead.id, channel: 'sms', body: 'See you at noon', at: at.toISOString() });
@@ -135,6 +138,9 @@ describe('messages', () => {
     const other = await ctx.newUser(actor.organizationId, 'agent');
     await rows(ctx, actor, sql`UPDATE lead SET assignee_id = ${other.user.id}::uuid WHERE id = ${mine.id}::uuid`);
     for (const l of [mine, theirs, mine]) await ctx.c.messages.send(actor, { lead_id: l.id, channel: 'sms', body: 'Hello' });
+    // an agent may text a lead, but not label the text informational to step around the marketing rules
+    await expect(ctx.c.messages.send(agent.actor, { lead_id: theirs.id, channel: 'sms', body: 'Your inspection is at 3', purpose: 'informational' }))
+      .rejects.toMatchObject({ code: 'FORBIDDEN' });
     await ctx.c.messages.schedule(actor, { lead_id: mine.id, channel: 'sms', body: 'Later', at: '2026-03-11T15:00:00Z' });
 
     const p1 = await ctx.c.messages.list(actor, { lead: mine.id, limit: 2 });

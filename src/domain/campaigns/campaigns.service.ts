@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../app/errors.ts';
-import { parseInput } from '../../app/validate.ts';
+import { parseInput, isoInstant } from '../../app/validate.ts';
 import type { Database } from '../../db/database.ts';
 import { CAMPAIGN_STATUSES, RECIPIENT_STATUSES } from '../../db/schema-campaigns.ts';
 import { withTenant, type Actor, type Trx } from '../../db/tenant.ts';
@@ -33,8 +33,8 @@ export const CreateCampaignRequest = z.strictObject({
   throttle_per_minute: z.number().int().min(1).max(100_000).nullish().describe('at most this many messages a minute; none: all at once'),
 });
 export type CreateCampaignRequest = z.input<typeof CreateCampaignRequest>;
-export const LaunchCampaignRequest = z.strictObject({ at: z.coerce.date().optional().describe('a later start (ISO 8601 with an offset); now when absent') });
-export const ScheduleCampaignRequest = z.strictObject({ at: z.coerce.date().describe('when the first message may go, ISO 8601 with an offset') });
+export const LaunchCampaignRequest = z.strictObject({ at: isoInstant().optional().describe('a later start (ISO 8601 with an offset); now when absent') });
+export const ScheduleCampaignRequest = z.strictObject({ at: isoInstant().describe('when the first message may go, ISO 8601 with an offset') });
 export const ListCampaignsQuery = z.object({ status: z.enum(CAMPAIGN_STATUSES).optional() });
 export const RecipientsQuery = z.object({
   status: z.enum(RECIPIENT_STATUSES).optional(),

@@ -105,8 +105,10 @@ export function decide(f: GateFacts): GateDecision {
 
   if (phoneChannel && f.record && !f.recordingDisclosure) deny.push('RECORDING_DISCLOSURE_REQUIRED');
 
+  // an unsubscribed address gets no more mail of any kind from us: "informational" is the
+  // sender's own label, and the recipient asked for none
+  if (f.channel === 'email' && f.email?.unsubscribed) deny.push('EMAIL_UNSUBSCRIBED');
   if (f.channel === 'email' && marketing) {
-    if (f.email?.unsubscribed) deny.push('EMAIL_UNSUBSCRIBED');
     const m = f.email?.content;
     if (m && !m.unsubscribeLink) deny.push('EMAIL_UNSUBSCRIBE_MISSING');
     // every sender is taken as a bulk sender unless known not to be (COMPLIANCE.md §6)

@@ -76,7 +76,10 @@ export function createDeliveryService(deps: { db: Database; pii: Pii; now?: () =
       if (!(await repo.claimEvent({ provider, eventId: ev.eventId, kind: ev.kind, payload }, trx))) return { applied: false, message_id: null, kind: ev.kind, suppressed: false };
       const msg = find.ids.length ? await repo.findSent(find, trx) : null;
       if (msg && ev.change) await repo.applyChange(msg.id, ev.change, trx);
-      const target = msg ? { kind: msg.kind, hash: Buffer.from(msg.peer_hash), display: msg.peer_display } : recipient;
+      // Mailgun's signature covers neither the body nor the organization in the path (one signing
+      // key for the installation): an event suppresses an address only through a message this
+      // organization sent it, so a replayed signature cannot silence another organization's mail
+      const target = msg ? { kind: msg.kind, hash: Buffer.from(msg.peer_hash), display: msg.peer_display } : provider === 'mailgun' ? null : recipient;
       const suppress = ev.change?.suppress && target?.kind === 'email' ? target : null;
       if (suppress) await suppressEmail(suppress, ev.change!.suppress!.reason, `${provider}_event`, trx);
       const result = { applied: true, message_id: msg?.id ?? null, kind: ev.kind, suppressed: !!suppress };

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { AppError, notFound } from '../../app/errors.ts';
-import { parseInput } from '../../app/validate.ts';
+import { parseInput, isoInstant } from '../../app/validate.ts';
 import type { Database } from '../../db/database.ts';
 import { withTenant, type Actor, type Trx } from '../../db/tenant.ts';
 import type { Pii } from '../pii/pii.ts';
@@ -32,7 +32,7 @@ const oneSource = (v: { template?: string; body?: string }) => (v.template === u
 const oneSourceIssue = { message: 'give either template or body', path: ['template'] };
 export const SendMessageRequest = z.strictObject(MessageFields).refine(oneSource, oneSourceIssue);
 export type SendMessageRequest = z.input<typeof SendMessageRequest>;
-export const ScheduleMessageRequest = z.strictObject({ ...MessageFields, at: z.coerce.date().describe('when it may go, ISO 8601 with an offset') })
+export const ScheduleMessageRequest = z.strictObject({ ...MessageFields, at: isoInstant().describe('when it may go, ISO 8601 with an offset') })
   .refine(oneSource, oneSourceIssue);
 export type ScheduleMessageRequest = z.input<typeof ScheduleMessageRequest>;
 
@@ -67,6 +67,9 @@ export function createMessagesService(deps: { db: Database; pii: Pii; outbox: Pi
 
   /** Write the message once by its key; its id, new or already there. */
   async function write(actor: Actor, req: Req, source: 'manual' | 'scheduled', at: Date | null): Promise<string> {
+    // "informational" sets aside the rules for marketing (written consent, the registry, quiet
+    // texting hours): a label a manager answers for, not one any agent may put on a text
+    if (req.purpose === 'informational') requireRole(actor, 'manager', 'send a message as informational rather than marketing');
     return tenant(actor, async (trx) => {
       const settings = await readOutreachSettings(trx);
       requireSender(settings, req.channel, req.purpose);

@@ -12,7 +12,8 @@ const cents = z.number().int().min(0).max(100_000);
 export const OutreachSettings = z.object({
   /** The business name messages identify the sender by (the first SMS, calls' opening line). */
   sender_name: z.string().trim().min(1).max(200).nullable().default(null),
-  from_email: z.string().trim().max(320).nullable().default(null),
+  /** An address, optionally with a display name: "Acme Roofing <hello@acme.example>". */
+  from_email: z.string().trim().max(320).regex(/^(?:[^<>@]*<\s*)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+\s*>?$/, 'an email address, optionally "Name <address>"').nullable().default(null),
   from_phone: z.string().regex(/^\+[1-9]\d{6,14}$/, 'E.164, like +15125550100').nullable().default(null),
   /** CAN-SPAM: a valid physical postal address in every commercial email. */
   postal_address: z.string().trim().min(5).max(500).nullable().default(null),
