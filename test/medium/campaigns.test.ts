@@ -72,6 +72,17 @@ describe('campaigns', () => {
     expect(await rows(ctx, actor, sql`SELECT count(*)::int AS n FROM billing_usage WHERE metric = 'sms_message'`)).toEqual([{ n: 4 }]);
   });
 
+  it('reaches an owner of several properties once, through their best lead', async () => {
+    const { actor, leads } = await world(1);
+    const [second] = await rows<{ id: string }>(ctx, actor, sql`
+      INSERT INTO lead (organization_id, person_id, lead_score) SELECT organization_id, person_id, 10 FROM lead WHERE id = ${leads[0]!.id}::uuid RETURNING id`);
+    const c = await ctx.c.campaigns.create(actor, { name: 'Once', template: 'spring', segment: 'everyone' });
+    expect(await ctx.c.campaigns.launch(actor, c.id)).toMatchObject({ recipients: 2, recipients_by_status: { sent: 1, skipped: 1 } });
+    const skipped = (await ctx.c.campaigns.recipients(actor, c.id, { status: 'skipped' })).data;
+    expect(skipped.map((r) => [r.lead_id, r.skip_reason])).toEqual([[second!.id, 'the owner gets this campaign through another of their leads']]);
+    expect(await rows(ctx, actor, sql`SELECT count(*)::int AS n FROM local_outbox`)).toEqual([{ n: 1 }]);
+  });
+
   it('records a refusal of the gate as a skip with its reason', async () => {
     const { actor, leads } = await world(2, { consent: false });
     const c = await ctx.c.campaigns.create(actor, { name: 'No consent', template: 'Spring', segment: 'Everyone' });

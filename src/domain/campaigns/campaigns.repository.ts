@@ -80,6 +80,9 @@ export const campaignsRepository = {
           CASE WHEN s.person_id IS NULL THEN 'no owner on record'
                WHEN s.status IN ('dnc', 'do_not_contact') THEN 'do not contact (lead status ' || s.status || ')'
                WHEN r.person_id IS NULL THEN ${opts.noContact}
+               -- an owner of several properties hears once per campaign, through their best lead
+               WHEN row_number() OVER (PARTITION BY s.person_id ORDER BY s.lead_score DESC NULLS LAST, s.lead_id) > 1
+                 THEN 'the owner gets this campaign through another of their leads'
           END AS skip_reason
         FROM selected s LEFT JOIN reachable r ON r.person_id = s.person_id),
       ranked AS (
@@ -120,10 +123,12 @@ export const campaignsRepository = {
   },
 
   /** The pending messages of a campaign due by `at`: the first slots of a launch, sent at once. */
+  /** The first due messages of a launch or resume (at most 500), sent at once. */
   async dueMessageIds(campaignId: string, at: Date, trx: Trx): Promise<string[]> {
     return (await sql<{ id: string }>`
       SELECT id FROM message WHERE organization_id = app_org_id() AND campaign_id = ${campaignId}::uuid AND status = 'pending' AND scheduled_for <= ${at}
-      ORDER BY scheduled_for, id`.execute(trx)).rows.map((r) => r.id);
+      -- what the request itself sends; the rest goes with the minute's worker, not while a person waits
+      ORDER BY scheduled_for, id LIMIT 500`.execute(trx)).rows.map((r) => r.id);
   },
 
   /** Pause: the campaign's pending messages wait with no time set. */
