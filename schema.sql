@@ -345,6 +345,7 @@ TABLE consent (
   CONSTRAINT consent_value_hash_check CHECK ((length(value_hash) = 32))
 );
 ROW LEVEL SECURITY FORCED
+CREATE INDEX consent_revoked_idx ON public.consent USING btree (organization_id, kind, value_hash) WHERE (revoked_at IS NOT NULL)
 CREATE INDEX consent_value_idx ON public.consent USING btree (organization_id, kind, value_hash)
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER consent_append_only BEFORE DELETE OR UPDATE ON public.consent FOR EACH ROW EXECUTE FUNCTION consent_append_only()
@@ -1675,6 +1676,7 @@ TABLE sequence_execution (
 ROW LEVEL SECURITY FORCED
 CREATE INDEX sequence_execution_node_idx ON public.sequence_execution USING btree (organization_id, sequence_id, node_key, status)
 CREATE INDEX sequence_execution_research_idx ON public.sequence_execution USING btree (organization_id, started_at) WHERE ((node_type = 'RESEARCH'::text) AND (status = 'scheduled'::text))
+CREATE INDEX sequence_execution_scheduled_idx ON public.sequence_execution USING btree (organization_id, enrollment_id, message_id) WHERE (status = 'scheduled'::text)
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE sequence_node (

@@ -5,6 +5,8 @@ import { updateOutreachSettings } from '../../src/domain/outreach/outreach-setti
 import { stopOnReply } from '../../src/domain/sequences/engine.ts';
 import { engineRepository } from '../../src/domain/sequences/engine.repository.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
+import { QUEUE } from '../../src/jobs/jobs.ts';
+import { createWorker } from '../../src/jobs/worker.ts';
 
 // The sequence engine on the real database and the local outbox: a sequence runs end to end,
 // keeps its working hours across a daylight-saving change, branches on a reply, stops on an
@@ -224,6 +226,22 @@ describe('running sequences', () => {
     await ctx.c.sequences.resumeEnrollment(actor, en!.id);
     expect(await ctx.c.sequenceEngine.runDue(actor)).toMatchObject({ completed: 1, messages: 1 });
     expect((await ctx.c.sequences.path(actor, en!.id)).steps.map((x) => x.status)).toEqual(['succeeded', 'failed', 'succeeded', 'succeeded']);
+  });
+});
+
+describe('the sequence-tick job', () => {
+  it('runs every organization\'s due steps and hands back the enrichment runs to queue', async () => {
+    const one = await setup(1), two = await setup(1);
+    const research = { name: 'Tick', ...hours, nodes: [n('start', 'START'), n('look', 'RESEARCH'), n('text', 'SMS', text('Hi {{person.first_name}}')), n('end', 'END')],
+      edges: [e('start', 'look'), e('look', 'text'), e('text', 'end')] };
+    for (const o of [one, two]) {
+      const s = await ctx.c.sequences.create(o.actor, research);
+      await ctx.c.sequences.enroll(o.actor, s.id, { lead_id: o.leads[0]!.id });
+    }
+    const { research: runs } = await createWorker(ctx.c).handlers[QUEUE.sequenceTick]();
+    expect(runs.map((r) => r.actor.organizationId).sort()).toEqual([one.org.id, two.org.id].sort());
+    for (const o of [one, two]) expect(await outbox(o.actor)).toHaveLength(1);
+    expect((await createWorker(ctx.c).handlers[QUEUE.sequenceTick]()).research).toEqual([]);
   });
 });
 

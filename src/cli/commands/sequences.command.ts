@@ -91,7 +91,10 @@ export function registerSequences(program: Command) {
       const p = await ctx.c.sequences.path(await ctx.operatorIn(o.org), id);
       const e = p.enrollment;
       const head = `enrollment ${e.id}: ${e.status}${e.stop_reason ? ` (${e.stop_reason})` : ''} at ${e.current_node}${e.next_run_at && e.status === 'active' ? `, next step ${e.next_run_at.toISOString()}` : ''}`;
-      return { json: p, text: `${head}\n${table(p.steps.map((s) => ({ ...s, message: s.message_status ? `${s.message_status}${s.message_reason ? ` ${s.message_reason}` : ''}` : '' })), ['step', 'node_key', 'node_type', 'status', 'branch', 'message', 'error', 'started_at'])}` };
+      return { json: p, text: `${head}\n${table(p.steps.map((s) => ({
+        ...s, message: s.message_status ? `${s.message_status}${s.message_reason ? ` ${s.message_reason}` : ''}` : '',
+        note: s.error ?? (s.detail.reason as string | undefined) ?? (s.detail.until ? `until ${s.detail.until}` : ''),
+      })), ['step', 'node_key', 'node_type', 'status', 'branch', 'message', 'note', 'started_at'])}` };
     }));
 
   for (const verb of ['pause', 'resume', 'stop'] as const) {

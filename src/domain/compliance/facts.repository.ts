@@ -47,15 +47,18 @@ export async function gatherFacts(trx: Trx, touches: Touch[], ctx: FactsContext)
   const persons = touches.map((t) => t.personId);
   const since = new Date(Math.min(...touches.map((t) => t.at.getTime())) - Math.max(24, ctx.orgCap?.hours ?? 0) * 3_600_000);
   const t = sql`unnest(${idx}::int[], ${kinds}::text[], ${hashes}::text[], ${persons}::uuid[]) AS t(i, kind, hash, person)`;
+  // the hashes decoded once, fenced (OFFSET 0) so the probes below compare bytea with bytea: under
+  // row-level security a comparison with decode() in it may not key an index (decode is not leakproof)
+  const probes = sql`(SELECT u.i, u.kind, decode(u.hash, 'hex') AS hash FROM unnest(${idx}::int[], ${kinds}::text[], ${hashes}::text[]) AS u(i, kind, hash) OFFSET 0) t`;
 
   // One after another: a transaction is one connection. The look-ups by contact are LATERAL
   // probes (OFFSET 0 keeps each one a probe of its index): joined whole, a batch of a few
   // thousand touches was hashed or merged against every consent and every message of the
   // organization, a cost that grew with each batch sent.
   const consents = await sql<{ i: number; type: 'pec' | 'pewc'; scope: string[]; captured_at: Date; revoked_at: Date | null }>`
-      SELECT t.i, c.type, c.scope, c.captured_at, c.revoked_at FROM ${t}
+      SELECT t.i, c.type, c.scope, c.captured_at, c.revoked_at FROM ${probes}
       CROSS JOIN LATERAL (SELECT c.type, c.scope, c.captured_at, c.revoked_at FROM consent c
-                          WHERE c.organization_id = app_org_id() AND c.kind = t.kind AND c.value_hash = decode(t.hash, 'hex') OFFSET 0) c`.execute(trx);
+                          WHERE c.organization_id = app_org_id() AND c.kind = t.kind AND c.value_hash = t.hash OFFSET 0) c`.execute(trx);
   // a revocation of any of the owner's phones or emails stops all marketing (§3.3)
   const revocations = await sql<{ i: number; revoked_at: Date; revoke_channel: 'sms' }>`
       SELECT DISTINCT t.i, c.revoked_at, c.revoke_channel FROM ${t}
@@ -71,15 +74,15 @@ export async function gatherFacts(trx: Trx, touches: Touch[], ctx: FactsContext)
       JOIN dnc_entry d ON d.organization_id = cp.organization_id AND d.kind = cp.kind AND d.value_hash = cp.value_hash
        AND d.source = 'revocation' AND d.channels IS NULL`.execute(trx);
   const listed = await sql<{ i: number; channels: string[] | null }>`
-      SELECT t.i, d.channels FROM ${t}
+      SELECT t.i, d.channels FROM ${probes}
       CROSS JOIN LATERAL (SELECT d.channels FROM dnc_entry d
-                          WHERE d.organization_id = app_org_id() AND d.kind = t.kind AND d.value_hash = decode(t.hash, 'hex') OFFSET 0) d`.execute(trx);
+                          WHERE d.organization_id = app_org_id() AND d.kind = t.kind AND d.value_hash = t.hash OFFSET 0) d`.execute(trx);
   const history = await sql<{ i: number; prior: Date[] | null; texted: boolean }>`
-      SELECT t.i, h.prior, h.texted FROM ${t}
+      SELECT t.i, h.prior, h.texted FROM ${probes}
       CROSS JOIN LATERAL (
         SELECT array_agg(m.handed_at) FILTER (WHERE m.direction = 'outbound' AND m.channel <> 'email' AND m.handed_at > ${since}) AS prior,
                coalesce(bool_or(m.direction = 'outbound' AND m.channel = 'sms' AND m.handed_at IS NOT NULL), false) AS texted
-        FROM message m WHERE m.organization_id = app_org_id() AND m.kind = t.kind AND m.peer_hash = decode(t.hash, 'hex')) h`.execute(trx);
+        FROM message m WHERE m.organization_id = app_org_id() AND m.kind = t.kind AND m.peer_hash = t.hash) h`.execute(trx);
   const phones = [...new Set(touches.filter((x) => x.kind === 'phone').map((x) => x.value))];
   const registry = phones.length ? await ctx.registry(trx, phones) : new Map();
 

@@ -185,9 +185,15 @@ export const outboxRepository = {
       WHERE m.organization_id = app_org_id() AND m.id = u.id AND m.status = 'sending'`.execute(trx);
     // the lead was reached (its history does not record this: it changes with every touch)
     await sql`
+      WITH m AS MATERIALIZED (
+        SELECT lead_id, max(sent_at) AS sent_at FROM message
+        WHERE organization_id = app_org_id() AND id = ANY(${r((x) => x.messageId)}::uuid[]) AND status = 'sent' AND lead_id IS NOT NULL
+        GROUP BY lead_id)
       UPDATE lead l SET last_contacted_at = greatest(l.last_contacted_at, m.sent_at)
-      FROM message m WHERE m.organization_id = app_org_id() AND m.id = ANY(${r((x) => x.messageId)}::uuid[]) AND m.status = 'sent'
-        AND l.organization_id = m.organization_id AND l.id = m.lead_id
+      FROM m
+      -- the leads looked up by id (= ANY): joined freely, the planner merged these few against every
+      -- lead of the organization, a cost that grew with the organization
+      WHERE l.organization_id = app_org_id() AND l.id = ANY(ARRAY(SELECT lead_id FROM m)) AND l.id = m.lead_id
         AND (l.last_contacted_at IS NULL OR l.last_contacted_at < m.sent_at)`.execute(trx);
   },
 
