@@ -32,6 +32,7 @@ import { createChannelAdapters } from '../providers/channels/registry.ts';
 import { createOutbox, type Channels } from '../domain/outreach/outbox.ts';
 import { createSequencesService } from '../domain/sequences/sequences.service.ts';
 import { createSequenceEngine } from '../domain/sequences/engine.ts';
+import { callOutcomesFromMessages } from '../domain/sequences/call-outcomes.repository.ts';
 import { createTemplatesService } from '../domain/outreach/templates.service.ts';
 import { createMessagesService } from '../domain/outreach/messages.service.ts';
 import { createTimelineService } from '../domain/outreach/timeline.service.ts';
@@ -98,7 +99,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const outbox = createOutbox({ db, pii, channels, publicUrl: config.channels.publicUrl ?? null, failpoint, now: opts.now });
   const outreach = { outbox, db, pii, now: opts.now };
   const sequences = createSequencesService({ db, now: opts.now });
-  const sequenceEngine = createSequenceEngine({ db, pii, outbox, enrichment, failpoint, now: opts.now });
+  const sequenceEngine = createSequenceEngine({ db, pii, outbox, enrichment, failpoint, now: opts.now, callOutcomes: callOutcomesFromMessages });
   const [templates, messages, campaigns] = [createTemplatesService(outreach), createMessagesService(outreach), createCampaignsService(outreach)];
   const compliance = createComplianceService({ db, pii });
   const faq = createFaqService({ db, embeddings: createEmbeddings(config.embeddings) });

@@ -56,6 +56,27 @@ const followUp = (name = 'Roof follow-up') => ({
 const outbox = (actor: Actor) => rows<{ channel: string; body: string; idempotency_key: string }>(actor, sql`SELECT channel, body, idempotency_key FROM local_outbox ORDER BY created_at, idempotency_key`);
 const enrollment = async (actor: Actor, id: string) => (await rows<Record<string, unknown>>(actor, sql`SELECT * FROM sequence_enrollment WHERE id = ${id}::uuid`))[0]!;
 
+describe('a condition on a call', () => {
+  it("branches on the carrier's word: a call nobody answered gets a text", async () => {
+    const { actor, leads } = await setup(1);
+    const s = await ctx.c.sequences.create(actor, {
+      name: 'Call then text', ...hours,
+      nodes: [n('start', 'START'), n('call', 'VOICE_CALL', text('Calling about your roof')), n('wait', 'WAIT', { hours: 1 }),
+        n('missed?', 'CONDITION', { on: 'call_outcome', value: 'no_answer' }), n('sorry', 'SMS', text('Sorry we missed you, {{person.first_name}}.')), n('done', 'END')],
+      edges: [e('start', 'call'), e('call', 'wait'), e('wait', 'missed?'), e('missed?', 'sorry', 'yes'), e('missed?', 'done', 'no'), e('sorry', 'done')],
+    });
+    await ctx.c.sequences.enroll(actor, s.id, { lead_id: leads[0]!.id });
+    await ctx.c.sequenceEngine.tick(actor);
+    expect((await outbox(actor)).map((o) => o.channel)).toEqual(['call']);
+    // the carrier's status callback: no answer
+    await rows(actor, sql`UPDATE message SET status = 'failed', error = 'call no-answer', failed_at = ${clock} WHERE channel = 'call'`);
+    clock = new Date(clock.getTime() + 2 * 3_600_000);
+    await ctx.c.sequenceEngine.tick(actor);
+    expect((await outbox(actor)).map((o) => o.channel)).toEqual(['call', 'sms']);
+    expect(await rows(actor, sql`SELECT status FROM sequence_enrollment`)).toEqual([{ status: 'completed' }]);
+  });
+});
+
 describe('creating sequences', () => {
   it('reports every graph error with the node it is about, and saves nothing', async () => {
     const { actor } = await setup(0);
