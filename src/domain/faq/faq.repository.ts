@@ -58,9 +58,10 @@ export const faqRepository = {
   },
 
   async storeEmbeddings(rows: { id: string; embedding: number[] }[], space: string, trx: Trx) {
-    for (const r of rows) {
-      await sql`UPDATE faq_entry SET embedding = ${r.embedding}::real[], embedding_model = ${space} WHERE organization_id = app_org_id() AND id = ${r.id}::uuid`.execute(trx);
-    }
+    if (!rows.length) return;
+    await sql`UPDATE faq_entry f SET embedding = u.embedding, embedding_model = ${space}
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS u(id uuid, embedding real[])
+      WHERE f.organization_id = app_org_id() AND f.id = u.id`.execute(trx);
   },
 
   /** The entries a question is matched against: the user's own when the lead has one, else the organization's. */
