@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliTestEnv, CLI_TEST_TIMEOUT, runCli } from '../support/cli.ts';
+import { cliTestEnv, CLI_TEST_TIMEOUT, queryCliDatabase, runCli } from '../support/cli.ts';
 
 // Templates, messages, outreach settings, campaigns and the lead timeline from the command
 // line, on the demo organization. Whether the gate lets a demo text go depends on the hour and
@@ -32,8 +32,10 @@ describe('porchlight templates, messages, campaigns and leads timeline (CLI)', {
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(/sms: GSM-7, 1 segment/);
 
-    const leads = await run('leads', 'list', '--limit', '1', '--json');
-    const leadId: string = leads.json().data[0].id;
+    // a lead whose owner can take a text (a demo owner whose only phone is a landline cannot)
+    const [textable] = await queryCliDatabase<{ id: string }>(env, `SELECT l.id FROM lead l JOIN contact_point c ON c.person_id = l.person_id
+      WHERE c.kind = 'phone' AND c.type IS DISTINCT FROM 'landline' ORDER BY l.created_at, l.id LIMIT 1`);
+    const leadId = textable!.id;
     const preview = await run('templates', 'preview', 'Spring', '--lead', leadId);
     expect(preview.code, preview.stderr).toBe(0);
     expect(preview.stdout).toMatch(/Demo Roofing: Reply STOP to opt out/);

@@ -232,16 +232,17 @@ export function createSequenceEngine(deps: SequenceEngineDeps) {
   }
 
   /**
-   * One pass of the worker for one organization: due steps, then every due message (deferred
-   * by the gate, scheduled, retried), then messages a crash left "sending", then RESEARCH steps
-   * a stopped process never started.
+   * One pass of the worker for one organization: due steps, RESEARCH steps a stopped process
+   * never started, messages a crash left "sending", then every due message (deferred by the
+   * gate, scheduled, retried, or put back by the recovery).
    */
   async function tick(actor: Actor, opts: { batch?: number; strandedAfterMs?: number } = {}) {
     const steps = await runDue(actor, { batch: opts.batch });
     const research = await startResearch(actor, { staleBefore: new Date(clock().getTime() - RESEARCH_STALE_MS) });
     steps.research_runs.push(...research);
-    const dispatched = await deps.outbox.dispatch(actor, { batch: opts.batch });
+    // what a crash left "sending" first: what never reached the adapter is pending again, and goes now
     const recovered = await deps.outbox.recover(actor, { olderThanMs: opts.strandedAfterMs });
+    const dispatched = await deps.outbox.dispatch(actor, { batch: opts.batch });
     return { steps, dispatched, recovered };
   }
 
