@@ -37,7 +37,7 @@ const EnvSchema = z.object({
   // the adapter each outbound channel uses, and their settings (docs/PROVIDERS.md, "Channels")
   PORCHLIGHT_EMAIL_ADAPTER: z.enum(['local', 'smtp']).default('local'),
   PORCHLIGHT_SMS_ADAPTER: z.enum(['local', 'twilio']).default('local'),
-  PORCHLIGHT_VOICE_ADAPTER: z.enum(['local', 'twilio']).default('local'),
+  PORCHLIGHT_VOICE_ADAPTER: z.enum(['local', 'twilio', 'telnyx']).default('local'),
   SMTP_URL: z.string().regex(/^smtps?:\/\/[^/]+/, 'must be an smtp://user:pass@host:port URL').optional(),
   PORCHLIGHT_EMAIL_FROM: z.string().regex(/@[^@\s>]+>?\s*$/, 'must be an email address, display name allowed').optional(),
   TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits').optional(),
@@ -45,6 +45,13 @@ const EnvSchema = z.object({
   TWILIO_FROM_NUMBER: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'must be a phone number in E.164 (+15125550100)').optional(),
   TWILIO_MESSAGING_SERVICE_SID: z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must be MG followed by 32 hex digits').optional(),
   TWILIO_BASE_URL: z.url().default('https://api.twilio.com'),
+  // Telnyx Call Control (voice only): the API key, the Call Control Application that places calls,
+  // and the account's Ed25519 public key that verifies its webhooks
+  TELNYX_API_KEY: z.string().min(1).optional(),
+  TELNYX_CONNECTION_ID: z.string().min(1).optional(),
+  TELNYX_PUBLIC_KEY: z.string().refine((k) => Buffer.from(k.trim(), 'base64').length === 32, 'must be the base64 of a 32-byte Ed25519 public key').optional(),
+  TELNYX_FROM_NUMBER: z.string().regex(/^\+[1-9][0-9]{6,14}$/, 'must be a phone number in E.164 (+15125550100)').optional(),
+  TELNYX_BASE_URL: z.url().default('https://api.telnyx.com'),
   MAILGUN_WEBHOOK_SIGNING_KEY: z.string().min(1).optional(),
   // the base URL at which providers reach this server (webhooks, unsubscribe links)
   PORCHLIGHT_PUBLIC_URL: z.url().optional(),
@@ -101,13 +108,21 @@ export interface ProviderConfig {
 export interface ChannelConfig {
   email: 'local' | 'smtp';
   sms: 'local' | 'twilio';
-  voice: 'local' | 'twilio';
+  voice: 'local' | 'twilio' | 'telnyx';
   smtp: { url: string | undefined; from: string | undefined };
   twilio: {
     accountSid: string | undefined;
     authToken: string | undefined;
     fromNumber: string | undefined;
     messagingServiceSid: string | undefined;
+    baseUrl: string;
+  };
+  telnyx: {
+    apiKey: string | undefined;
+    connectionId: string | undefined;
+    /** Base64 of the account's 32-byte Ed25519 public key: verifies Telnyx's webhooks. */
+    publicKey: string | undefined;
+    fromNumber: string | undefined;
     baseUrl: string;
   };
   mailgunSigningKey: string | undefined;
@@ -133,6 +148,14 @@ export function missingChannelSettings(c: ChannelConfig): ErrorDetail[] {
   // A text can go out through a Messaging Service's pool instead; a call always needs a caller id.
   if (c.sms === 'twilio' && !c.twilio.messagingServiceSid) need('TWILIO_FROM_NUMBER', c.twilio.fromNumber, 'PORCHLIGHT_SMS_ADAPTER=twilio and TWILIO_MESSAGING_SERVICE_SID is not set');
   if (c.voice === 'twilio') need('TWILIO_FROM_NUMBER', c.twilio.fromNumber, 'PORCHLIGHT_VOICE_ADAPTER=twilio');
+  if (c.voice === 'telnyx') {
+    const why = 'PORCHLIGHT_VOICE_ADAPTER=telnyx';
+    need('TELNYX_API_KEY', c.telnyx.apiKey, why);
+    need('TELNYX_CONNECTION_ID', c.telnyx.connectionId, why);
+    need('TELNYX_FROM_NUMBER', c.telnyx.fromNumber, why);
+    // Without it no call event could be believed: calls would go out and never be heard of again.
+    need('TELNYX_PUBLIC_KEY', c.telnyx.publicKey, why);
+  }
   return missing.filter((d, i) => missing.findIndex((o) => o.field === d.field) === i);
 }
 
@@ -155,6 +178,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       fromNumber: e.TWILIO_FROM_NUMBER,
       messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
       baseUrl: e.TWILIO_BASE_URL,
+    },
+    telnyx: {
+      apiKey: e.TELNYX_API_KEY,
+      connectionId: e.TELNYX_CONNECTION_ID,
+      publicKey: e.TELNYX_PUBLIC_KEY,
+      fromNumber: e.TELNYX_FROM_NUMBER,
+      baseUrl: e.TELNYX_BASE_URL,
     },
     mailgunSigningKey: e.MAILGUN_WEBHOOK_SIGNING_KEY,
     publicUrl: e.PORCHLIGHT_PUBLIC_URL,

@@ -32,7 +32,13 @@ import { createChannelAdapters } from '../providers/channels/registry.ts';
 import { createOutbox, type Channels } from '../domain/outreach/outbox.ts';
 import { createSequencesService } from '../domain/sequences/sequences.service.ts';
 import { createSequenceEngine } from '../domain/sequences/engine.ts';
-import { callOutcomesFromMessages } from '../domain/sequences/call-outcomes.repository.ts';
+import { callOutcomes } from '../domain/sequences/call-outcomes.repository.ts';
+import { engineRepository } from '../domain/sequences/engine.repository.ts';
+import { createBookings } from '../domain/voice/bookings.ts';
+import { createCalls } from '../domain/voice/calls.service.ts';
+import { createVoiceConfigService } from '../domain/voice/config.service.ts';
+import { createVoiceMetrics } from '../domain/voice/metrics.ts';
+import { playScript } from '../providers/voice/local-script.ts';
 import { createTemplatesService } from '../domain/outreach/templates.service.ts';
 import { createMessagesService } from '../domain/outreach/messages.service.ts';
 import { createTimelineService } from '../domain/outreach/timeline.service.ts';
@@ -99,14 +105,18 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const outbox = createOutbox({ db, pii, channels, publicUrl: config.channels.publicUrl ?? null, failpoint, now: opts.now });
   const outreach = { outbox, db, pii, now: opts.now };
   const sequences = createSequencesService({ db, now: opts.now });
-  const sequenceEngine = createSequenceEngine({ db, pii, outbox, enrichment, failpoint, now: opts.now, callOutcomes: callOutcomesFromMessages });
+  const sequenceEngine = createSequenceEngine({ db, pii, outbox, enrichment, failpoint, now: opts.now, callOutcomes });
   const [templates, messages, campaigns] = [createTemplatesService(outreach), createMessagesService(outreach), createCampaignsService(outreach)];
   const compliance = createComplianceService({ db, pii });
   const faq = createFaqService({ db, embeddings: createEmbeddings(config.embeddings) });
   // webhooks: inbound texts (opt-outs, HELP, replies, FAQ answers) and what providers report of what we sent
   const inbound = createInboundService({ db, pii, compliance, outbox, faq, stopOnReply, publicUrl: config.channels.publicUrl ?? null, now: opts.now });
   const delivery = createDeliveryService({ db, pii, now: opts.now });
-  return { config, db, pii, channels, outbox, faq, inbound, delivery, sequences, sequenceEngine, templates, messages, campaigns, timeline: createTimelineService({ db }), tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, scoring, contagion, routing: createRoutingService({ db }), dnc: createDncService({ db, pii }), compliance, feedback: createFeedbackService({ db }), dlq: createDlqService({ db }),
+  // voice: calls through the outbox, bookings with their confirmations, configurations, daily metrics
+  const bookings = createBookings(outreach);
+  const calls = createCalls({ ...outreach, bookings, script: playScript, stopSequences: (trx, ids) => engineRepository.stopForLeads(ids, 'OPTED_OUT', trx) });
+  const voice = { calls, bookings, config: createVoiceConfigService({ db }), metrics: createVoiceMetrics({ db, now: opts.now }) };
+  return { config, db, pii, channels, outbox, faq, inbound, delivery, voice, sequences, sequenceEngine, templates, messages, campaigns, timeline: createTimelineService({ db }), tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, scoring, contagion, routing: createRoutingService({ db }), dnc: createDncService({ db, pii }), compliance, feedback: createFeedbackService({ db }), dlq: createDlqService({ db }),
     segments: createSegmentsService({ db }), assignment: createAssignmentService({ db }), close: async () => {
       await channels.email.close?.();
       await db.close();

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Kysely, PGliteDialect, PostgresDialect, sql, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
@@ -64,10 +65,13 @@ const pgTypes = {
     parsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
+// The extensions the migrations create (btree_gist: an estimator's bookings may not overlap).
+const extensions = { btree_gist };
+
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) return openServer(opts.databaseUrl, opts.poolSize ?? 10, opts.databaseUrl.replace(/:[^:@/]*@/, ':***@'));
   if (opts.dataDir.startsWith('memory://')) {
-    const pglite = await PGlite.create({ parsers, loadDataDir: opts.loadDataDir });
+    const pglite = await PGlite.create({ parsers, loadDataDir: opts.loadDataDir, extensions });
     return direct(pglite, 'memory', async () => {});
   }
   fs.mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
@@ -91,7 +95,7 @@ async function openOwned(opts: OpenOptions, lock: DataDirLock): Promise<Database
   try {
     const pgdata = path.join(opts.dataDir, 'pgdata');
     if (!fs.existsSync(pgdata)) await initDataDir(pgdata);
-    pglite = await PGlite.create({ dataDir: pgdata, parsers });
+    pglite = await PGlite.create({ dataDir: pgdata, parsers, extensions });
   } catch (e) {
     lock.release();
     throw new AppError('INTERNAL', `could not open the embedded database in ${opts.dataDir}: ${(e as Error).message}`, [], { cause: e });

@@ -32,6 +32,11 @@ export function toAppError(e: unknown): unknown {
     case '23505': // unique_violation
       // not e.detail: it quotes the key's values, which may be hashes of contact data
       return new AppError('CONFLICT', `${field ?? 'record'} already exists`, detail('already exists'), { cause: e });
+    case '23P01': // exclusion_violation
+      if (e.constraint === 'voice_booking_no_double_booking') {
+        return new AppError('CONFLICT', 'the estimator already has a booking in this window', [{ field: 'window_start', message: 'overlaps another booking of this estimator' }], { cause: e });
+      }
+      return new AppError('CONFLICT', `${field ?? 'record'} overlaps another`, detail('overlaps another'), { cause: e });
     case '23503': // foreign_key_violation
       if (/^update or delete on table/.test(e.message)) {
         return new AppError('CONFLICT', 'other records still refer to this one', [], { cause: e });

@@ -32,6 +32,8 @@ export interface GateFacts {
   ebr?: { inquiry?: Date | null; transaction?: Date | null };
   record?: boolean;
   recordingDisclosure?: boolean;
+  /** The caller's voice configuration asks for consent on file before any call (stricter than the law for live calls). */
+  callerRequiresConsent?: boolean;
   smsSenderRegistered?: boolean;
   /** For an opt-out confirmation: when the STOP came, and whether one was sent. */
   confirmation?: { stopAt: Date; alreadySent: boolean };
@@ -88,6 +90,7 @@ export function decide(f: GateFacts): GateDecision {
     if (where.states.includes('CT')) deny.push('PEWC_REQUIRED:STATE_CT');
     else if (f.automatedDialing && where.states.some((s) => ['FL', 'OK', 'MD'].includes(s))) deny.push('PEWC_REQUIRED:STATE_AUTOMATED_FL_OK_MD');
   }
+  if (f.channel === 'call' && f.callerRequiresConsent && f.consent === 'none') deny.push('NO_CONSENT_CALLER_POLICY');
   if (f.channel === 'sms' && f.smsSenderRegistered === false) deny.push('SMS_SENDER_UNREGISTERED');
 
   // do-not-call lists, for telephone solicitations. A signed written agreement naming the number,

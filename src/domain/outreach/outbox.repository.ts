@@ -67,6 +67,11 @@ export interface DueRow {
   /** For an opt-out confirmation: when the STOP came, and whether one was already handed over. */
   stop_at: Date | null;
   confirmed: boolean;
+  /** A call: its record, whether it is recorded (only ever with a disclosure), its time limit, its caller's consent policy. */
+  call_id: string | null;
+  record: boolean | null;
+  max_duration_seconds: number | null;
+  require_consent: boolean | null;
 }
 
 export interface Gated {
@@ -136,8 +141,11 @@ export const outboxRepository = {
              r.created_at AS stop_at,
              (m.purpose = 'opt_out_confirmation' AND EXISTS (
                 SELECT 1 FROM message c WHERE c.organization_id = m.organization_id AND c.kind = m.kind AND c.peer_hash = m.peer_hash
-                  AND c.purpose = 'opt_out_confirmation' AND c.handed_at IS NOT NULL AND c.id <> m.id AND c.created_at >= r.created_at)) AS confirmed
+                  AND c.purpose = 'opt_out_confirmation' AND c.handed_at IS NOT NULL AND c.id <> m.id AND c.created_at >= r.created_at)) AS confirmed,
+             vc.id AS call_id, vc.record, vc.max_duration_seconds, coalesce(cfg.require_consent, vc.id IS NOT NULL) AS require_consent
       FROM due JOIN message m ON m.organization_id = app_org_id() AND m.id = due.id
+      LEFT JOIN voice_call vc ON vc.organization_id = m.organization_id AND vc.message_id = m.id
+      LEFT JOIN voice_configuration cfg ON cfg.organization_id = vc.organization_id AND cfg.user_id = vc.user_id
       LEFT JOIN message r ON r.organization_id = m.organization_id AND r.id = m.in_reply_to_id
       LEFT JOIN lead l ON l.organization_id = m.organization_id AND l.id = m.lead_id
       -- CASE, not coalesce: under row-level security only a leak-proof expression can key an index

@@ -109,7 +109,9 @@ export function createOutbox(deps: { db: Database; pii: Pii; channels: Channels;
       // a marketing text names its sender (§5): without a name there is nothing lawful to send
       const unnamed = r.channel === 'sms' && r.purpose === 'marketing' && !settings.sender_name;
       const content = unnamed ? { body: r.body, html: r.html, headers: r.headers, email: undefined } : finalContent(r, settings, f.firstText, actor.organizationId);
-      const d: GateDecision = decide({ ...f, email: f.email ? { ...f.email, content: content.email } : undefined });
+      // a call is recorded only when it opens with the disclosure (voice_call.record says both)
+      const call = r.call_id ? { record: !!r.record, recordingDisclosure: !!r.record, callerRequiresConsent: !!r.require_consent } : {};
+      const d: GateDecision = decide({ ...f, ...call, email: f.email ? { ...f.email, content: content.email } : undefined });
       const decisionId = newId();
       const verdict = d.decision.toLowerCase() as Gated['decision'];
       const error = verdict !== 'allow' ? null
@@ -132,7 +134,8 @@ export function createOutbox(deps: { db: Database; pii: Pii; channels: Channels;
         out.push({
           organizationId: actor.organizationId, messageId: r.id, idempotencyKey: r.key, channel: r.channel, to: values[i]!, from: from!,
           subject: r.subject, body: content.body, html: content.html, headers: content.headers,
-          statusCallbackUrl: deps.publicUrl && r.channel !== 'email' ? channelWebhookUrls(deps.publicUrl, actor.organizationId).twilioStatus : null,
+          statusCallbackUrl: deps.publicUrl && r.channel !== 'email' ? callbackUrl(deps.publicUrl, actor.organizationId, r.channel, deps.channels.voice.name) : null,
+          ...(r.call_id ? { callId: r.call_id, record: !!r.record, timeLimitSeconds: r.max_duration_seconds } : {}),
         });
       } else if (verdict === 'defer') report.deferred++;
       else report.denied++;
@@ -252,6 +255,12 @@ export function createOutbox(deps: { db: Database; pii: Pii; channels: Channels;
 }
 
 export type Outbox = ReturnType<typeof createOutbox>;
+
+/** Where the provider posts this message's events: a Telnyx call its call-control webhooks, the rest Twilio's status callback. */
+function callbackUrl(publicUrl: string, organizationId: string, channel: Channel, voiceProvider: string) {
+  const urls = channelWebhookUrls(publicUrl, organizationId);
+  return channel !== 'sms' && voiceProvider === 'telnyx' ? urls.telnyxVoice : urls.twilioStatus;
+}
 
 function escapeHtml(s: string) {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

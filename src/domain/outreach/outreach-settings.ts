@@ -21,8 +21,14 @@ export const OutreachSettings = z.object({
   email_authenticated: z.boolean().default(false),
   /** The from number is on an approved 10DLC campaign, toll-free verified or a short code. */
   sms_sender_registered: z.boolean().default(true),
-  /** Price per unit when the provider does not say: per SMS segment, email, call. */
-  prices: z.object({ sms: cents.default(1), email: cents.default(0), call: cents.default(2), ai_call: cents.default(10) }).strict().prefault({}),
+  /**
+   * Price per unit when the provider does not say: per SMS segment, email, call placed; and per
+   * started minute of a call (the carrier's) and of an AI call's agent (speech and language models).
+   */
+  prices: z.object({
+    sms: cents.default(1), email: cents.default(0), call: cents.default(2), ai_call: cents.default(10),
+    call_minute: cents.default(2), ai_call_minute: cents.default(12),
+  }).strict().prefault({}),
   /** At most this many calls and marketing texts to one number in a window, on top of the states' caps. */
   frequency_cap: z.object({ count: z.number().int().min(1).max(100), hours: z.number().int().min(1).max(24 * 31) }).strict().nullable().default(null),
 }).strict();

@@ -27,6 +27,10 @@ export interface OutboundMessage {
   statusCallbackUrl?: string | null;
   /** A call: record it (only when the gate allowed recording). */
   record?: boolean;
+  /** A call: Porchlight's id of the call record (a carrier echoes it back with its events, e.g. Telnyx client_state). */
+  callId?: string | null;
+  /** A call: the carrier hangs up after this many seconds (the voice configuration's maximum duration). */
+  timeLimitSeconds?: number | null;
 }
 
 export interface SendResult {

@@ -3,6 +3,7 @@ import { missingChannelSettings, type ChannelConfig } from '../../app/config.ts'
 import type { ChannelAdapter } from './ports.ts';
 import { createSmtpAdapter } from './smtp.ts';
 import { createTwilioClient, createTwilioSmsAdapter, createTwilioVoiceAdapter } from './twilio.ts';
+import { createTelnyxVoiceAdapter } from '../voice/telnyx.ts';
 
 // Which adapter each channel uses, by configuration: the local one (the caller makes it, it needs
 // the database) unless the environment selects a real one. The container calls this once.
@@ -38,6 +39,12 @@ export function createChannelAdapters(cfg: ChannelConfig, local: ChannelAdapters
       : local.sms,
     voice: cfg.voice === 'twilio'
       ? createTwilioVoiceAdapter({ ...twilio! })
-      : local.voice,
+      : cfg.voice === 'telnyx'
+        // the outbox gives every call its organization's Telnyx webhook URL and its call id (client_state)
+        ? createTelnyxVoiceAdapter({
+            apiKey: cfg.telnyx.apiKey!, connectionId: cfg.telnyx.connectionId!, fromNumber: cfg.telnyx.fromNumber ?? null,
+            baseUrl: cfg.telnyx.baseUrl, timeoutMs: cfg.timeoutMs, ratePerSecond: cfg.ratePerSecond,
+          })
+        : local.voice,
   };
 }

@@ -13,6 +13,8 @@ export const CHANNEL_WEBHOOK_PATHS = {
   twilioInbound: '/v1/webhooks/twilio/{org}/sms',
   /** Mailgun's event webhooks: delivered, permanent_fail, temporary_fail, complained, unsubscribed, opened, clicked. */
   mailgunEvents: '/v1/webhooks/mailgun/{org}',
+  /** Telnyx Call Control's webhooks of a call: initiated, answered, hangup, machine detection, recording, transcription. */
+  telnyxVoice: '/v1/webhooks/telnyx/{org}/voice',
 } as const;
 
 export function channelWebhookUrls(publicUrl: string, organizationId: string): Record<keyof typeof CHANNEL_WEBHOOK_PATHS, string> {
