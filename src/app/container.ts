@@ -114,7 +114,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const delivery = createDeliveryService({ db, pii, now: opts.now });
   // voice: calls through the outbox, bookings with their confirmations, configurations, daily metrics
   const bookings = createBookings(outreach);
-  const calls = createCalls({ ...outreach, bookings, script: playScript, stopSequences: (trx, ids) => engineRepository.stopForLeads(ids, 'OPTED_OUT', trx) });
+  const calls = createCalls({ ...outreach, bookings, script: playScript, failpoint, stopSequences: (trx, ids) => engineRepository.stopForLeads(ids, 'OPTED_OUT', trx) });
   const voice = { calls, bookings, config: createVoiceConfigService({ db }), metrics: createVoiceMetrics({ db, now: opts.now }) };
   return { config, db, pii, channels, outbox, faq, inbound, delivery, voice, sequences, sequenceEngine, templates, messages, campaigns, timeline: createTimelineService({ db }), tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, scoring, contagion, routing: createRoutingService({ db }), dnc: createDncService({ db, pii }), compliance, feedback: createFeedbackService({ db }), dlq: createDlqService({ db }),
     segments: createSegmentsService({ db }), assignment: createAssignmentService({ db }), close: async () => {

@@ -28,6 +28,7 @@ import { registerTemplates } from './commands/templates.command.ts';
 import { registerMessages, registerOutreach } from './commands/messages.command.ts';
 import { registerCampaigns } from './commands/campaigns.command.ts';
 import { registerLeadTimeline } from './commands/timeline.command.ts';
+import { registerVoice } from './commands/voice.command.ts';
 
 const program = new Command('porchlight')
   .description('Porchlight: the lead engine and CRM for people who sell to property owners')
@@ -47,6 +48,7 @@ registerImport(program);
 registerAddress(program);
 registerLeads(program);
 registerLeadTimeline(program);
+registerVoice(program);
 registerIdentity(program);
 registerPull(program);
 registerScan(program);

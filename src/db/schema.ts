@@ -9,6 +9,7 @@ import type { OutreachTables } from './schema-outreach.ts';
 import type { SequenceTables } from './schema-sequences.ts';
 import type { CampaignTables } from './schema-campaigns.ts';
 import type { InboundTables } from './schema-inbound.ts';
+import type { VoiceTables } from './schema-voice.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -241,7 +242,7 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
-export interface DB extends EnrichmentTables, SegmentAssignmentTables, ContagionTables, ComplianceTables, OutreachTables, CampaignTables, SequenceTables, InboundTables {
+export interface DB extends EnrichmentTables, SegmentAssignmentTables, ContagionTables, ComplianceTables, OutreachTables, CampaignTables, SequenceTables, InboundTables, VoiceTables {
   organization: OrganizationTable;
   app_user: AppUserTable;
   api_key: ApiKeyTable;

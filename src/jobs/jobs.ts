@@ -17,6 +17,10 @@ export const QUEUE = {
   housekeeping: 'housekeeping',
   // every minute: due sequence steps, due and stranded messages, in every organization
   sequenceTick: 'sequence-tick',
+  // every minute: due call retries, and the local voice adapter's calls to play
+  voiceTick: 'voice-tick',
+  // every ten minutes: yesterday's and today's daily voice metrics
+  voiceMetrics: 'voice-metrics',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
@@ -33,6 +37,8 @@ export interface JobHandlers {
   [QUEUE.housekeeping]: () => Promise<unknown>;
   /** Returns the enrichment runs its RESEARCH steps started, to be queued. */
   [QUEUE.sequenceTick]: () => Promise<{ research: RunJob[] }>;
+  [QUEUE.voiceTick]: () => Promise<unknown>;
+  [QUEUE.voiceMetrics]: () => Promise<unknown>;
 }
 
 export interface Jobs {
@@ -84,10 +90,14 @@ export async function createJobs(db: Database, opts: { schedule?: boolean } = {}
         const { research } = await handlers[QUEUE.sequenceTick]();
         for (const job of research) await boss.send(QUEUE.enrich, job as unknown as object, { singletonKey: job.runId });
       });
+      await boss.work(QUEUE.voiceTick, { pollingIntervalSeconds }, async () => handlers[QUEUE.voiceTick]());
+      await boss.work(QUEUE.voiceMetrics, { pollingIntervalSeconds }, async () => handlers[QUEUE.voiceMetrics]());
       if (opts.schedule) {
         await boss.schedule(QUEUE.drain, '* * * * *');
         await boss.schedule(QUEUE.housekeeping, '*/15 * * * *');
         await boss.schedule(QUEUE.sequenceTick, '* * * * *');
+        await boss.schedule(QUEUE.voiceTick, '* * * * *');
+        await boss.schedule(QUEUE.voiceMetrics, '*/10 * * * *');
       }
     },
     async stop() {

@@ -56,7 +56,19 @@ export function createWorker(c: Container) {
       const orgs = await c.sequenceEngine.tickAll();
       return { research: orgs.flatMap((o) => o.research_runs.map((runId) => ({ runId, actor: system(o.organizationId) }))) };
     },
+    [QUEUE.voiceTick]: () => voiceTick(),
+    [QUEUE.voiceMetrics]: () => c.voice.metrics.recomputeRecent(),
   };
+
+  /** Due call retries and the local adapter's calls to play, in every organization that has some. */
+  async function voiceTick(log: (line: string) => void = () => {}) {
+    const orgs = await organizationsWith(`SELECT DISTINCT organization_id, NULL AS id FROM voice_call
+      WHERE retry_at <= now() OR (carrier = 'local' AND provider_call_id IS NOT NULL AND ended_at IS NULL)`);
+    for (const { organization_id } of orgs) {
+      await c.voice.calls.tick(system(organization_id)).catch((e) => log(`calls of ${organization_id}: ${(e as Error).message}`));
+    }
+    return orgs.length;
+  }
 
   /** Runs to pick up again: queued, cut short by a stopped process, or waiting for a cap that opened. */
   async function recoverable() {
@@ -92,7 +104,9 @@ export function createWorker(c: Container) {
         await c.enrichment.work(system(organization_id), id).catch((e) => log(`enrichment ${id}: ${(e as Error).message}`));
       }
       const drained = await handlers[QUEUE.drain]();
-      return { sequence_organizations: sequences.length, scans: r.scan.length, pulls: r.pull.length, enrichments: r.enrich.length, dead_letters_retried: drained as number };
+      // after the sequences: the calls their VOICE_CALL steps placed
+      const voice = await voiceTick(log);
+      return { voice_organizations: voice, sequence_organizations: sequences.length, scans: r.scan.length, pulls: r.pull.length, enrichments: r.enrich.length, dead_letters_retried: drained as number };
     },
 
     /** Handle jobs until stopped; what a stopped process left behind is queued again first. */

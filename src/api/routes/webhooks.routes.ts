@@ -5,6 +5,8 @@ import type { Container } from '../../app/container.ts';
 import { AppError } from '../../app/errors.ts';
 import { CHANNEL_WEBHOOK_PATHS } from '../../providers/channels/webhook-paths.ts';
 import { verifyMailgunSignature, verifyTwilioSignature, type MailgunSignature, type SignatureCheck } from '../../providers/channels/webhook-signature.ts';
+import { parseTelnyxWebhook } from '../../providers/voice/telnyx.ts';
+import { verifyTelnyxSignature } from '../../providers/voice/telnyx-signature.ts';
 
 // What providers and recipients post to us, outside API-key authentication: Twilio's inbound
 // texts and status callbacks, Mailgun's email events, and the unsubscribe link of every
@@ -18,6 +20,7 @@ export const WEBHOOK_PATHS = {
   twilioInbound: route(CHANNEL_WEBHOOK_PATHS.twilioInbound),
   twilioStatus: route(CHANNEL_WEBHOOK_PATHS.twilioStatus),
   mailgun: route(CHANNEL_WEBHOOK_PATHS.mailgunEvents),
+  telnyxVoice: route(CHANNEL_WEBHOOK_PATHS.telnyxVoice),
   // a wildcard, not :token: a token (org id, hash, MAC) is longer than a path parameter may be
   unsubscribe: '/v1/unsubscribe/*',
 } as const;
@@ -35,8 +38,8 @@ const page = (title: string, body: string) => `<!doctype html><html lang="en"><h
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}button{font:inherit;padding:.5rem 1.25rem;cursor:pointer}</style>
 </head><body>${body}</body></html>`;
 
-export function webhooksRoutes(c: Pick<Container, 'config' | 'inbound' | 'delivery'>): FastifyPluginAsyncZod {
-  const { publicUrl, twilio, mailgunSigningKey } = c.config.channels;
+export function webhooksRoutes(c: Pick<Container, 'config' | 'inbound' | 'delivery' | 'voice'>): FastifyPluginAsyncZod {
+  const { publicUrl, twilio, mailgunSigningKey, telnyx } = c.config.channels;
 
   function refuse(check: SignatureCheck | { ok: false; reason: string }): void {
     if (!check.ok) throw new AppError('FORBIDDEN', `webhook refused: signature ${check.reason}`);
@@ -54,6 +57,30 @@ export function webhooksRoutes(c: Pick<Container, 'config' | 'inbound' | 'delive
     // Twilio posts forms; a one-click unsubscribe posts "List-Unsubscribe=One-Click" as a form or multipart
     app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => done(null, new URLSearchParams(body as string)));
     app.addContentTypeParser('multipart/form-data', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_req, body, done) => done(null, body));
+    // Telnyx signs the exact bytes it sent: the raw body is kept beside the parsed one
+    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (req, body, done) => {
+      (req as FastifyRequest & { rawBody?: string }).rawBody = body as string;
+      try {
+        done(null, JSON.parse(body as string));
+      } catch {
+        done(new AppError('VALIDATION', 'the body is not JSON'), undefined);
+      }
+    });
+
+    app.post(WEBHOOK_PATHS.telnyxVoice, {
+      schema: { ...doc('Telnyx Call Control: the events of a call (initiated, answered, hangup, machine detection, recording, transcription)',
+        'Each event is applied once by its id; 404 when a call is not known here (yet): Telnyx delivers it again.'), params: OrgParams },
+    }, async (req, reply) => {
+      if (!telnyx.publicKey) refuse({ ok: false, reason: 'unverifiable: set TELNYX_PUBLIC_KEY' });
+      refuse(verifyTelnyxSignature({
+        publicKey: telnyx.publicKey!, timestamp: req.headers['telnyx-timestamp'], signature: req.headers['telnyx-signature-ed25519'],
+        rawBody: (req as FastifyRequest & { rawBody?: string }).rawBody ?? '',
+      }) as SignatureCheck);
+      const parsed = parseTelnyxWebhook(req.body);
+      const report = await c.voice.calls.receiveEvents({ organizationId: req.params.org, userId: null, role: 'owner', via: 'system' }, parsed.events, parsed.callIds);
+      const out = { ...report, ignored: parsed.ignored };
+      return report.unknown.length ? reply.status(404).send({ error: { code: 'NOT_FOUND', message: `call not known: ${report.unknown.length} event(s)` }, ...out }) : out;
+    });
 
     app.post(WEBHOOK_PATHS.twilioInbound, {
       schema: { ...doc("Twilio: a text to one of the organization's numbers", 'STOP-family replies opt the number out at once and are confirmed once; HELP is answered; replies stop sequences and may get an FAQ answer.'), params: OrgParams },

@@ -7,7 +7,7 @@ import type { AppUser, Role } from '../../db/schema.ts';
 // what a transaction may see.
 
 const ORG_COLUMNS = ['id', 'slug', 'name', 'plan', 'settings', 'created_at', 'updated_at'] as const;
-const USER_COLUMNS = ['id', 'email', 'full_name', 'role', 'is_active', 'created_at', 'updated_at'] as const;
+const USER_COLUMNS = ['id', 'email', 'full_name', 'role', 'is_active', 'timezone', 'created_at', 'updated_at'] as const;
 const KEY_COLUMNS = ['id', 'user_id', 'name', 'prefix', 'created_at', 'last_used_at', 'revoked_at'] as const;
 
 export type UserView = Pick<AppUser, (typeof USER_COLUMNS)[number]>;
@@ -57,7 +57,7 @@ export const tenancyRepository = {
   firstOwner(trx: Trx) {
     return trx.selectFrom('app_user').select(USER_COLUMNS).where('role', '=', 'owner').where('is_active', '=', true).orderBy('created_at').executeTakeFirst();
   },
-  updateUser(id: string, patch: { full_name?: string | null; role?: Role; is_active?: boolean }, trx: Trx) {
+  updateUser(id: string, patch: { full_name?: string | null; role?: Role; is_active?: boolean; timezone?: string }, trx: Trx) {
     return trx.updateTable('app_user').set(patch).where('id', '=', id).returning(USER_COLUMNS).executeTakeFirst();
   },
 

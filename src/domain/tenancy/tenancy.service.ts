@@ -1,3 +1,4 @@
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { AppError, notFound } from '../../app/errors.ts';
 import { parseInput } from '../../app/validate.ts';
@@ -31,6 +32,8 @@ export const UpdateUserInput = z.object({
   full_name: z.string().trim().max(200).nullable().optional(),
   role: z.enum(ROLES).optional(),
   is_active: z.boolean().optional(),
+  /** Where the user works: their days (the daily voice metrics) are days in this zone. */
+  timezone: z.string().refine((z) => IANAZone.isValidZone(z), 'an IANA time zone like America/Chicago').optional(),
 });
 export const CreateApiKeyInput = z.object({
   user: z.string().min(1).optional(),

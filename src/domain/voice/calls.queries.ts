@@ -20,9 +20,23 @@ const DETAIL = sql`
   LEFT JOIN app_user u ON u.organization_id = c.organization_id AND u.id = c.user_id
   LEFT JOIN message m ON m.organization_id = c.organization_id AND m.id = c.message_id`;
 
+/** A call as a manager reviews it (the columns of DETAIL). */
+export interface CallDetail {
+  id: string; lead_id: string | null; user_id: string | null; message_id: string | null; retry_of: string | null; retry_attempts: number;
+  agent: 'ai' | 'human'; direction: 'outbound' | 'inbound'; source: string; carrier: string; provider_call_id: string | null; to_number: string;
+  status: string; blocked_reason: string | null; duration_seconds: number; max_duration_seconds: number; last_error_code: string | null;
+  conversation_goal: string | null; recorded: boolean; recording_note: string | null; recording_url: string | null; transcript: string | null;
+  outcome: string | null; interest_level: string | null; objections_raised: string[]; next_steps: string | null; summary: string | null;
+  call_cost_cents: number | string; ai_cost_cents: number | string; total_cost_cents: number | string;
+  first_audio_latency_ms: number | null; p95_latency_ms: number | null; barge_in_count: number; tool_calls_made: number; avg_confidence: number | null;
+  initiated_at: Date; started_at: Date | null; ended_at: Date | null; retry_at: Date | null;
+  gate_decision: string | null; gate_reason: string | null; gate_decision_id: string | null;
+  [column: string]: unknown;
+}
+
 export const callsQueries = {
   async detail(id: string, trx: Trx) {
-    return (await sql<Record<string, unknown>>`${DETAIL} WHERE c.organization_id = app_org_id() AND c.id = ${id}`.execute(trx)).rows[0] ?? null;
+    return (await sql<CallDetail>`${DETAIL} WHERE c.organization_id = app_org_id() AND c.id = ${id}`.execute(trx)).rows[0] ?? null;
   },
 
   async events(id: string, trx: Trx) {

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { AppError, notFound } from '../../app/errors.ts';
 import { isoInstant, parseInput } from '../../app/validate.ts';
+import type { Failpoint } from '../../app/failpoints.ts';
 import type { Database } from '../../db/database.ts';
 import { toAppError } from '../../db/sql-errors.ts';
 import { withTenant, type Actor, type Trx } from '../../db/tenant.ts';
@@ -69,11 +70,14 @@ export interface VoiceDeps {
   /** The local adapter's scripted person (providers/voice/local-script.ts). */
   script: (c: ScriptedCall) => VoiceEvent[];
   stopSequences?: (trx: Trx, leadIds: string[]) => Promise<unknown>;
+  /** Crash tests: 'voice.placed' after the call was handed to the carrier, 'voice.applied' inside the events' transaction. */
+  failpoint?: Failpoint;
   now?: () => Date;
 }
 
 export function createCalls(deps: VoiceDeps) {
   const now = deps.now ?? (() => new Date());
+  const failpoint = deps.failpoint ?? (() => {});
   const tenant = async <T>(actor: Actor, fn: (trx: Trx) => Promise<T>) => {
     try {
       return await withTenant(deps.db, actor, fn);
@@ -83,12 +87,14 @@ export function createCalls(deps: VoiceDeps) {
   };
   const q = callsQueries;
 
-  /** A booking the agent made on a call: with the lead's assignee, else the caller, as estimator. */
+  /** A booking the agent made on a call: with the lead's assignee, else the caller, else the organization's first owner, as estimator. */
   async function book(trx: Trx, call: CallRow, args: Record<string, unknown>) {
     if (!call.lead_id) return null;
     const estimator = (typeof args.estimator_id === 'string' ? args.estimator_id : null)
-      ?? (await sql<{ id: string | null }>`SELECT assignee_id AS id FROM lead WHERE organization_id = app_org_id() AND id = ${call.lead_id}`.execute(trx)).rows[0]?.id
-      ?? call.user_id;
+      ?? (await sql<{ id: string | null }>`
+        SELECT coalesce(l.assignee_id, ${call.user_id}::uuid,
+                        (SELECT u.id FROM app_user u WHERE u.organization_id = app_org_id() AND u.role = 'owner' AND u.is_active ORDER BY u.created_at LIMIT 1)) AS id
+        FROM lead l WHERE l.organization_id = app_org_id() AND l.id = ${call.lead_id}`.execute(trx)).rows[0]?.id;
     if (!estimator || typeof args.window_start !== 'string' || typeof args.window_end !== 'string') return null;
     const actor: Actor = { organizationId: '', userId: call.user_id, role: 'owner', via: 'system' };
     const made = await deps.bookings.insert(trx, actor, {
@@ -99,7 +105,11 @@ export function createCalls(deps: VoiceDeps) {
     return made?.booking.id ?? null;
   }
 
-  const apply = (trx: Trx, events: VoiceEvent[], hints?: Map<string, string>) => applyVoiceEvents(trx, { book, stopSequences: deps.stopSequences }, events, hints);
+  const apply = async (trx: Trx, events: VoiceEvent[], hints?: Map<string, string>) => {
+    const report = await applyVoiceEvents(trx, { book, stopSequences: deps.stopSequences }, events, hints);
+    failpoint('voice.applied');
+    return report;
+  };
 
   /** Play the local adapter's calls that have not been played: their events, as a carrier would post them. */
   async function playLocal(actor: Actor, scenarios: Map<string, Scenario> = new Map()): Promise<number> {
@@ -169,6 +179,7 @@ export function createCalls(deps: VoiceDeps) {
         return { callId: call!.id, messageId };
       });
       await deps.outbox.dispatch(actor, { ids: [messageId] });
+      failpoint('voice.placed');
       await playLocal(actor, req.scenario ? new Map([[callId, req.scenario]]) : undefined);
       return show(actor, callId);
     },

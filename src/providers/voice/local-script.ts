@@ -48,6 +48,16 @@ const USER_LINES: Record<Exclude<Scenario, 'no_answer' | 'busy' | 'voicemail'>, 
   opt_out: ['Hello', 'How did you get my number', 'Please take me off your list and stop calling me'],
   long_talk: ['Hello', 'Tell me more about that', 'What would that cost me', 'And how long does it take', 'What about insurance', 'Hmm I have to talk to my wife', 'Go on', 'What else', 'Okay keep going', 'Tell me more about that', 'What about the warranty', 'Hmm interesting'],
 };
+// what the agent says after each of the person's lines (none: the person had the last word)
+const AGENT_LINES: Record<keyof typeof USER_LINES, string[]> = {
+  scheduled: ['We are in your area this week offering free roof inspections after the storm.', 'Many of your neighbors had damage. Would you like us to take a look?',
+    'Great. Which day works best for you?', 'Let me check the calendar. Is two o clock good?', 'Perfect, you are all set for Thursday at two. You will get a text to confirm.', 'Thank you, have a great day.'],
+  follow_up: ['I am calling about a free roof inspection in your area.', 'No problem at all.', 'Sure, I will call you back next week.', 'I will text you the details. Thanks for your time.'],
+  rejected: ['I am calling about a free roof inspection in your area.', 'That is great. We could give you a second opinion at no cost.', 'Understood. Thanks for your time.'],
+  opt_out: ['I am calling about your property.', 'Your number came from public property records.'],
+  long_talk: ['We offer free roof inspections.', 'It depends on the roof, the inspection is free.', 'Usually a day or two.', 'We work with every major insurer.', 'Of course, take your time.',
+    'We also offer financing.', 'We have a lifetime warranty on workmanship.', 'There is more I can share.', 'We have done over a thousand roofs here.', 'Happy to explain.', 'A full warranty on materials too.', 'Any other questions?'],
+};
 const ASR_SLIPS: Record<string, string> = { hail: 'mail', roofer: 'roof', two: 'to', wife: 'why', number: 'member', thursday: 'thirsty', information: 'formation', interested: 'interest' };
 
 export function playScript(c: ScriptedCall): VoiceEvent[] {
@@ -87,7 +97,7 @@ export function playScript(c: ScriptedCall): VoiceEvent[] {
     c.ai ? 'You can say stop at any time and we will not call again.' : null,
     c.goal === 'schedule' ? 'I am calling to set up a free roof inspection.' : 'I am calling about your property.',
   ].filter(Boolean).join(' ');
-  const agentReplies = ['Thanks for taking my call.', 'I understand.', 'We are in your area this week for free inspections.', 'Would a visit work for you?', 'Let me check the calendar.', 'Perfect, you are all set.', 'Got it.', 'Happy to explain.'];
+  const replies = AGENT_LINES[scenario];
   const limitMs = c.maxDurationSeconds * 1000;
   let clock = between(300, 900);
   let endReason: Hangup = 'completed';
@@ -115,11 +125,11 @@ export function playScript(c: ScriptedCall): VoiceEvent[] {
     }
     if (scenario === 'scheduled' && i === 4) {
       const day = new Date(t0 + 2 * 86_400_000);
-      day.setUTCHours(19, 0, 0, 0);
+      day.setUTCHours(20, 0, 0, 0);
       ok = say({ role: 'tool', text: 'book_appointment', toolName: 'book_appointment', toolArgs: { window_start: day.toISOString(), window_end: new Date(day.getTime() + 3_600_000).toISOString(), booking_type: 'inspection' } }, 1, between(150, 400));
       if (!ok) break;
     }
-    if (i < lines.length - 1 || scenario === 'scheduled') ok = agent(agentReplies[(i + (scenario === 'scheduled' ? 2 : 0)) % agentReplies.length]!, 500 + 120 * i);
+    if (replies[i]) ok = agent(replies[i]!, 500 + 120 * i);
   }
   if (!ok) endReason = 'time_limit';
   const endMs = Math.min(clock + between(500, 1500), limitMs);
