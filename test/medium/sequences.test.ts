@@ -57,7 +57,7 @@ const outbox = (actor: Actor) => rows<{ channel: string; body: string; idempoten
 const enrollment = async (actor: Actor, id: string) => (await rows<Record<string, unknown>>(actor, sql`SELECT * FROM sequence_enrollment WHERE id = ${id}::uuid`))[0]!;
 
 describe('a condition on a call', () => {
-  it("branches on the carrier's word: a call nobody answered gets a text", async () => {
+  it("branches on the call's outcome: a call nobody answered gets a text", async () => {
     const { actor, leads } = await setup(1);
     const s = await ctx.c.sequences.create(actor, {
       name: 'Call then text', ...hours,
@@ -68,8 +68,9 @@ describe('a condition on a call', () => {
     await ctx.c.sequences.enroll(actor, s.id, { lead_id: leads[0]!.id });
     await ctx.c.sequenceEngine.tick(actor);
     expect((await outbox(actor)).map((o) => o.channel)).toEqual(['call']);
-    // the carrier's status callback: no answer
-    await rows(actor, sql`UPDATE message SET status = 'failed', error = 'call no-answer', failed_at = ${clock} WHERE channel = 'call'`);
+    // the carrier reports the call: nobody answered
+    const [call] = await rows<{ provider_call_id: string; carrier: string }>(actor, sql`SELECT provider_call_id, carrier FROM voice_call`);
+    await ctx.c.voice.calls.receiveEvents(actor, [{ provider: call!.carrier, eventId: 'e1', providerCallId: call!.provider_call_id, type: 'call_ended', hangup: 'no_answer', occurredAt: new Date(clock.getTime() + 30_000), payload: {} }]);
     clock = new Date(clock.getTime() + 2 * 3_600_000);
     await ctx.c.sequenceEngine.tick(actor);
     expect((await outbox(actor)).map((o) => o.channel)).toEqual(['call', 'sms']);

@@ -98,9 +98,9 @@ export function registerVoice(program: Command) {
 
   calls.command('tick')
     .description('place the retries that are due and play the local adapter\'s calls (the worker does this every minute)')
-    .requiredOption(...ORG).option(...JSON_OPT)
-    .action(command('calls tick', async (ctx, o: { org: string }) => {
-      const r = await ctx.c.voice.calls.tick(await ctx.operatorIn(o.org));
+    .requiredOption(...ORG).option('--stranded-after <seconds>', 'settle calls handed over this long ago with no answer recorded (a crash)', '300').option(...JSON_OPT)
+    .action(command('calls tick', async (ctx, o: { org: string; strandedAfter: string }) => {
+      const r = await ctx.c.voice.calls.tick(await ctx.operatorIn(o.org), { strandedAfterMs: Number(o.strandedAfter) * 1000 });
       return { json: r, text: `${r.retried} retries placed, ${r.played} local calls played` };
     }));
 

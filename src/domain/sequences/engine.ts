@@ -8,6 +8,7 @@ import type { Draft } from '../outreach/outbox.repository.ts';
 import { readOutreachSettings } from '../outreach/outreach-settings.ts';
 import { kindOf, loadRecipients, type Recipient } from '../outreach/recipients.repository.ts';
 import { renderMessage, type Channel } from '../outreach/template.ts';
+import type { Channel as GateChannel } from '../compliance/gate.ts';
 import type { Pii } from '../pii/pii.ts';
 import { engineRepository as repo, type DueEnrollment, type EnrollmentAdvance, type ExecutionInsert, type SequenceDefinitionRow } from './engine.repository.ts';
 import { walk, type CompiledNode, type CompiledSequence, type LeadFacts, type Rendered } from './walk.ts';
@@ -116,12 +117,14 @@ export function createSequenceEngine(deps: SequenceEngineDeps) {
 
   function renderer(seq: CompiledSequence, e: DueEnrollment, recipients: Map<'phone' | 'email', Map<string, Recipient>>) {
     return (node: CompiledNode, step: number): Rendered<Draft> => {
-      const channel: Channel = CHANNEL_OF[node.type as keyof typeof CHANNEL_OF];
+      const base: Channel = CHANNEL_OF[node.type as keyof typeof CHANNEL_OF];
+      const ai = node.type === 'VOICE_CALL' && (node.config as { agent?: string }).agent === 'ai';
+      const channel: GateChannel = ai ? 'ai_call' : base;
       const r = recipients.get(kindOf(channel))?.get(e.lead_id!);
       if (!r) return { skip: 'LEAD_NOT_FOUND' };
       if (!r.contact) return { skip: channel === 'email' ? 'NO_EMAIL' : 'NO_PHONE' };
       if (!node.template) return { fail: 'the step has no template' };
-      if (node.template.channel !== channel) return { fail: `its template is now a ${node.template.channel} template; this step sends ${channel}` };
+      if (node.template.channel !== base) return { fail: `its template is now a ${node.template.channel} template; this step sends ${base}` };
       let content: ReturnType<typeof renderMessage>;
       try {
         content = renderMessage(node.template, r.merge);
@@ -131,7 +134,7 @@ export function createSequenceEngine(deps: SequenceEngineDeps) {
       }
       return {
         message: {
-          key: `sequence:${e.id}:${step}`, source: 'sequence', senderType: 'system', senderUserId: r.assigneeId, channel, purpose: seq.purpose,
+          key: `sequence:${e.id}:${step}`, source: 'sequence', senderType: ai ? 'ai' : 'system', senderUserId: r.assigneeId, channel, purpose: seq.purpose,
           leadId: e.lead_id, personId: r.personId, kind: r.contact.kind, hash: r.contact.hash, display: r.contact.display, sealed: r.contact.sealed,
           subject: content.subject, body: content.body, html: content.html, templateId: node.templateId, enrollmentId: e.id,
         },

@@ -36,6 +36,8 @@ export const TemplateRef = z.union([
 export type TemplateRef = z.infer<typeof TemplateRef>;
 
 const MessageConfig = z.strictObject({ template: TemplateRef });
+// a call step: a person calls, or the AI voice agent does (an artificial voice: the gate asks for its consent)
+const CallConfig = MessageConfig.extend({ agent: z.enum(['human', 'ai']).optional().describe('human (the default) or ai') });
 
 const YEAR_MINUTES = 366 * 24 * 60; // longer is a typo (days: 3000), not a plan
 const WaitConfig = z.strictObject({
@@ -103,7 +105,7 @@ export const SequenceNodeSchema = z.discriminatedUnion('type', [
   nodeOf('START', z.strictObject({}).default({})),
   nodeOf('EMAIL', MessageConfig),
   nodeOf('SMS', MessageConfig),
-  nodeOf('VOICE_CALL', MessageConfig),
+  nodeOf('VOICE_CALL', CallConfig),
   nodeOf('WAIT', WaitConfig),
   nodeOf('CONDITION', ConditionConfig),
   nodeOf('RESEARCH', ResearchConfig.default({})),

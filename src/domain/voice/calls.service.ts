@@ -65,7 +65,7 @@ export const ListCallsQuery = z.object({
 export interface VoiceDeps {
   db: Database;
   pii: Pii;
-  outbox: Pick<Outbox, 'enqueue' | 'dispatch'>;
+  outbox: Pick<Outbox, 'enqueue' | 'dispatch' | 'recover'>;
   bookings: Bookings;
   /** The local adapter's scripted person (providers/voice/local-script.ts). */
   script: (c: ScriptedCall) => VoiceEvent[];
@@ -203,12 +203,17 @@ export function createCalls(deps: VoiceDeps) {
 
     list: (actor: Actor, input: unknown) => tenant(actor, (trx) => q.list(parseInput(ListCallsQuery, input), trx)),
 
-    /** Every minute: the retries that are due go through the gate again; local calls placed meanwhile are played. */
-    async tick(actor: Actor) {
+    /**
+     * Every minute: calls a crash left handed over but unrecorded are settled with the carrier
+     * (the local one says whether it took them), the retries that are due go through the gate
+     * again, and the local adapter's calls placed meanwhile are played.
+     */
+    async tick(actor: Actor, opts: { strandedAfterMs?: number } = {}) {
+      const recovered = await deps.outbox.recover(actor, { olderThanMs: opts.strandedAfterMs });
       const retried = await tenant(actor, (trx) => q.retryDue(now(), 500, trx));
       if (retried.length) await deps.outbox.dispatch(actor, { ids: retried });
       const played = await playLocal(actor);
-      return { retried: retried.length, played };
+      return { retried: retried.length, played, recovered: recovered.confirmed };
     },
   };
 }
