@@ -151,7 +151,7 @@ describe("a sequence's AI call step", () => {
     expect(call!.outcome).not.toBeNull();
     clock = new Date(clock.getTime() + 2 * 3_600_000);
     await ctx.c.sequenceEngine.tick(actor);
-    const sent = await rows<{ channel: string }>(ctx, actor, sql`SELECT channel FROM message WHERE lead_id = ${lead.id} ORDER BY created_at`);
+    const sent = await rows<{ channel: string }>(ctx, actor, sql`SELECT channel FROM message WHERE lead_id = ${lead.id} AND source = 'sequence' ORDER BY created_at`);
     // an opt-out on the call stops the sequence before its text
     expect(sent.map((m) => m.channel)).toEqual(call!.outcome === 'opt_out' ? ['ai_call'] : ['ai_call', 'sms']);
     clock = TUESDAY_MORNING;
