@@ -2175,6 +2175,7 @@ CREATE TRIGGER voice_configuration_updated_at BEFORE UPDATE ON public.voice_conf
 
 TABLE voice_metrics_daily (
   organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
   user_id uuid,
   day date NOT NULL,
   calls integer NOT NULL DEFAULT 0,
@@ -2200,7 +2201,8 @@ TABLE voice_metrics_daily (
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   updated_at timestamp with time zone NOT NULL DEFAULT now(),
   CONSTRAINT voice_metrics_daily_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
-  CONSTRAINT voice_metrics_daily_organization_id_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES app_user(organization_id, id) ON DELETE CASCADE
+  CONSTRAINT voice_metrics_daily_organization_id_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES app_user(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT voice_metrics_daily_pkey PRIMARY KEY (organization_id, id)
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX voice_metrics_daily_day_idx ON public.voice_metrics_daily USING btree (organization_id, day)

@@ -274,6 +274,7 @@ SELECT porchlight_audited_table('voice_booking');
 -- own agent) and day in the user's zone. Recomputed from calls, turns and bookings by a job.
 CREATE TABLE voice_metrics_daily (
   organization_id uuid NOT NULL REFERENCES organization (id) ON DELETE CASCADE,
+  id              uuid NOT NULL DEFAULT uuid7(),
   user_id         uuid,
   day             date NOT NULL,
   calls           integer NOT NULL DEFAULT 0,
@@ -299,6 +300,7 @@ CREATE TABLE voice_metrics_daily (
   cost_cents      bigint NOT NULL DEFAULT 0,
   created_at      timestamptz NOT NULL DEFAULT now(),
   updated_at      timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (organization_id, id),
   FOREIGN KEY (organization_id, user_id) REFERENCES app_user (organization_id, id) ON DELETE CASCADE
 );
 CREATE UNIQUE INDEX voice_metrics_daily_key ON voice_metrics_daily (organization_id, user_id, day) NULLS NOT DISTINCT;

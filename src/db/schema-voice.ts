@@ -190,6 +190,7 @@ export interface VoiceBookingTable {
 
 export interface VoiceMetricsDailyTable {
   organization_id: string;
+  id: Generated<string>;
   user_id: string | null;
   day: string;
   calls: Generated<number>;

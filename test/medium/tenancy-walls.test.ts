@@ -77,6 +77,16 @@ describe('tenant isolation, table by table', () => {
       await t.c.segments.create(org.actor, { name: 'everyone', filter: {} });
       await t.c.campaigns.create(org.actor, { name: 'walls', template: 'walls', segment: 'everyone', purpose: 'informational' });
       await t.c.campaigns.launch(org.actor, 'walls');
+      // voice: each configuration, a logged call with a turn and an event, a booking from it, the day's metrics
+      await t.c.voice.config.set(org.actor, 'voice', { voice_style: 'friendly' });
+      await t.c.voice.config.set(org.actor, 'ai', { voice_speed: 1.1 });
+      const call = await t.c.voice.calls.log(org.actor, { lead_id: lead.id, started_at: '2026-03-10T10:00:00-05:00', duration_seconds: 60, outcome: 'scheduled' });
+      await withTenant(t.c.db, org.actor, async (trx) => {
+        await sql`INSERT INTO voice_call_turn (organization_id, call_id, seq, role, text, start_ms, end_ms) VALUES (app_org_id(), ${call.id}, 1, 'agent', 'Hi', 0, 500)`.execute(trx);
+        await sql`INSERT INTO voice_call_event (organization_id, call_id, provider, provider_event_id, event_type, occurred_at) VALUES (app_org_id(), ${call.id}, 'logged', 'walls', 'call_ended', now())`.execute(trx);
+      });
+      await t.c.voice.bookings.create(org.actor, { lead_id: lead.id, call_id: call.id, estimator_id: org.owner.id, window_start: '2026-03-12T15:00:00Z', window_end: '2026-03-12T16:00:00Z' });
+      await t.c.voice.metrics.recompute(org.actor, { from: '2026-03-10', to: '2026-03-10' });
     }
   });
   afterAll(async () => t.close());
