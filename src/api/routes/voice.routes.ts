@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Container } from '../../app/container.ts';
 import { CreateBookingRequest, ListBookingsQuery, RescheduleRequest } from '../../domain/voice/bookings.ts';
-import { ListCallsQuery, LogCallRequest, StartCallRequest } from '../../domain/voice/calls.service.ts';
+import { AgentEventsRequest, ListCallsQuery, LogCallRequest, StartCallRequest } from '../../domain/voice/calls.service.ts';
 import { MetricsQuery } from '../../domain/voice/metrics.ts';
 import { IdParams } from './common.ts';
 
@@ -28,6 +28,10 @@ export function voiceRoutes(c: Pick<Container, 'voice'>): FastifyPluginAsyncZod 
     app.get('/v1/calls/:id', {
       schema: { tags: ['voice'], summary: 'A call: status, outcome, analysis, turns, events, booking, costs and latencies', params: IdParams },
     }, (req) => v.calls.show(req.actor, req.params.id));
+
+    app.post('/v1/calls/:id/events', {
+      schema: { tags: ['voice'], summary: 'For an AI agent runtime: the turns, tool calls and end of a call it speaks on, each applied once by its id', params: IdParams, body: AgentEventsRequest },
+    }, (req) => v.calls.agentEvents(req.actor, req.params.id, req.body));
 
     app.get('/v1/bookings', { schema: { tags: ['voice'], summary: 'Bookings in a window', querystring: ListBookingsQuery } },
       async (req) => ({ data: await v.bookings.list(req.actor, req.query) }));

@@ -6,6 +6,7 @@ import { AppError } from '../../app/errors.ts';
 import { CHANNEL_WEBHOOK_PATHS } from '../../providers/channels/webhook-paths.ts';
 import { verifyMailgunSignature, verifyTwilioSignature, type MailgunSignature, type SignatureCheck } from '../../providers/channels/webhook-signature.ts';
 import { parseTelnyxWebhook } from '../../providers/voice/telnyx.ts';
+import { twilioCallEvents } from '../../providers/voice/twilio-events.ts';
 import { verifyTelnyxSignature } from '../../providers/voice/telnyx-signature.ts';
 
 // What providers and recipients post to us, outside API-key authentication: Twilio's inbound
@@ -92,7 +93,14 @@ export function webhooksRoutes(c: Pick<Container, 'config' | 'inbound' | 'delive
 
     app.post(WEBHOOK_PATHS.twilioStatus, {
       schema: { ...doc('Twilio: status callback of a text (MessageStatus) or a call (CallStatus)'), params: OrgParams },
-    }, async (req) => c.delivery.twilioStatus(req.params.org, verifyTwilio(req)));
+    }, async (req) => {
+      const fields = verifyTwilio(req);
+      const result = await c.delivery.twilioStatus(req.params.org, fields);
+      // a call's callback moves its call record too (ringing, answered, ended with how)
+      const events = twilioCallEvents(fields as Record<string, string>, new Date());
+      if (events.length) await c.voice.calls.receiveEvents({ organizationId: req.params.org, userId: null, role: 'owner', via: 'system' }, events);
+      return result;
+    });
 
     app.post(WEBHOOK_PATHS.mailgun, {
       schema: { ...doc('Mailgun: an email event (delivered, failed, complained, unsubscribed, opened, clicked)'), params: OrgParams },

@@ -14,6 +14,12 @@ import { readVoiceConfig } from './config.repository.ts';
 // kept as an event and changes nothing). A user turn that says "opt out" puts the number on
 // the organization's list at once; a call that ended is analyzed, priced and given its retry.
 
+/**
+ * Events an AI agent runtime reports for a call it is speaking on (its turns, tool calls, the
+ * words it heard): addressed by Porchlight's call id, whoever the carrier is.
+ */
+export const AGENT_PROVIDER = 'agent';
+
 const RANK = { initiated: 0, ringing: 1, in_progress: 2, completed: 3, failed: 3, no_answer: 3 } as const;
 
 export interface ApplyDeps {
@@ -37,7 +43,9 @@ export async function applyVoiceEvents(trx: Trx, deps: ApplyDeps, events: VoiceE
   const byProvider = groupBy(events, (e) => e.provider);
   for (const [provider, list] of byProvider) {
     const ids = [...new Set(list.map((e) => e.providerCallId))];
-    const calls = new Map((await repo.byProviderIds(provider, ids, trx)).map((c) => [c.provider_call_id!, c]));
+    const calls = provider === AGENT_PROVIDER
+      ? new Map((await repo.byIds(ids.filter(isUuid), trx, true)).map((c) => [c.id, c]))
+      : new Map((await repo.byProviderIds(provider, ids, trx)).map((c) => [c.provider_call_id!, c]));
     // the carrier's first event can come before its answer to "place the call" was stored: the
     // call id it echoes back (client_state) finds the call
     const missing = ids.filter((id) => !calls.has(id) && hints.has(id));
@@ -172,6 +180,8 @@ function silences(turns: { start_ms: number; end_ms: number }[]) {
   }
   return out;
 }
+
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
 
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();

@@ -15,7 +15,7 @@ import { readOutreachSettings } from '../outreach/outreach-settings.ts';
 import { loadRecipients } from '../outreach/recipients.repository.ts';
 import type { Pii } from '../pii/pii.ts';
 import type { Bookings } from './bookings.ts';
-import { applyVoiceEvents, type ApplyReport } from './call-events.ts';
+import { AGENT_PROVIDER, applyVoiceEvents, type ApplyReport } from './call-events.ts';
 import { callsRepository as repo, type CallRow } from './calls.repository.ts';
 import { readConfig } from './config.repository.ts';
 import { callsQueries } from './calls.queries.ts';
@@ -52,6 +52,23 @@ export const LogCallRequest = z.strictObject({
   transcript: z.string().max(200_000).optional(),
   recording_url: z.url().optional(),
   idempotency_key: z.string().trim().min(1).max(200).optional(),
+});
+
+const Turn = z.strictObject({
+  role: z.enum(['user', 'agent', 'tool']), text: z.string().max(20_000), start_ms: z.number().int().min(0), end_ms: z.number().int().min(0),
+  barge_in: z.boolean().optional(), tool_name: z.string().max(100).optional(), tool_args: z.record(z.string(), z.unknown()).optional(),
+  tokens_in: z.number().int().min(0).optional(), tokens_out: z.number().int().min(0).optional(), confidence: z.number().min(0).max(1).optional(),
+  audio_url: z.url().optional(), reference_text: z.string().max(20_000).optional(),
+}).refine((t) => t.end_ms >= t.start_ms, { message: 'end_ms must not be before start_ms', path: ['end_ms'] })
+  .refine((t) => (t.role === 'tool') === !!t.tool_name, { message: 'a tool turn, and only a tool turn, names its tool', path: ['tool_name'] });
+export const AgentEventsRequest = z.strictObject({
+  events: z.array(z.strictObject({
+    id: z.string().trim().min(1).max(200).describe("the runtime's id of this event: sending it again applies it once"),
+    type: z.enum(['transcription_received', 'response_generated', 'tool_called', 'call_ended']),
+    at: isoInstant(),
+    turn: Turn.optional(),
+    hangup: z.enum(['completed', 'no_answer', 'busy', 'failed', 'canceled', 'time_limit']).optional(),
+  }).refine((e) => (e.type === 'call_ended') === !e.turn, { message: 'a turn event carries its turn; call_ended none', path: ['turn'] })).min(1).max(500),
 });
 
 export const ListCallsQuery = z.object({
@@ -142,6 +159,19 @@ export function createCalls(deps: VoiceDeps) {
   return {
     show,
     playLocal,
+
+    /** What an AI agent runtime reports of a call it speaks on: turns, tool calls, the end; each applied once by its id. */
+    async agentEvents(actor: Actor, callId: string, input: unknown) {
+      const req = parseInput(AgentEventsRequest, input);
+      const events: VoiceEvent[] = req.events.map((e) => ({
+        provider: AGENT_PROVIDER, eventId: `${callId}:${e.id}`, providerCallId: callId, type: e.type, occurredAt: new Date(e.at), hangup: e.hangup, payload: {},
+        turn: e.turn && { role: e.turn.role, text: e.turn.text, startMs: e.turn.start_ms, endMs: e.turn.end_ms, bargeIn: e.turn.barge_in, toolName: e.turn.tool_name,
+          toolArgs: e.turn.tool_args, tokensIn: e.turn.tokens_in, tokensOut: e.turn.tokens_out, confidence: e.turn.confidence, audioUrl: e.turn.audio_url, referenceText: e.turn.reference_text },
+      }));
+      const report = await tenant(actor, (trx) => apply(trx, events));
+      if (report.unknown.length) throw notFound('call', callId);
+      return report;
+    },
 
     /** A carrier's events for this organization (a webhook), applied once each. */
     receiveEvents: (actor: Actor, events: VoiceEvent[], hints?: Map<string, string>): Promise<ApplyReport> => tenant(actor, (trx) => apply(trx, events, hints)),
