@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { createTokenBucket, DEFAULT_RATE_PER_SECOND, DEFAULT_TIMEOUT_MS, type Sleep } from '../http/http-client.ts';
+import type { Sleep } from '../http/http-client.ts';
+import { createVendorPoster } from './vendor-post.ts';
 import type { ChannelAdapter, OutboundMessage, SendResult } from './ports.ts';
 
 // SMS and calls through Twilio's REST API (2010-04-01):
@@ -50,65 +51,19 @@ export interface TwilioClient {
 
 const ErrorBody = z.object({ code: z.coerce.number().nullish(), message: z.string().nullish() });
 
-// Connection failures that happen before a byte of the request is written: nothing reached Twilio.
-const NOT_DELIVERED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-
 export function createTwilioClient(opts: TwilioClientOptions): TwilioClient {
   const baseUrl = (opts.baseUrl ?? 'https://api.twilio.com').replace(/\/+$/, '');
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const fetchImpl = opts.fetchImpl ?? globalThis.fetch;
-  const bucket = createTokenBucket({ ratePerSecond: opts.ratePerSecond ?? DEFAULT_RATE_PER_SECOND, burst: opts.burst, now: opts.now, sleep: opts.sleep });
   const auth = `Basic ${Buffer.from(`${opts.accountSid}:${opts.authToken}`).toString('base64')}`;
-  const concurrency = Math.max(1, opts.concurrency ?? 4);
-  // A semaphore over the client, not per batch: SMS and calls sharing it share the limit too.
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  const acquire = () => (active < concurrency ? (active++, Promise.resolve()) : new Promise<void>((ok) => waiting.push(ok)));
-  const release = () => (waiting.length ? waiting.shift()!() : active--); // a waiter inherits the slot
-
-  async function post(url: string, form: URLSearchParams): Promise<Outcome> {
-    await bucket.take();
-    let status: number;
-    let text: string;
-    try {
-      const res = await fetchImpl(url, {
-        method: 'POST',
-        headers: { authorization: auth, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
-        body: form.toString(),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      status = res.status;
-      text = await res.text();
-    } catch (err) {
-      const code = (err as { cause?: { code?: string } }).cause?.code;
-      if (code && NOT_DELIVERED.has(code)) return { kind: 'retry', error: `twilio: ${code}` };
-      const why = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (code ?? (err as Error).message);
-      return { kind: 'failed', error: `twilio: outcome unknown (${why}); not sent again, to send at most once` };
-    }
-    if (status >= 200 && status < 300) {
-      try {
-        return { kind: 'ok', body: JSON.parse(text) };
-      } catch {
-        return { kind: 'ok', body: null };
-      }
-    }
-    const error = `twilio: ${describeError(status, text)}`;
-    // 401: the account's credentials are wrong, which no message can fix; retried so that fixing
-    // the configuration lets the messages go, rather than failing every one of them for good.
-    if (status === 429 || status >= 500 || status === 401) return { kind: 'retry', error, status };
-    return { kind: 'failed', error, status };
-  }
-
+  // one poster for the client, not per batch: SMS and calls sharing it share the account's limits too
+  const poster = createVendorPoster({ ...opts, vendor: 'twilio', describeError });
   return {
     accountSid: opts.accountSid,
-    concurrency,
+    concurrency: poster.concurrency,
     async create(resource, form) {
-      await acquire();
-      try {
-        return await post(`${baseUrl}/${API_VERSION}/Accounts/${encodeURIComponent(opts.accountSid)}/${resource}.json`, form);
-      } finally {
-        release();
-      }
+      const url = `${baseUrl}/${API_VERSION}/Accounts/${encodeURIComponent(opts.accountSid)}/${resource}.json`;
+      const r = await poster.inSlot(() => poster.post(url, { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, form.toString()));
+      // no answer: it may have gone; not sent again, to send at most once
+      return r.kind === 'unknown' ? { kind: 'failed', error: `twilio: outcome unknown (${r.why}); not sent again, to send at most once` } : r;
     },
   };
 }

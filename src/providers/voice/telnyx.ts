@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { AppError } from '../../app/errors.ts';
 import type { ChannelAdapter, OutboundMessage, SendResult } from '../channels/ports.ts';
-import { createTokenBucket, DEFAULT_RATE_PER_SECOND, DEFAULT_TIMEOUT_MS, type Sleep } from '../http/http-client.ts';
+import type { Sleep } from '../http/http-client.ts';
+import { createVendorPoster } from '../channels/vendor-post.ts';
 import type { Hangup, VoiceEvent } from './events.ts';
 
 // Calls through Telnyx Call Control (API v2), and its webhooks turned into VoiceEvents.
@@ -58,7 +59,6 @@ export interface TelnyxDialRequest {
 export type TelnyxMachineDetection = 'detect' | 'detect_beep' | 'detect_words' | 'greeting_end' | 'premium';
 
 type Outcome = { kind: 'ok'; body: unknown } | { kind: 'failed' | 'retry'; error: string; status?: number };
-type Attempt = Outcome | { kind: 'unknown'; why: string };
 
 export interface TelnyxClient {
   readonly concurrency: number;
@@ -70,67 +70,22 @@ const ErrorBody = z.object({
   errors: z.array(z.object({ code: z.coerce.string().nullish(), title: z.string().nullish(), detail: z.string().nullish() })).min(1),
 });
 
-// Connection failures that happen before a byte of the request is written: nothing reached Telnyx.
-const NOT_DELIVERED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-
 export function createTelnyxClient(opts: TelnyxClientOptions): TelnyxClient {
   const baseUrl = (opts.baseUrl ?? 'https://api.telnyx.com').replace(/\/+$/, '');
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const fetchImpl = opts.fetchImpl ?? globalThis.fetch;
   const now = opts.now ?? Date.now;
-  const bucket = createTokenBucket({ ratePerSecond: opts.ratePerSecond ?? DEFAULT_RATE_PER_SECOND, burst: opts.burst, now, sleep: opts.sleep });
-  const concurrency = Math.max(1, opts.concurrency ?? 4);
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  const acquire = () => (active < concurrency ? (active++, Promise.resolve()) : new Promise<void>((ok) => waiting.push(ok)));
-  const release = () => (waiting.length ? waiting.shift()!() : active--); // a waiter inherits the slot
-
-  async function post(body: TelnyxDialRequest): Promise<Attempt> {
-    await bucket.take();
-    let status: number;
-    let text: string;
-    try {
-      const res = await fetchImpl(`${baseUrl}/v2/calls`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${opts.apiKey}`, accept: 'application/json', 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      status = res.status;
-      text = await res.text();
-    } catch (err) {
-      const code = (err as { cause?: { code?: string } }).cause?.code;
-      if (code && NOT_DELIVERED.has(code)) return { kind: 'retry', error: `telnyx: ${code}` };
-      return { kind: 'unknown', why: (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (code ?? (err as Error).message) };
-    }
-    if (status >= 200 && status < 300) {
-      try {
-        return { kind: 'ok', body: JSON.parse(text) };
-      } catch {
-        return { kind: 'ok', body: null };
-      }
-    }
-    const error = `telnyx: ${describeError(status, text)}`;
-    // 401: the API key is wrong, which no call can fix; retried so that fixing the configuration
-    // lets the calls go, rather than failing every one of them for good.
-    if (status === 429 || status >= 500 || status === 401) return { kind: 'retry', error, status };
-    return { kind: 'failed', error, status };
-  }
-
+  const poster = createVendorPoster({ ...opts, vendor: 'telnyx', describeError });
+  const post = (body: TelnyxDialRequest) =>
+    poster.post(`${baseUrl}/v2/calls`, { authorization: `Bearer ${opts.apiKey}`, 'content-type': 'application/json' }, JSON.stringify(body));
   return {
-    concurrency,
-    async dial(body) {
-      await acquire();
-      try {
-        const started = now();
-        let attempt = await post(body);
-        if (attempt.kind === 'unknown' && body.command_id && now() - started < RESEND_WITHIN_MS) attempt = await post(body);
-        if (attempt.kind !== 'unknown') return attempt;
-        return { kind: 'failed', error: `telnyx: outcome unknown (${attempt.why}); not sent again, to call at most once` };
-      } finally {
-        release();
-      }
-    },
+    concurrency: poster.concurrency,
+    dial: (body) => poster.inSlot(async (): Promise<Outcome> => {
+      const started = now();
+      let attempt = await post(body);
+      // no answer: the same command again while Telnyx still knows its command_id dials once
+      if (attempt.kind === 'unknown' && body.command_id && now() - started < RESEND_WITHIN_MS) attempt = await post(body);
+      if (attempt.kind !== 'unknown') return attempt;
+      return { kind: 'failed', error: `telnyx: outcome unknown (${attempt.why}); not sent again, to call at most once` };
+    }),
   };
 }
 
