@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Sleep } from '../http/http-client.ts';
-import { createVendorPoster } from './vendor-post.ts';
+import { createVendorPoster, sendBatch } from './vendor-post.ts';
 import type { ChannelAdapter, OutboundMessage, SendResult } from './ports.ts';
 
 // SMS and calls through Twilio's REST API (2010-04-01):
@@ -117,36 +117,6 @@ function toResult(msg: OutboundMessage, outcome: Outcome): SendResult {
   return { messageId: msg.messageId, outcome: 'sent', providerMessageId: b.sid, costCents: twilioPriceToCents(b.price, b.price_unit), segments: b.num_segments ?? null };
 }
 
-/**
- * Hands a batch to Twilio, `concurrency` requests at a time. After a 429 the rest of the batch is
- * not sent (answered 'retry' without a request): Twilio asked us to slow down, and those messages
- * certainly never reached it.
- */
-async function sendAll(client: TwilioClient, batch: OutboundMessage[], build: (m: OutboundMessage) => URLSearchParams | string, resource: 'Messages' | 'Calls') {
-  const results: SendResult[] = [];
-  let next = 0;
-  let throttled = false;
-  async function worker() {
-    while (next < batch.length) {
-      const msg = batch[next++]!;
-      if (throttled) {
-        results.push({ messageId: msg.messageId, outcome: 'retry', error: 'twilio: not sent, the account is rate limited (HTTP 429)' });
-        continue;
-      }
-      const form = build(msg);
-      if (typeof form === 'string') {
-        results.push({ messageId: msg.messageId, outcome: 'failed', error: form });
-        continue;
-      }
-      const outcome = await client.create(resource, form);
-      if (outcome.kind === 'retry' && outcome.status === 429) throttled = true;
-      results.push(toResult(msg, outcome));
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(client.concurrency, batch.length) }, worker));
-  return results;
-}
-
 /** The account's settings, or a client to share so SMS and calls of one account draw on one limit. */
 type ChannelOptions = (TwilioClientOptions | { client: TwilioClient }) & {
   /** The sender when a message names none, E.164. */
@@ -190,7 +160,7 @@ export function createTwilioSmsAdapter(opts: TwilioSmsOptions): ChannelAdapter {
   return {
     name: 'twilio',
     port: 'sms',
-    send: (batch) => sendAll(client, batch, build, 'Messages'),
+    send: (batch) => sendBatch('twilio', client.concurrency, batch, build, (form) => client.create('Messages', form), toResult),
     // No lookup: Twilio keeps no idempotency key, and nothing we send is echoed back in a way the
     // Messages list can filter on (only To, From and DateSent), so after a crash it cannot tell
     // whether a message got there. Without lookup the dispatcher marks such messages failed as
@@ -225,7 +195,7 @@ export function createTwilioVoiceAdapter(opts: TwilioVoiceOptions): ChannelAdapt
   return {
     name: 'twilio',
     port: 'voice',
-    send: (batch) => sendAll(client, batch, build, 'Calls'),
+    send: (batch) => sendBatch('twilio', client.concurrency, batch, build, (form) => client.create('Calls', form), toResult),
     // No lookup, for the same reason as SMS: Twilio cannot be asked by idempotency key.
   };
 }

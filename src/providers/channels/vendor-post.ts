@@ -1,4 +1,5 @@
 import { createTokenBucket, DEFAULT_RATE_PER_SECOND, DEFAULT_TIMEOUT_MS, type Sleep } from '../http/http-client.ts';
+import type { OutboundMessage, SendResult } from './ports.ts';
 
 // One POST to a carrier's REST API (Twilio, Telnyx), under the account's rate (a token bucket)
 // and its limit of requests in flight (a semaphore over the client, so every channel sharing an
@@ -82,4 +83,37 @@ export function createVendorPoster(opts: VendorPostOptions) {
       }
     },
   };
+}
+
+/**
+ * Hand a batch to a carrier, `concurrency` requests at a time, one result per message. A message
+ * that cannot be sent as it is (`request` returns the reason) fails alone. After a 429 the rest of
+ * the batch is not sent (answered 'retry' without a request): the carrier asked us to slow down,
+ * and those messages certainly never reached it.
+ */
+export async function sendBatch<R>(vendor: string, concurrency: number, batch: OutboundMessage[],
+  request: (m: OutboundMessage) => R | string, send: (r: R) => Promise<Exclude<PostOutcome, { kind: 'unknown' }>>,
+  toResult: (m: OutboundMessage, outcome: Exclude<PostOutcome, { kind: 'unknown' }>) => SendResult): Promise<SendResult[]> {
+  const results: SendResult[] = [];
+  let next = 0;
+  let throttled = false;
+  async function worker() {
+    while (next < batch.length) {
+      const msg = batch[next++]!;
+      if (throttled) {
+        results.push({ messageId: msg.messageId, outcome: 'retry', error: `${vendor}: not sent, the account is rate limited (HTTP 429)` });
+        continue;
+      }
+      const r = request(msg);
+      if (typeof r === 'string') {
+        results.push({ messageId: msg.messageId, outcome: 'failed', error: r });
+        continue;
+      }
+      const outcome = await send(r);
+      if (outcome.kind === 'retry' && outcome.status === 429) throttled = true;
+      results.push(toResult(msg, outcome));
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+  return results;
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../app/errors.ts';
 import type { ChannelAdapter, OutboundMessage, SendResult } from '../channels/ports.ts';
 import type { Sleep } from '../http/http-client.ts';
-import { createVendorPoster } from '../channels/vendor-post.ts';
+import { createVendorPoster, sendBatch } from '../channels/vendor-post.ts';
 import type { Hangup, VoiceEvent } from './events.ts';
 
 // Calls through Telnyx Call Control (API v2), and its webhooks turned into VoiceEvents.
@@ -170,32 +170,7 @@ export function createTelnyxVoiceAdapter(opts: TelnyxVoiceOptions): ChannelAdapt
     name: TELNYX_PROVIDER,
     port: 'voice',
     // No lookup: command_id dedupes for 60 seconds only, and Telnyx cannot be asked later by it.
-    async send(batch) {
-      const results: SendResult[] = [];
-      let next = 0;
-      let throttled = false;
-      // After a 429 the rest of the batch is not dialed: Telnyx asked us to slow down, and those
-      // calls certainly never reached it.
-      async function worker() {
-        while (next < batch.length) {
-          const msg = batch[next++]!;
-          if (throttled) {
-            results.push({ messageId: msg.messageId, outcome: 'retry', error: 'telnyx: not sent, the account is rate limited (HTTP 429)' });
-            continue;
-          }
-          const body = buildTelnyxDial(opts, msg);
-          if (typeof body === 'string') {
-            results.push({ messageId: msg.messageId, outcome: 'failed', error: body });
-            continue;
-          }
-          const outcome = await client.dial(body);
-          if (outcome.kind === 'retry' && outcome.status === 429) throttled = true;
-          results.push(toResult(msg, outcome));
-        }
-      }
-      await Promise.all(Array.from({ length: Math.min(client.concurrency, batch.length) }, worker));
-      return results;
-    },
+    send: (batch) => sendBatch('telnyx', client.concurrency, batch, (m) => buildTelnyxDial(opts, m), (body) => client.dial(body), toResult),
   };
 }
 
