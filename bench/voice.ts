@@ -1,4 +1,4 @@
-// npm run bench:voice -- [--calls N] [--users N] [--slice N] [--engine pglite|pg] [--explain] [--json]
+// npm run bench:voice -- [--calls N] [--users N] [--slice N] [--engine pglite|pg] [--timeout S] [--explain] [--json]
 // (sizes also from BENCH_CALLS, BENCH_SLICE; the engine is the server when DATABASE_URL is set)
 //
 // Voice metrics (issue 8): "200,000 calls with 10 turns each across 100 users and 90 days:
@@ -11,7 +11,11 @@
 //                        upsert per (user, day) into a temporary table; its (user, day) rows
 //                        wholly inside the slice are checked against the set-based rows
 //   peak RSS             the process's high-water mark (on PGlite it includes the database)
-// --explain prints the plan of the first recompute (EXPLAIN ANALYZE, rolled back).
+// The per-call loop runs first, so its figures stand even when the recompute does not finish:
+// --timeout S (by default 5 × the target) stops the first recompute there (statement_timeout on the
+// server; on PGlite, whose statements cannot be cancelled, a watchdog thread records the run as not
+// finished and ends the process). --explain prints the recompute's plan before the timed run, and
+// its EXPLAIN ANALYZE (rolled back) after it.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

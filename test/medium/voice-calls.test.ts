@@ -54,6 +54,9 @@ describe('a call placed with the local voice adapter', () => {
     expect(call.booking).toMatchObject({ status: 'confirmed', booking_type: 'inspection', estimator_id: ownerId });
     const booking = await ctx.c.voice.bookings.show(actor, String((call.booking as { id: string }).id));
     expect(booking.confirmation_message_id).not.toBeNull();
+    // the lead's timeline shows the call with its outcome, and the booking
+    const timeline = await ctx.c.timeline.forLead(actor, lead.id, { kind: 'call,booking' });
+    expect(timeline.data.map((e) => e.summary)).toEqual(expect.arrayContaining([expect.stringMatching(/^AI call outbound completed: scheduled \(\d+ s\)$/), expect.stringMatching(/^Inspection confirmed for 2026-03-12/)]));
 
     const billed = async () => rows<{ metric: string; n: number }>(ctx, actor, sql`
       SELECT metric, count(*)::int AS n FROM billing_usage WHERE subject_id IN (${call.id}::uuid, ${call.message_id}::uuid) GROUP BY metric ORDER BY metric`);

@@ -6,7 +6,7 @@ import type { Trx } from '../../db/tenant.ts';
 // text with its microseconds, so a page boundary between two entries of the same millisecond
 // neither repeats nor drops one.
 
-export const TIMELINE_KINDS = ['message', 'compliance', 'status', 'assignment', 'score', 'enrichment', 'campaign', 'sequence'] as const;
+export const TIMELINE_KINDS = ['message', 'compliance', 'status', 'assignment', 'score', 'enrichment', 'campaign', 'sequence', 'call', 'booking'] as const;
 export type TimelineKind = (typeof TIMELINE_KINDS)[number];
 
 export interface TimelineRow {
