@@ -71,6 +71,13 @@ export function command<A extends unknown[]>(
 }
 
 /** An option holding JSON, parsed; a VALIDATION error naming the option when it is not JSON. */
+/** A whole-number option (`--batch 50`), or a validation error naming it. */
+export function count(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new AppError('VALIDATION', `--${name}: a whole number, not '${text}'`, [{ field: name, message: 'not a whole number' }]);
+  return n;
+}
+
 export function parseJsonOption(name: string, text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {

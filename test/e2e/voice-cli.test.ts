@@ -22,8 +22,8 @@ const PLACES = [
   { city: 'Honolulu', state: 'HI', zip: '96813', npa: '808' }, { city: 'Hagatna', state: 'GU', zip: '96910', npa: '671' },
   { city: 'San Juan', state: 'PR', zip: '00901', npa: '787' },
 ];
-/** A place where an AI call is within the hours from now for the next 45 minutes (the tests' length). */
-const DAYTIME = PLACES.find((p) => [0, 15, 30, 45].every((min) => timing({
+/** A place where an AI call is within the hours from now for the next 30 minutes (more than the tests take). */
+const DAYTIME = PLACES.find((p) => [0, 10, 20, 30].every((min) => timing({
   channel: 'ai_call', ...locateRecipient({ phone: `+1${p.npa}5551000`, mailingZip: p.zip, mailingState: p.state }), at: new Date(Date.now() + min * 60_000), prior: [], hasConsent: true,
 }).allowed));
 const PLACE = DAYTIME ?? PLACES[0]!;
@@ -105,10 +105,10 @@ describe('porchlight calls, bookings and voice (CLI)', { timeout: CLI_TEST_TIMEO
     expect(shown.stdout).toMatch(/^\d+\s+\d+\.\ds\s+tool:book_appointment\s+book_appointment/m);
     expect(shown.stdout).toMatch(/^events: call_initiated → call_ringing → call_answered → .* → call_ended/m);
 
-    const twice = [await run('calls', 'start', '--lead', lead.Ann!, '--scenario', 'rejected', '--key', 'ann-once', '--json'),
-      await run('calls', 'start', '--lead', lead.Ann!, '--scenario', 'rejected', '--key', 'ann-once', '--json')];
+    const twice = [await run('calls', 'start', '--lead', lead.Ann!, '--scenario', 'follow_up', '--key', 'ann-once', '--json'),
+      await run('calls', 'start', '--lead', lead.Ann!, '--scenario', 'follow_up', '--key', 'ann-once', '--json')];
     for (const x of twice) expect(x.code, x.stderr).toBe(0);
-    expect(twice[1]!.json()).toMatchObject({ id: twice[0]!.json().id, outcome: 'rejected', status: 'completed' });
+    expect(twice[1]!.json()).toMatchObject({ id: twice[0]!.json().id, outcome: 'follow_up', status: 'completed' });
     expect(await query(env, `SELECT (SELECT count(*) FROM message WHERE idempotency_key = 'call:ann-once')::int AS messages,
         (SELECT count(*) FROM voice_call c JOIN message m ON m.id = c.message_id WHERE m.idempotency_key = 'call:ann-once')::int AS calls,
         (SELECT count(*) FROM local_outbox WHERE idempotency_key = 'call:ann-once')::int AS dialed,

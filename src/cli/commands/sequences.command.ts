@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { AppError } from '../../app/errors.ts';
 import type { SequencesService } from '../../domain/sequences/sequences.service.ts';
-import { command, table } from '../run.ts';
+import { count, command, table } from '../run.ts';
 
 type Shown = Awaited<ReturnType<SequencesService['show']>>;
 
@@ -33,11 +33,6 @@ function readDefinition(file: string): unknown {
   }
 }
 
-function count(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new AppError('VALIDATION', `--${name}: a whole number, not '${text}'`, [{ field: name, message: 'not a whole number' }]);
-  return n;
-}
 
 export function registerSequences(program: Command) {
   const seq = program.command('sequences').description('outreach sequences: graphs of steps, or nurture steps, that leads are enrolled in');

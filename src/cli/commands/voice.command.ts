@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { AppError } from '../../app/errors.ts';
 import type { Actor } from '../../db/tenant.ts';
-import { bars, command, table, type CommandContext } from '../run.ts';
+import { bars, command, count, table, type CommandContext } from '../run.ts';
 import { parseSets } from './messages.command.ts';
 
 // porchlight calls | bookings | voice: calls placed through the gate (with the local adapter, a
@@ -100,8 +100,8 @@ export function registerVoice(program: Command) {
     .description('place the retries that are due and play the local adapter\'s calls (the worker does this every minute)')
     .requiredOption(...ORG).option('--stranded-after <seconds>', 'settle calls handed over this long ago with no answer recorded (a crash)', '300').option(...JSON_OPT)
     .action(command('calls tick', async (ctx, o: { org: string; strandedAfter: string }) => {
-      const r = await ctx.c.voice.calls.tick(await ctx.operatorIn(o.org), { strandedAfterMs: Number(o.strandedAfter) * 1000 });
-      return { json: r, text: `${r.retried} retries placed, ${r.played} local calls played` };
+      const r = await ctx.c.voice.calls.tick(await ctx.operatorIn(o.org), { strandedAfterMs: count('stranded-after', o.strandedAfter) * 1000 });
+      return { json: r, text: `${r.retried} retries placed, ${r.played} local calls played, ${r.recovered} stranded calls settled` };
     }));
 
   const bookings = program.command('bookings').description("appointments from calls: an estimator's window, never double-booked");

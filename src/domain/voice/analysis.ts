@@ -31,7 +31,8 @@ export function saysOptOut(text: string): boolean {
 const OBJECTIONS: [string, RegExp][] = [
   ['price', /\b(expensive|afford|cost too|too much|price|cheaper)\b/],
   ['timing', /\b(not a good time|bad time|busy right now|in a meeting|driving)\b/],
-  ['not_interested', /\bnot interested\b/],
+  // "interested" is often heard as "interest"
+  ['not_interested', /\b(not interest(ed)?|no thank(s| you))\b/],
   ['already_has_provider', /\b(already (have|got|use|hired)|another (company|roofer|agent)|my (guy|roofer|agent|brother in law))\b/],
   ['not_selling', /\b(not selling|not for sale|never sell|staying put)\b/],
   ['trust', /\b(scam|how did you get (my|this) number|who gave you)\b/],

@@ -21,6 +21,9 @@ export const MetricsQuery = z.object({
 /** The zone of the organization's own agent (calls with no user): its settings' timezone, else US Eastern. */
 const ORG_ZONE = sql`coalesce((SELECT o.settings ->> 'timezone' FROM organization o WHERE o.id = app_org_id()), 'America/New_York')`;
 
+/** The key of the organization's own agent's rows in joins (no user: user_id is null). */
+const NO_USER = '00000000-0000-0000-0000-000000000000';
+
 export const COLUMNS = ['calls', 'connects', 'avg_duration_s', 'talk_minutes', 'bookings', 'booking_rate', 'first_minute_latency_ms', 'avg_first_audio_latency_ms',
   'p95_latency_ms', 'asr_wer', 'avg_confidence_score', 'barge_in_rate', 'outcome_scheduled', 'outcome_callback', 'outcome_rejected', 'outcome_no_answer',
   'outcome_voicemail', 'outcome_opt_out', 'outcome_failed', 'cost_cents'] as const;
@@ -35,7 +38,7 @@ export async function recomputeMetrics(trx: Trx, from: string, to: string): Prom
     WITH zone AS MATERIALIZED (SELECT ${ORG_ZONE} AS tz),
     calls AS MATERIALIZED (
       -- a day's calls by the caller's zone: the range widened by a day each side, then cut to local days
-      SELECT c.id, c.user_id, (c.initiated_at AT TIME ZONE CASE WHEN u.timezone IS NOT NULL THEN u.timezone ELSE (SELECT tz FROM zone) END)::date AS day,
+      SELECT c.id, c.user_id, CASE WHEN c.user_id IS NULL THEN ${NO_USER}::uuid ELSE c.user_id END AS ukey, (c.initiated_at AT TIME ZONE CASE WHEN u.timezone IS NOT NULL THEN u.timezone ELSE (SELECT tz FROM zone) END)::date AS day,
              (c.started_at IS NOT NULL AND c.outcome IS DISTINCT FROM 'voicemail') AS connected, c.duration_seconds, c.outcome,
              c.first_audio_latency_ms, c.total_cost_cents
       FROM voice_call c
@@ -44,7 +47,7 @@ export async function recomputeMetrics(trx: Trx, from: string, to: string): Prom
         AND c.initiated_at >= ${from}::date - 1 AND c.initiated_at < ${to}::date + 2),
     mine AS MATERIALIZED (SELECT * FROM calls WHERE day BETWEEN ${from}::date AND ${to}::date),
     per_call AS (
-      SELECT user_id, day, count(*) AS calls, count(*) FILTER (WHERE connected) AS connects,
+      SELECT ukey, user_id, day, count(*) AS calls, count(*) FILTER (WHERE connected) AS connects,
              coalesce(round(avg(duration_seconds) FILTER (WHERE connected)), 0) AS avg_duration_s,
              coalesce(sum(ceil(duration_seconds / 60.0)), 0) AS talk_minutes,
              coalesce(round(avg(first_audio_latency_ms)), 0) AS avg_first_audio_latency_ms,
@@ -52,29 +55,30 @@ export async function recomputeMetrics(trx: Trx, from: string, to: string): Prom
              count(*) FILTER (WHERE outcome = 'rejected') AS outcome_rejected, count(*) FILTER (WHERE outcome = 'no_answer') AS outcome_no_answer,
              count(*) FILTER (WHERE outcome = 'voicemail') AS outcome_voicemail, count(*) FILTER (WHERE outcome = 'opt_out') AS outcome_opt_out,
              count(*) FILTER (WHERE outcome = 'failed') AS outcome_failed, coalesce(sum(total_cost_cents), 0) AS cost_cents
-      FROM mine GROUP BY user_id, day),
+      FROM mine GROUP BY ukey, user_id, day),
     per_turn AS (
-      SELECT k.user_id, k.day,
+      SELECT k.ukey, k.day,
              coalesce(round(avg(t.latency_ms) FILTER (WHERE t.role = 'agent' AND t.start_ms < 60000)), 0) AS first_minute_latency_ms,
              coalesce(percentile_disc(0.95) WITHIN GROUP (ORDER BY t.latency_ms), 0) AS p95_latency_ms,
              sum(t.word_errors)::float8 / nullif(sum(t.reference_words), 0) AS asr_wer,
              coalesce(avg(t.confidence_score)::float8, 0) AS avg_confidence_score,
              coalesce(count(*) FILTER (WHERE t.barge_in)::float8 / nullif(count(*) FILTER (WHERE t.role = 'user'), 0), 0) AS barge_in_rate
       FROM mine k JOIN voice_call_turn t ON t.organization_id = app_org_id() AND t.call_id = k.id
-      GROUP BY k.user_id, k.day),
+      GROUP BY k.ukey, k.day),
     per_booking AS (
-      SELECT k.user_id, k.day, count(*) AS bookings
+      SELECT k.ukey, k.day, count(*) AS bookings
       FROM mine k JOIN voice_booking b ON b.organization_id = app_org_id() AND b.call_id = k.id AND b.status <> 'cancelled'
-      GROUP BY k.user_id, k.day),
-    result AS (
-      SELECT c.user_id, c.day, c.calls, c.connects, c.avg_duration_s, c.talk_minutes, coalesce(b.bookings, 0) AS bookings,
+      GROUP BY k.ukey, k.day),
+    result AS MATERIALIZED (
+      SELECT c.ukey, c.user_id, c.day, c.calls, c.connects, c.avg_duration_s, c.talk_minutes, coalesce(b.bookings, 0) AS bookings,
              coalesce(coalesce(b.bookings, 0)::float8 / nullif(c.connects, 0), 0) AS booking_rate,
              coalesce(t.first_minute_latency_ms, 0) AS first_minute_latency_ms, c.avg_first_audio_latency_ms, coalesce(t.p95_latency_ms, 0) AS p95_latency_ms,
              t.asr_wer, coalesce(t.avg_confidence_score, 0) AS avg_confidence_score, coalesce(t.barge_in_rate, 0) AS barge_in_rate,
              c.outcome_scheduled, c.outcome_callback, c.outcome_rejected, c.outcome_no_answer, c.outcome_voicemail, c.outcome_opt_out, c.outcome_failed, c.cost_cents
       FROM per_call c
-      LEFT JOIN per_turn t ON t.user_id IS NOT DISTINCT FROM c.user_id AND t.day = c.day
-      LEFT JOIN per_booking b ON b.user_id IS NOT DISTINCT FROM c.user_id AND b.day = c.day),
+      -- joined on a key that is never null: IS NOT DISTINCT FROM cannot hash, and went quadratic
+      LEFT JOIN per_turn t ON t.ukey = c.ukey AND t.day = c.day
+      LEFT JOIN per_booking b ON b.ukey = c.ukey AND b.day = c.day),
     upserted AS (
       INSERT INTO voice_metrics_daily (organization_id, user_id, day, ${cols})
       SELECT app_org_id(), user_id, day, ${cols} FROM result
@@ -84,7 +88,7 @@ export async function recomputeMetrics(trx: Trx, from: string, to: string): Prom
     removed AS (
       DELETE FROM voice_metrics_daily d
       WHERE d.organization_id = app_org_id() AND d.day BETWEEN ${from}::date AND ${to}::date
-        AND NOT EXISTS (SELECT 1 FROM result r WHERE r.user_id IS NOT DISTINCT FROM d.user_id AND r.day = d.day)
+        AND NOT EXISTS (SELECT 1 FROM result r WHERE r.ukey = CASE WHEN d.user_id IS NULL THEN ${NO_USER}::uuid ELSE d.user_id END AND r.day = d.day)
       RETURNING 1)
     SELECT (SELECT count(*) FROM result)::int AS rows, (SELECT count(*) FROM removed)::int AS removed`.execute(trx);
   return r.rows[0]!;
