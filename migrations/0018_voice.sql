@@ -367,6 +367,8 @@ END $$;
 -- hand, a sequence's VOICE_CALL, a campaign): made with the message, from the caller's voice
 -- configuration (its defaults when there is none). Recorded only when the call will say so.
 ALTER TABLE voice_call ADD COLUMN blocked_reason text CHECK (length(blocked_reason) <= 200);
+-- the local voice adapter only: how its scripted person answers, when a demo asked for one
+ALTER TABLE voice_call ADD COLUMN local_scenario text CHECK (local_scenario IN ('no_answer', 'busy', 'voicemail', 'scheduled', 'follow_up', 'rejected', 'opt_out', 'long_talk'));
 CREATE FUNCTION voice_call_for_messages() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO voice_call (organization_id, user_id, lead_id, person_id, enrollment_id, message_id, agent, source, to_display, peer_hash,

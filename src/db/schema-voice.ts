@@ -132,6 +132,7 @@ export interface VoiceCallTable {
   created_at: CreatedAt;
   updated_at: Generated<Date>;
   blocked_reason: string | null;
+  local_scenario: string | null;
 }
 
 export interface VoiceCallTurnTable {

@@ -224,9 +224,8 @@ describe('porchlight calls, bookings and voice (CLI)', { timeout: CLI_TEST_TIMEO
 /** The conversation the local adapter plays for a call: the seed is the call's id. */
 const scripted = (c: { id: string; first_name: string; record: boolean; max_duration_seconds: number; conversation_goal: 'qualify' }) => playScript({
   providerCallId: 'p', placedAt: new Date(), seed: c.id, goal: c.conversation_goal, ai: true, senderName: 'Acme Roofing', firstName: c.first_name,
-  recordingDisclosure: c.record ? DISCLOSURE : null, maxDurationSeconds: c.max_duration_seconds,
+  recordingDisclosure: c.record ? DISCLOSURE : null, maxDurationSeconds: c.max_duration_seconds, scenario: 'follow_up',
 });
-const billable = (scenario: unknown) => scenario !== 'no_answer' && scenario !== 'busy';
 
 describe.runIf(DAYTIME)('crash safety of placing a call (CLI, kill -9)', { timeout: CLI_TEST_TIMEOUT }, () => {
   let env: NodeJS.ProcessEnv;
@@ -243,17 +242,12 @@ describe.runIf(DAYTIME)('crash safety of placing a call (CLI, kill -9)', { timeo
     SELECT c.id, pe.first_name, c.record, c.max_duration_seconds, c.conversation_goal, m.status AS message, c.provider_call_id
     FROM voice_call c JOIN message m ON m.id = c.message_id JOIN person pe ON pe.id = c.person_id WHERE m.idempotency_key = 'call:${key}'`))[0]!;
 
-  /** A call whose process was killed at the failpoint; placed again until the script answers it (a call nobody answers bills nothing). */
+  /** A call (answered: the scenario is kept with it) whose process was killed at the failpoint. */
   async function killedCall(failpoint: string, leadId: string) {
-    for (let attempt = 1; attempt <= 8; attempt++) {
-      const key = `${failpoint}-${attempt}`;
-      const killed = await runCli(['calls', 'start', '--org', 'acme', '--lead', leadId, '--key', key, '--json'], cliEnv({ ...env, PORCHLIGHT_FAILPOINT: failpoint }));
-      expect(killed.code, killed.stderr).toBeNull();
-      const call = await callOf(key);
-      if (billable(scripted(call)[0]!.payload.scenario)) return { key, call };
-      await ok([...TICK, '--stranded-after', '0'], env);
-    }
-    throw new Error(`no answered call in 8 attempts at ${failpoint}`);
+    const key = failpoint;
+    const killed = await runCli(['calls', 'start', '--org', 'acme', '--lead', leadId, '--key', key, '--scenario', 'follow_up', '--json'], cliEnv({ ...env, PORCHLIGHT_FAILPOINT: failpoint }));
+    expect(killed.code, killed.stderr).toBeNull();
+    return { key, call: await callOf(key) };
   }
 
   const outcome = async (key: string, id: string) => ({

@@ -163,7 +163,7 @@ describe('messages', () => {
     await expect(ctx.c.messages.updateSettings(manager.actor, { sender_name: 'X' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await ctx.c.messages.updateSettings(actor, { prices: { sms: 3 } });
     const s = await ctx.c.messages.updateSettings(actor, { prices: { email: 1 } });
-    expect(s.prices).toEqual({ sms: 3, email: 1, call: 2, ai_call: 10 });
+    expect(s.prices).toEqual({ sms: 3, email: 1, call: 2, ai_call: 10, call_minute: 2, ai_call_minute: 12 });
     expect(s.sender_name).toBe('Acme Roofing');
     await expect(ctx.c.messages.updateSettings(actor, { from_phone: '555' })).rejects.toMatchObject({ code: 'VALIDATION', details: [{ field: 'from_phone' }] });
     expect(await ctx.c.messages.settings(manager.actor)).toMatchObject({ prices: { sms: 3 } });

@@ -70,9 +70,9 @@ export const callsQueries = {
   async unplayedLocal(trx: Trx) {
     return (await sql<{
       id: string; provider_call_id: string; user_id: string | null; agent: 'ai' | 'human'; conversation_goal: 'qualify' | 'schedule' | 'follow_up' | null;
-      record: boolean; max_duration_seconds: number; initiated_at: Date; handed_at: Date | null; first_name: string | null; org_name: string;
+      record: boolean; max_duration_seconds: number; initiated_at: Date; handed_at: Date | null; first_name: string | null; org_name: string; local_scenario: string | null;
     }>`
-      SELECT c.id, c.provider_call_id, c.user_id, c.agent, c.conversation_goal, c.record, c.max_duration_seconds, c.initiated_at, m.handed_at,
+      SELECT c.id, c.provider_call_id, c.user_id, c.agent, c.conversation_goal, c.record, c.max_duration_seconds, c.initiated_at, m.handed_at, c.local_scenario,
              pe.first_name, o.name AS org_name
       FROM voice_call c
       JOIN organization o ON o.id = c.organization_id

@@ -129,7 +129,7 @@ export function createCalls(deps: VoiceDeps) {
   };
 
   /** Play the local adapter's calls that have not been played: their events, as a carrier would post them. */
-  async function playLocal(actor: Actor, scenarios: Map<string, Scenario> = new Map()): Promise<number> {
+  async function playLocal(actor: Actor): Promise<number> {
     return tenant(actor, async (trx) => {
       const calls = await q.unplayedLocal(trx);
       if (!calls.length) return 0;
@@ -140,7 +140,7 @@ export function createCalls(deps: VoiceDeps) {
         events.push(...deps.script({
           providerCallId: c.provider_call_id, placedAt: c.handed_at ?? c.initiated_at, seed: c.id, goal: c.conversation_goal, ai: c.agent === 'ai',
           senderName: settings.sender_name ?? c.org_name, firstName: c.first_name, recordingDisclosure: c.record ? cfg.recording_disclosure : null,
-          maxDurationSeconds: c.max_duration_seconds, scenario: scenarios.get(c.id),
+          maxDurationSeconds: c.max_duration_seconds, scenario: (c.local_scenario as Scenario | null) ?? undefined,
         }));
       }
       await apply(trx, events);
@@ -204,13 +204,14 @@ export function createCalls(deps: VoiceDeps) {
             conversation_goal: req.goal, ai_instructions: req.agent === 'ai' ? script : null,
             ai_voice_id: req.agent === 'ai' ? ai.voice_id : null, asr_model: `${voice.asr_vendor}:${voice.asr_language}`,
             tts_model: req.agent === 'ai' ? `${voice.tts_vendor}:${voice.default_voice_id}` : null, llm_model: req.agent === 'ai' ? `${voice.llm_vendor}:${voice.llm_model}` : null,
+            local_scenario: req.scenario ?? null,
           }, trx);
         }
         return { callId: call!.id, messageId };
       });
       await deps.outbox.dispatch(actor, { ids: [messageId] });
       failpoint('voice.placed');
-      await playLocal(actor, req.scenario ? new Map([[callId, req.scenario]]) : undefined);
+      await playLocal(actor);
       return show(actor, callId);
     },
 
