@@ -30,7 +30,7 @@ export async function seedUsers(c: Container, actor: Actor, n: number): Promise<
     RETURNING id, (substr(email, 6, 3))::int AS n, email, timezone`.execute(trx)).rows.sort((a, b) => a.n - b.n));
 }
 
-export const OUTCOME_MIX = [['no_answer', 26], ['voicemail', 14], ['scheduled', 18], ['follow_up', 16], ['rejected', 15], ['opt_out', 5], ['failed', 4], ['none (completed, no outcome)', 2]] as const;
+export const OUTCOME_MIX = [['no_answer', 26], ['voicemail', 14], ['scheduled', 18], ['follow_up', 16], ['rejected', 15], ['opt_out', 5], ['failed', 4], ['completed with no outcome', 2]] as const;
 
 /**
  * Calls start..start+size-1 of the run. Call i is user i % U's, on day (i / U) % 90, at a local time

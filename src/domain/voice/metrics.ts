@@ -44,7 +44,9 @@ export async function recomputeMetrics(trx: Trx, from: string, to: string): Prom
       FROM voice_call c
       LEFT JOIN app_user u ON u.organization_id = c.organization_id AND u.id = c.user_id
       WHERE c.organization_id = app_org_id() AND c.blocked_reason IS NULL
-        AND c.initiated_at >= ${from}::date - 1 AND c.initiated_at < ${to}::date + 2),
+        -- bounds as timestamptz: timestamptz >= date is not leakproof, so under row-level security the
+        -- planner may not use initiated_at's statistics with it, estimates one call, and reruns per_turn per day
+        AND c.initiated_at >= (${from}::date - 1)::timestamptz AND c.initiated_at < (${to}::date + 2)::timestamptz),
     mine AS MATERIALIZED (SELECT * FROM calls WHERE day BETWEEN ${from}::date AND ${to}::date),
     per_call AS (
       SELECT ukey, user_id, day, count(*) AS calls, count(*) FILTER (WHERE connected) AS connects,
@@ -88,7 +90,8 @@ export async function recomputeMetrics(trx: Trx, from: string, to: string): Prom
     removed AS (
       DELETE FROM voice_metrics_daily d
       WHERE d.organization_id = app_org_id() AND d.day BETWEEN ${from}::date AND ${to}::date
-        AND NOT EXISTS (SELECT 1 FROM result r WHERE r.ukey = CASE WHEN d.user_id IS NULL THEN ${NO_USER}::uuid ELSE d.user_id END AND r.day = d.day)
+        -- NOT IN over keys that are never null: a hashed subplan, whatever the estimate of d's rows
+        AND (CASE WHEN d.user_id IS NULL THEN ${NO_USER}::uuid ELSE d.user_id END, d.day) NOT IN (SELECT r.ukey, r.day FROM result r)
       RETURNING 1)
     SELECT (SELECT count(*) FROM result)::int AS rows, (SELECT count(*) FROM removed)::int AS removed`.execute(trx);
   return r.rows[0]!;
