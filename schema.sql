@@ -2245,219 +2245,11 @@ FUNCTION audit_record(action text, entity text, entity_id uuid, details jsonb) R
 FUNCTION budget_transaction_apply() RETURNS trigger
 FUNCTION budget_transaction_balance() RETURNS trigger
 FUNCTION campaign_follow_messages() RETURNS trigger
-FUNCTION cash_dist(money, money) RETURNS money
 FUNCTION consent_append_only() RETURNS trigger
-FUNCTION date_dist(date, date) RETURNS integer
-FUNCTION float4_dist(real, real) RETURNS real
-FUNCTION float8_dist(double precision, double precision) RETURNS double precision
-FUNCTION gbt_bit_compress(internal) RETURNS internal
-FUNCTION gbt_bit_consistent(internal, bit, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_bit_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_bit_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_bit_same(gbtreekey_var, gbtreekey_var, internal) RETURNS internal
-FUNCTION gbt_bit_sortsupport(internal) RETURNS void
-FUNCTION gbt_bit_union(internal, internal) RETURNS gbtreekey_var
-FUNCTION gbt_bool_compress(internal) RETURNS internal
-FUNCTION gbt_bool_consistent(internal, boolean, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_bool_fetch(internal) RETURNS internal
-FUNCTION gbt_bool_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_bool_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_bool_same(gbtreekey2, gbtreekey2, internal) RETURNS internal
-FUNCTION gbt_bool_sortsupport(internal) RETURNS void
-FUNCTION gbt_bool_union(internal, internal) RETURNS gbtreekey2
-FUNCTION gbt_bpchar_compress(internal) RETURNS internal
-FUNCTION gbt_bpchar_consistent(internal, character, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_bpchar_sortsupport(internal) RETURNS void
-FUNCTION gbt_bytea_compress(internal) RETURNS internal
-FUNCTION gbt_bytea_consistent(internal, bytea, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_bytea_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_bytea_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_bytea_same(gbtreekey_var, gbtreekey_var, internal) RETURNS internal
-FUNCTION gbt_bytea_sortsupport(internal) RETURNS void
-FUNCTION gbt_bytea_union(internal, internal) RETURNS gbtreekey_var
-FUNCTION gbt_cash_compress(internal) RETURNS internal
-FUNCTION gbt_cash_consistent(internal, money, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_cash_distance(internal, money, smallint, oid, internal) RETURNS double precision
-FUNCTION gbt_cash_fetch(internal) RETURNS internal
-FUNCTION gbt_cash_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_cash_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_cash_same(gbtreekey16, gbtreekey16, internal) RETURNS internal
-FUNCTION gbt_cash_sortsupport(internal) RETURNS void
-FUNCTION gbt_cash_union(internal, internal) RETURNS gbtreekey16
-FUNCTION gbt_date_compress(internal) RETURNS internal
-FUNCTION gbt_date_consistent(internal, date, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_date_distance(internal, date, smallint, oid, internal) RETURNS double precision
-FUNCTION gbt_date_fetch(internal) RETURNS internal
-FUNCTION gbt_date_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_date_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_date_same(gbtreekey8, gbtreekey8, internal) RETURNS internal
-FUNCTION gbt_date_sortsupport(internal) RETURNS void
-FUNCTION gbt_date_union(internal, internal) RETURNS gbtreekey8
-FUNCTION gbt_decompress(internal) RETURNS internal
-FUNCTION gbt_enum_compress(internal) RETURNS internal
-FUNCTION gbt_enum_consistent(internal, anyenum, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_enum_fetch(internal) RETURNS internal
-FUNCTION gbt_enum_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_enum_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_enum_same(gbtreekey8, gbtreekey8, internal) RETURNS internal
-FUNCTION gbt_enum_sortsupport(internal) RETURNS void
-FUNCTION gbt_enum_union(internal, internal) RETURNS gbtreekey8
-FUNCTION gbt_float4_compress(internal) RETURNS internal
-FUNCTION gbt_float4_consistent(internal, real, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_float4_distance(internal, real, smallint, oid, internal) RETURNS double precision
-FUNCTION gbt_float4_fetch(internal) RETURNS internal
-FUNCTION gbt_float4_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_float4_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_float4_same(gbtreekey8, gbtreekey8, internal) RETURNS internal
-FUNCTION gbt_float4_sortsupport(internal) RETURNS void
-FUNCTION gbt_float4_union(internal, internal) RETURNS gbtreekey8
-FUNCTION gbt_float8_compress(internal) RETURNS internal
-FUNCTION gbt_float8_consistent(internal, double precision, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_float8_distance(internal, double precision, smallint, oid, internal) RETURNS double precision
-FUNCTION gbt_float8_fetch(internal) RETURNS internal
-FUNCTION gbt_float8_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_float8_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_float8_same(gbtreekey16, gbtreekey16, internal) RETURNS internal
-FUNCTION gbt_float8_sortsupport(internal) RETURNS void
-FUNCTION gbt_float8_union(internal, internal) RETURNS gbtreekey16
-FUNCTION gbt_inet_compress(internal) RETURNS internal
-FUNCTION gbt_inet_consistent(internal, inet, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_inet_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_inet_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_inet_same(gbtreekey16, gbtreekey16, internal) RETURNS internal
-FUNCTION gbt_inet_sortsupport(internal) RETURNS void
-FUNCTION gbt_inet_union(internal, internal) RETURNS gbtreekey16
-FUNCTION gbt_int2_compress(internal) RETURNS internal
-FUNCTION gbt_int2_consistent(internal, smallint, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_int2_distance(internal, smallint, smallint, oid, internal) RETURNS double precision
-FUNCTION gbt_int2_fetch(internal) RETURNS internal
-FUNCTION gbt_int2_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_int2_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_int2_same(gbtreekey4, gbtreekey4, internal) RETURNS internal
-FUNCTION gbt_int2_sortsupport(internal) RETURNS void
-FUNCTION gbt_int2_union(internal, internal) RETURNS gbtreekey4
-FUNCTION gbt_int4_compress(internal) RETURNS internal
-FUNCTION gbt_int4_consistent(internal, integer, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_int4_distance(internal, integer, smallint, oid, internal) RETURNS double precision
-FUNCTION gbt_int4_fetch(internal) RETURNS internal
-FUNCTION gbt_int4_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_int4_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_int4_same(gbtreekey8, gbtreekey8, internal) RETURNS internal
-FUNCTION gbt_int4_sortsupport(internal) RETURNS void
-FUNCTION gbt_int4_union(internal, internal) RETURNS gbtreekey8
-FUNCTION gbt_int8_compress(internal) RETURNS internal
-FUNCTION gbt_int8_consistent(internal, bigint, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_int8_distance(internal, bigint, smallint, oid, internal) RETURNS double precision
-FUNCTION gbt_int8_fetch(internal) RETURNS internal
-FUNCTION gbt_int8_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_int8_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_int8_same(gbtreekey16, gbtreekey16, internal) RETURNS internal
-FUNCTION gbt_int8_sortsupport(internal) RETURNS void
-FUNCTION gbt_int8_union(internal, internal) RETURNS gbtreekey16
-FUNCTION gbt_intv_compress(internal) RETURNS internal
-FUNCTION gbt_intv_consistent(internal, interval, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_intv_decompress(internal) RETURNS internal
-FUNCTION gbt_intv_distance(internal, interval, smallint, oid, internal) RETURNS double precision
-FUNCTION gbt_intv_fetch(internal) RETURNS internal
-FUNCTION gbt_intv_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_intv_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_intv_same(gbtreekey32, gbtreekey32, internal) RETURNS internal
-FUNCTION gbt_intv_sortsupport(internal) RETURNS void
-FUNCTION gbt_intv_union(internal, internal) RETURNS gbtreekey32
-FUNCTION gbt_macad8_compress(internal) RETURNS internal
-FUNCTION gbt_macad8_consistent(internal, macaddr8, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_macad8_fetch(internal) RETURNS internal
-FUNCTION gbt_macad8_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_macad8_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_macad8_same(gbtreekey16, gbtreekey16, internal) RETURNS internal
-FUNCTION gbt_macad8_sortsupport(internal) RETURNS void
-FUNCTION gbt_macad8_union(internal, internal) RETURNS gbtreekey16
-FUNCTION gbt_macad_compress(internal) RETURNS internal
-FUNCTION gbt_macad_consistent(internal, macaddr, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_macad_fetch(internal) RETURNS internal
-FUNCTION gbt_macad_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_macad_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_macad_same(gbtreekey16, gbtreekey16, internal) RETURNS internal
-FUNCTION gbt_macad_union(internal, internal) RETURNS gbtreekey16
-FUNCTION gbt_macaddr_sortsupport(internal) RETURNS void
-FUNCTION gbt_numeric_compress(internal) RETURNS internal
-FUNCTION gbt_numeric_consistent(internal, numeric, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_numeric_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_numeric_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_numeric_same(gbtreekey_var, gbtreekey_var, internal) RETURNS internal
-FUNCTION gbt_numeric_sortsupport(internal) RETURNS void
-FUNCTION gbt_numeric_union(internal, internal) RETURNS gbtreekey_var
-FUNCTION gbt_oid_compress(internal) RETURNS internal
-FUNCTION gbt_oid_consistent(internal, oid, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_oid_distance(internal, oid, smallint, oid, internal) RETURNS double precision
-FUNCTION gbt_oid_fetch(internal) RETURNS internal
-FUNCTION gbt_oid_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_oid_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_oid_same(gbtreekey8, gbtreekey8, internal) RETURNS internal
-FUNCTION gbt_oid_sortsupport(internal) RETURNS void
-FUNCTION gbt_oid_union(internal, internal) RETURNS gbtreekey8
-FUNCTION gbt_text_compress(internal) RETURNS internal
-FUNCTION gbt_text_consistent(internal, text, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_text_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_text_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_text_same(gbtreekey_var, gbtreekey_var, internal) RETURNS internal
-FUNCTION gbt_text_sortsupport(internal) RETURNS void
-FUNCTION gbt_text_union(internal, internal) RETURNS gbtreekey_var
-FUNCTION gbt_time_compress(internal) RETURNS internal
-FUNCTION gbt_time_consistent(internal, time without time zone, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_time_distance(internal, time without time zone, smallint, oid, internal) RETURNS double precision
-FUNCTION gbt_time_fetch(internal) RETURNS internal
-FUNCTION gbt_time_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_time_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_time_same(gbtreekey16, gbtreekey16, internal) RETURNS internal
-FUNCTION gbt_time_sortsupport(internal) RETURNS void
-FUNCTION gbt_time_union(internal, internal) RETURNS gbtreekey16
-FUNCTION gbt_timetz_compress(internal) RETURNS internal
-FUNCTION gbt_timetz_consistent(internal, time with time zone, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_ts_compress(internal) RETURNS internal
-FUNCTION gbt_ts_consistent(internal, timestamp without time zone, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_ts_distance(internal, timestamp without time zone, smallint, oid, internal) RETURNS double precision
-FUNCTION gbt_ts_fetch(internal) RETURNS internal
-FUNCTION gbt_ts_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_ts_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_ts_same(gbtreekey16, gbtreekey16, internal) RETURNS internal
-FUNCTION gbt_ts_sortsupport(internal) RETURNS void
-FUNCTION gbt_ts_union(internal, internal) RETURNS gbtreekey16
-FUNCTION gbt_tstz_compress(internal) RETURNS internal
-FUNCTION gbt_tstz_consistent(internal, timestamp with time zone, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_tstz_distance(internal, timestamp with time zone, smallint, oid, internal) RETURNS double precision
-FUNCTION gbt_uuid_compress(internal) RETURNS internal
-FUNCTION gbt_uuid_consistent(internal, uuid, smallint, oid, internal) RETURNS boolean
-FUNCTION gbt_uuid_fetch(internal) RETURNS internal
-FUNCTION gbt_uuid_penalty(internal, internal, internal) RETURNS internal
-FUNCTION gbt_uuid_picksplit(internal, internal) RETURNS internal
-FUNCTION gbt_uuid_same(gbtreekey32, gbtreekey32, internal) RETURNS internal
-FUNCTION gbt_uuid_sortsupport(internal) RETURNS void
-FUNCTION gbt_uuid_union(internal, internal) RETURNS gbtreekey32
-FUNCTION gbt_var_decompress(internal) RETURNS internal
-FUNCTION gbt_var_fetch(internal) RETURNS internal
-FUNCTION gbt_varbit_sortsupport(internal) RETURNS void
-FUNCTION gbtreekey16_in(cstring) RETURNS gbtreekey16
-FUNCTION gbtreekey16_out(gbtreekey16) RETURNS cstring
-FUNCTION gbtreekey2_in(cstring) RETURNS gbtreekey2
-FUNCTION gbtreekey2_out(gbtreekey2) RETURNS cstring
-FUNCTION gbtreekey32_in(cstring) RETURNS gbtreekey32
-FUNCTION gbtreekey32_out(gbtreekey32) RETURNS cstring
-FUNCTION gbtreekey4_in(cstring) RETURNS gbtreekey4
-FUNCTION gbtreekey4_out(gbtreekey4) RETURNS cstring
-FUNCTION gbtreekey8_in(cstring) RETURNS gbtreekey8
-FUNCTION gbtreekey8_out(gbtreekey8) RETURNS cstring
-FUNCTION gbtreekey_var_in(cstring) RETURNS gbtreekey_var
-FUNCTION gbtreekey_var_out(gbtreekey_var) RETURNS cstring
-FUNCTION gist_translate_cmptype_btree(integer) RETURNS smallint
 FUNCTION great_circle_ft(lat1 double precision, lon1 double precision, lat2 double precision, lon2 double precision) RETURNS double precision
 FUNCTION history_changed_sql(cols text[]) RETURNS text
 FUNCTION history_columns(tbl oid) RETURNS text[]
 FUNCTION history_ignored_fields() RETURNS text[]
-FUNCTION int2_dist(smallint, smallint) RETURNS smallint
-FUNCTION int4_dist(integer, integer) RETURNS integer
-FUNCTION int8_dist(bigint, bigint) RETURNS bigint
-FUNCTION interval_dist(interval, interval) RETURNS interval
 FUNCTION is_roofing_permit(permit_type text, work_class text, description text) RETURNS boolean
 FUNCTION lead_assignment_write() RETURNS trigger
 FUNCTION lead_field_audit_offer(lead_ids uuid[], fields text[], old_values jsonb[], new_values jsonb[]) RETURNS integer
@@ -2468,7 +2260,6 @@ FUNCTION lead_statuses() RETURNS text[]
 FUNCTION lead_stops_enrollments() RETURNS trigger
 FUNCTION lead_visible_for_person(org uuid, person uuid) RETURNS boolean
 FUNCTION message_bill() RETURNS trigger
-FUNCTION oid_dist(oid, oid) RETURNS oid
 FUNCTION on_dnc_list(org uuid, person uuid) RETURNS boolean
 FUNCTION porchlight_audited_table(tbl regclass) RETURNS void
 FUNCTION porchlight_manager_writes(tbl regclass) RETURNS void
@@ -2486,9 +2277,6 @@ FUNCTION sequence_enrollment_lead_gone() RETURNS trigger
 FUNCTION sequence_enrollment_stopped() RETURNS trigger
 FUNCTION set_updated_at() RETURNS trigger
 FUNCTION territory_rule_of(org uuid, property uuid, owner uuid) RETURNS text
-FUNCTION time_dist(time without time zone, time without time zone) RETURNS interval
-FUNCTION ts_dist(timestamp without time zone, timestamp without time zone) RETURNS interval
-FUNCTION tstz_dist(timestamp with time zone, timestamp with time zone) RETURNS interval
 FUNCTION uuid7() RETURNS uuid
 FUNCTION voice_call_bill() RETURNS trigger
 FUNCTION voice_call_follow_messages() RETURNS trigger
