@@ -61,6 +61,11 @@ const EnvSchema = z.object({
   OPENAI_API_KEY: z.string().min(1).optional(),
   PORCHLIGHT_EMBEDDINGS_MODEL: z.string().min(1).max(200).default('text-embedding-3-small'),
   PORCHLIGHT_EMBEDDINGS_DIM: z.coerce.number().int().min(16).max(8192).default(256),
+  // the LLM port (nudge drafts): local templates, or an OpenAI-compatible /v1/chat/completions
+  PORCHLIGHT_LLM_ADAPTER: z.enum(['local', 'openai']).default('local'),
+  PORCHLIGHT_LLM_MODEL: z.string().min(1).max(200).default('gpt-4o-mini'),
+  // similarity search: pgvector's HNSW where installed (auto), or always the exact scan
+  PORCHLIGHT_VECTOR_SEARCH: z.enum(['auto', 'exact']).default('auto'),
 });
 
 export interface Config {
@@ -78,6 +83,18 @@ export interface Config {
   enrichChunk: number;
   worker: boolean;
   embeddings: EmbeddingsConfig;
+  llm: LlmConfig;
+  vectorSearch: 'auto' | 'exact';
+}
+
+export interface LlmConfig {
+  adapter: 'local' | 'openai';
+  /** OpenAI-compatible server; the adapter posts to {baseUrl}/v1/chat/completions. */
+  baseUrl: string;
+  apiKey: string | undefined;
+  model: string;
+  timeoutMs: number;
+  ratePerSecond: number;
 }
 
 export interface EmbeddingsConfig {
@@ -225,5 +242,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       adapter: e.PORCHLIGHT_EMBEDDINGS_ADAPTER, baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.PORCHLIGHT_EMBEDDINGS_MODEL,
       dim: e.PORCHLIGHT_EMBEDDINGS_DIM, timeoutMs: e.PORCHLIGHT_PROVIDER_TIMEOUT_MS, ratePerSecond: e.PORCHLIGHT_PROVIDER_RATE,
     },
+    llm: {
+      adapter: e.PORCHLIGHT_LLM_ADAPTER, baseUrl: e.OPENAI_BASE_URL, apiKey: e.OPENAI_API_KEY, model: e.PORCHLIGHT_LLM_MODEL,
+      timeoutMs: e.PORCHLIGHT_PROVIDER_TIMEOUT_MS, ratePerSecond: e.PORCHLIGHT_PROVIDER_RATE,
+    },
+    vectorSearch: e.PORCHLIGHT_VECTOR_SEARCH,
   };
 }

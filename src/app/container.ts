@@ -46,6 +46,13 @@ import { createCampaignsService } from '../domain/campaigns/campaigns.service.ts
 import { stopOnReply } from '../domain/sequences/engine.ts';
 import { createEmbeddings } from '../providers/embeddings/registry.ts';
 import { createFaqService } from '../domain/faq/faq.service.ts';
+import { createLlm } from '../providers/llm/registry.ts';
+import { createClientsService } from '../domain/nudges/clients.service.ts';
+import { createMlsService } from '../domain/nudges/mls.service.ts';
+import { createPipeline } from '../domain/nudges/pipeline.service.ts';
+import { createNudgesService } from '../domain/nudges/nudges.service.ts';
+import { createResourcesService } from '../domain/nudges/resources.service.ts';
+import { detectVectorOps, type VectorOps } from '../domain/nudges/vectors.ts';
 import { createInboundService } from '../domain/inbound/inbound.service.ts';
 import { createDeliveryService } from '../domain/inbound/delivery.service.ts';
 
@@ -108,7 +115,8 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const sequenceEngine = createSequenceEngine({ db, pii, outbox, enrichment, failpoint, now: opts.now, callOutcomes });
   const [templates, messages, campaigns] = [createTemplatesService(outreach), createMessagesService(outreach), createCampaignsService(outreach)];
   const compliance = createComplianceService({ db, pii });
-  const faq = createFaqService({ db, embeddings: createEmbeddings(config.embeddings) });
+  const embeddings = createEmbeddings(config.embeddings);
+  const faq = createFaqService({ db, embeddings });
   // webhooks: inbound texts (opt-outs, HELP, replies, FAQ answers) and what providers report of what we sent
   const inbound = createInboundService({ db, pii, compliance, outbox, faq, stopOnReply, publicUrl: config.channels.publicUrl ?? null, now: opts.now });
   const delivery = createDeliveryService({ db, pii, now: opts.now });
@@ -116,7 +124,15 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
   const bookings = createBookings(outreach);
   const calls = createCalls({ ...outreach, bookings, script: playScript, failpoint, stopSequences: (trx, ids) => engineRepository.stopForLeads(ids, 'OPTED_OUT', trx) });
   const voice = { calls, bookings, config: createVoiceConfigService({ db }), metrics: createVoiceMetrics({ db, now: opts.now }) };
-  return { config, db, pii, channels, outbox, faq, inbound, delivery, voice, sequences, sequenceEngine, templates, messages, campaigns, timeline: createTimelineService({ db }), tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, scoring, contagion, routing: createRoutingService({ db }), dnc: createDncService({ db, pii }), compliance, feedback: createFeedbackService({ db }), dlq: createDlqService({ db }),
+  // nudges: clients, MLS events, the pipeline that matches and drafts, the inbox a person approves in
+  const clients = createClientsService({ db, pii, embeddings });
+  let vectorOps: Promise<VectorOps> | undefined;
+  const vectors = () => (vectorOps ??= detectVectorOps(db, config.vectorSearch));
+  const nudges = {
+    clients, mls: createMlsService({ db }), resources: createResourcesService({ db }), inbox: createNudgesService({ db, outbox, now: opts.now }),
+    pipeline: createPipeline({ db, embeddings, llm: createLlm(config.llm), clients, vectors, failpoint, now: opts.now }), vectors,
+  };
+  return { config, db, pii, channels, outbox, faq, nudges, inbound, delivery, voice, sequences, sequenceEngine, templates, messages, campaigns, timeline: createTimelineService({ db }), tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, scoring, contagion, routing: createRoutingService({ db }), dnc: createDncService({ db, pii }), compliance, feedback: createFeedbackService({ db }), dlq: createDlqService({ db }),
     segments: createSegmentsService({ db }), assignment: createAssignmentService({ db }), close: async () => {
       await channels.email.close?.();
       await db.close();

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Kysely, PGliteDialect, PostgresDialect, sql, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
@@ -65,8 +66,9 @@ const pgTypes = {
     parsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-// The extensions the migrations create (btree_gist: an estimator's bookings may not overlap).
-const extensions = { btree_gist };
+// The extensions the migrations create (btree_gist: an estimator's bookings may not overlap;
+// vector: HNSW indexes for the nudges' similarity search).
+const extensions = { btree_gist, vector };
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) return openServer(opts.databaseUrl, opts.poolSize ?? 10, opts.databaseUrl.replace(/:[^:@/]*@/, ':***@'));

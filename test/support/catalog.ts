@@ -3,7 +3,8 @@ import type { Database } from '../../src/db/database.ts';
 
 // What the catalog says about the public schema: the tests of tenancy walk it instead of a list.
 
-export const GLOBAL_TABLES = ['organization', 'porchlight_migration'];
+// reference tables: the MLS's listing events are the market's, shared by every organization
+export const GLOBAL_TABLES = ['mls_event', 'organization', 'porchlight_migration'];
 
 export async function publicTables(db: Database) {
   const r = await sql<{ table: string; has_org: boolean; rls: boolean; forced: boolean }>`

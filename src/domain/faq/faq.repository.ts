@@ -47,10 +47,6 @@ export const faqRepository = {
     return (await sql<{ user_id: string }>`DELETE FROM faq_entry WHERE organization_id = app_org_id() AND id = ${id}::uuid RETURNING user_id`.execute(trx)).rows[0] ?? null;
   },
 
-  async userIdByEmail(email: string, trx: Trx): Promise<string | null> {
-    return (await sql<{ id: string }>`SELECT id FROM app_user WHERE organization_id = app_org_id() AND email = ${email.trim().toLowerCase()}`.execute(trx)).rows[0]?.id ?? null;
-  },
-
   /** Active entries whose vector is from another space (the adapter or model changed since). */
   async stale(space: string, trx: Trx): Promise<{ id: string; question: string }[]> {
     return (await sql<{ id: string; question: string }>`

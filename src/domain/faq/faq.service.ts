@@ -6,6 +6,7 @@ import { withTenant, type Actor, type Trx } from '../../db/tenant.ts';
 import type { EmbeddingsPort } from '../../providers/embeddings/ports.ts';
 import { ProviderError } from '../../providers/ports.ts';
 import { requireRole } from '../tenancy/tenancy.service.ts';
+import { actingFor, userIdByEmail } from '../tenancy/acting-for.ts';
 import { readFaqSettings, updateFaqSettings } from './faq-settings.ts';
 import { faqRepository as repo, type FaqCandidate } from './faq.repository.ts';
 import { matchFaq, rankFaq, type FaqMatch } from './match-faq.ts';
@@ -40,13 +41,7 @@ export function createFaqService(deps: { db: Database; embeddings: EmbeddingsPor
   const { embeddings } = deps;
   const tenant = <T>(actor: Actor, fn: (trx: Trx) => Promise<T>) => withTenant(deps.db, actor, fn);
 
-  /** The user an input names (by id or email), or the caller; acting for someone else takes a manager. */
-  async function ownerOf(actor: Actor, r: { user_id?: string; user_email?: string }, trx: Trx, doing: string): Promise<string> {
-    const id = r.user_id ?? (r.user_email ? await repo.userIdByEmail(r.user_email, trx) : actor.userId);
-    if (!id) throw r.user_email ? notFound('user', r.user_email) : validation('user_email', 'name the user whose FAQ this is (--user EMAIL)');
-    if (id !== actor.userId) requireRole(actor, 'manager', `${doing} another user's FAQ`);
-    return id;
-  }
+  const ownerOf = (actor: Actor, r: { user_id?: string; user_email?: string }, trx: Trx, doing: string) => actingFor(actor, r, trx, doing, 'FAQ');
 
   /** Entries whose vectors are from another space are embedded again, outside any transaction that waits on it. */
   async function refreshStale(actor: Actor) {
@@ -76,7 +71,7 @@ export function createFaqService(deps: { db: Database; embeddings: EmbeddingsPor
     async list(actor: Actor, input: unknown = {}) {
       const r = parseInput(ListFaqRequest, input);
       return tenant(actor, async (trx) => {
-        const userId = r.user_id ?? (r.user_email ? await repo.userIdByEmail(r.user_email, trx) : null);
+        const userId = r.user_id ?? (r.user_email ? await userIdByEmail(r.user_email, trx) : null);
         if (r.user_email && !userId) throw notFound('user', r.user_email);
         return repo.list({ userId }, trx);
       });

@@ -34,6 +34,8 @@ export interface Draft {
   campaignId?: string | null;
   enrollmentId?: string | null;
   inReplyToId?: string | null;
+  /** A nudge's message: sent only while its briefing is active. */
+  briefingId?: string | null;
   /** Not before (a schedule); now when absent. */
   at?: Date | null;
 }
@@ -99,10 +101,10 @@ export const outboxRepository = {
     const made = await sql<{ id: string; key: string }>`
       INSERT INTO message (organization_id, lead_id, person_id, channel, direction, status, source, sender_type, sender_user_id, purpose,
                            kind, peer_hash, peer_display, peer_value, peer_enc, from_address, subject, body, html, template_id, campaign_id,
-                           enrollment_id, in_reply_to_id, idempotency_key, scheduled_for)
+                           enrollment_id, in_reply_to_id, idempotency_key, scheduled_for, briefing_id)
       SELECT app_org_id(), u.lead_id, u.person_id, u.channel, 'outbound', 'pending', u.source, u.sender_type, u.sender_user_id, u.purpose,
              u.kind, decode(u.hash, 'hex'), u.display, u.value, decode(u.enc, 'hex'), u.from_address, u.subject, u.body, u.html, u.template_id,
-             u.campaign_id, u.enrollment_id, u.in_reply_to_id, u.key, coalesce(u.at, now())
+             u.campaign_id, u.enrollment_id, u.in_reply_to_id, u.key, coalesce(u.at, now()), u.briefing_id
       FROM unnest(${col((d) => d.leadId ?? null)}::uuid[], ${col((d) => d.personId ?? null)}::uuid[], ${col((d) => d.channel)}::text[],
                   ${col((d) => d.source)}::text[], ${col((d) => d.senderType)}::text[], ${col((d) => d.senderUserId ?? null)}::uuid[],
                   ${col((d) => d.purpose)}::text[], ${col((d) => d.kind)}::text[], ${col((d) => d.hash.toString('hex'))}::text[],
@@ -110,9 +112,9 @@ export const outboxRepository = {
                   ${col((d) => d.from ?? null)}::text[], ${col((d) => d.subject ?? null)}::text[], ${col((d) => d.body)}::text[],
                   ${col((d) => d.html ?? null)}::text[], ${col((d) => d.templateId ?? null)}::uuid[], ${col((d) => d.campaignId ?? null)}::uuid[],
                   ${col((d) => d.enrollmentId ?? null)}::uuid[], ${col((d) => d.inReplyToId ?? null)}::uuid[], ${col((d) => d.key)}::text[],
-                  ${col((d) => d.at ?? null)}::timestamptz[])
+                  ${col((d) => d.at ?? null)}::timestamptz[], ${col((d) => d.briefingId ?? null)}::uuid[])
         AS u(lead_id, person_id, channel, source, sender_type, sender_user_id, purpose, kind, hash, display, value, enc, from_address,
-             subject, body, html, template_id, campaign_id, enrollment_id, in_reply_to_id, key, at)
+             subject, body, html, template_id, campaign_id, enrollment_id, in_reply_to_id, key, at, briefing_id)
       ON CONFLICT (organization_id, idempotency_key) DO NOTHING
       RETURNING id, idempotency_key AS key`.execute(trx);
     for (const r of made.rows) out.set(r.key, { id: r.id, created: true });
@@ -133,6 +135,8 @@ export const outboxRepository = {
         SELECT id FROM message
         WHERE organization_id = app_org_id() AND status = 'pending' AND direction = 'outbound' AND scheduled_for <= ${opts.now}
           AND (${ids}::uuid[] IS NULL OR id = ANY(${ids}::uuid[]))
+          -- a nudge's message waits while its briefing is paused (cancelled, it was cancelled with it)
+          AND (briefing_id IS NULL OR EXISTS (SELECT 1 FROM briefing b WHERE b.organization_id = message.organization_id AND b.id = message.briefing_id AND b.status = 'ACTIVE'))
         ORDER BY scheduled_for, id LIMIT ${opts.limit}
         FOR UPDATE SKIP LOCKED)
       SELECT m.id, m.idempotency_key AS key, m.lead_id, m.person_id, m.channel, m.purpose, m.source, m.kind, m.peer_hash, m.peer_value, m.peer_enc,
