@@ -310,13 +310,18 @@ BEGIN
   SELECT n.organization_id, n.id, o.status, n.status, app_user_id()
   FROM new_rows n LEFT JOIN old_rows o ON o.organization_id = n.organization_id AND o.id = n.id
   WHERE o.status IS DISTINCT FROM n.status;
-  UPDATE message m SET status = 'cancelled', reason = 'BRIEFING_' || n.status
-  FROM new_rows n
-  WHERE n.status IN ('CANCELLED', 'DISMISSED') AND m.organization_id = n.organization_id AND m.briefing_id = n.id AND m.status = 'pending';
+  -- statement triggers fire for no rows too: each step only when a row made its move, so this
+  -- trigger and message's briefing_complete never set each other off without end
+  IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.organization_id = n.organization_id AND o.id = n.id
+             WHERE n.status IN ('CANCELLED', 'DISMISSED') AND o.status <> n.status) THEN
+    UPDATE message m SET status = 'cancelled', reason = 'BRIEFING_' || n.status
+    FROM new_rows n
+    WHERE n.status IN ('CANCELLED', 'DISMISSED') AND m.organization_id = n.organization_id AND m.briefing_id = n.id AND m.status = 'pending';
+  END IF;
   UPDATE content_resource r SET usage_count = r.usage_count + 1
   FROM briefing_resource br JOIN new_rows n ON n.organization_id = br.organization_id AND n.id = br.briefing_id
-  LEFT JOIN old_rows o ON o.organization_id = n.organization_id AND o.id = n.id
-  WHERE n.status = 'ACTIVE' AND o.status IS DISTINCT FROM 'ACTIVE' AND o.status IS DISTINCT FROM 'PAUSED'
+  JOIN old_rows o ON o.organization_id = n.organization_id AND o.id = n.id
+  WHERE n.status = 'ACTIVE' AND o.status = 'DRAFT'
     AND r.organization_id = br.organization_id AND r.id = br.resource_id;
   RETURN NULL;
 END $$;
@@ -350,6 +355,9 @@ CREATE TRIGGER message_briefing_guard BEFORE UPDATE OF status ON message FOR EAC
 -- An active briefing whose messages have all gone (or been refused) is complete.
 CREATE FUNCTION briefing_complete() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = public AS $$
 BEGIN
+  IF NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.briefing_id IS NOT NULL) THEN
+    RETURN NULL;
+  END IF;
   UPDATE briefing b SET status = 'COMPLETED'
   WHERE b.status = 'ACTIVE'
     AND (b.organization_id, b.id) IN (SELECT DISTINCT n.organization_id, n.briefing_id FROM new_rows n WHERE n.briefing_id IS NOT NULL)
