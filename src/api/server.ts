@@ -21,6 +21,7 @@ import { timelineRoutes } from './routes/timeline.routes.ts';
 import { complianceRoutes } from './routes/compliance.routes.ts';
 import { webhooksRoutes } from './routes/webhooks.routes.ts';
 import { faqRoutes } from './routes/faq.routes.ts';
+import { nudgesRoutes } from './routes/nudges.routes.ts';
 import { inboxRoutes } from './routes/inbox.routes.ts';
 import { voiceRoutes } from './routes/voice.routes.ts';
 import type { Jobs } from '../jobs/jobs.ts';
@@ -77,6 +78,7 @@ export async function buildServer(c: Container, opts: { logger?: boolean | objec
     await v1.register(timelineRoutes(c));
     await v1.register(complianceRoutes(c));
     await v1.register(faqRoutes(c));
+    await v1.register(nudgesRoutes(c));
     await v1.register(inboxRoutes(c));
     await v1.register(voiceRoutes(c));
     if (opts.jobs) await v1.register(enrichmentRoutes(c, opts.jobs));

@@ -70,6 +70,15 @@ export function command<A extends unknown[]>(
   };
 }
 
+/** The operator in the organization, acting as a user when one is named (their configuration, their calls, their nudges). */
+export async function actorAs(ctx: CommandContext, org: string, user?: string): Promise<Actor> {
+  const op = await ctx.operatorIn(org);
+  if (!user) return op;
+  const u = (await ctx.c.tenancy.listUsers(op)).find((x) => x.email === user.toLowerCase() || x.id === user);
+  if (!u) throw new AppError('NOT_FOUND', `user ${user} was not found`, [{ field: 'user', message: 'no such user' }]);
+  return { organizationId: op.organizationId, userId: u.id, role: u.role, via: 'cli' };
+}
+
 /** An option holding JSON, parsed; a VALIDATION error naming the option when it is not JSON. */
 /** A whole-number option (`--batch 50`), or a validation error naming it. */
 export function count(name: string, text: string): number {

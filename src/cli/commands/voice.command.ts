@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { AppError } from '../../app/errors.ts';
-import type { Actor } from '../../db/tenant.ts';
-import { bars, command, count, table, type CommandContext } from '../run.ts';
+import { actorAs, bars, command, count, table, type CommandContext } from '../run.ts';
 import { parseSets } from './messages.command.ts';
 
 // porchlight calls | bookings | voice: calls placed through the gate (with the local adapter, a
@@ -10,15 +8,6 @@ import { parseSets } from './messages.command.ts';
 
 const ORG = ['--org <org>', 'organization id or slug'] as const;
 const JSON_OPT = ['--json', 'machine-readable output'] as const;
-
-/** The operator in the organization, acting as a user when one is named (their configuration, their calls). */
-async function actorAs(ctx: CommandContext, org: string, user?: string): Promise<Actor> {
-  const op = await ctx.operatorIn(org);
-  if (!user) return op;
-  const u = (await ctx.c.tenancy.listUsers(op)).find((x) => x.email === user.toLowerCase() || x.id === user);
-  if (!u) throw new AppError('NOT_FOUND', `user ${user} was not found`, [{ field: 'user', message: 'no such user' }]);
-  return { organizationId: op.organizationId, userId: u.id, role: u.role, via: 'cli' };
-}
 
 const cents = (v: unknown) => `$${(Number(v ?? 0) / 100).toFixed(2)}`;
 const when = (d: unknown) => (d instanceof Date ? d.toISOString().slice(0, 19).replace('T', ' ') : d ? String(d) : '');

@@ -101,7 +101,7 @@ export const clientsRepository = {
   },
 
   async find(id: string, trx: Trx) {
-    const r = await sql<ClientSummary & { notes: string | null; timezone: string | null; person_id: string; contacts: { kind: string; display: string }[];
+    const r = await sql<ClientSummary & { notes: string | null; timezone: string | null; property_types: string[]; person_id: string; contacts: { kind: string; display: string }[];
       last_interaction_at: Date | null; embedding_space: string | null }>`
       SELECT c.id, c.user_id, u.email AS user_email, p.full_name AS name, c.user_tags AS tags, c.ai_tags, c.areas, c.timeline, c.property_types,
              (c.price_min_cents / 100)::float8 AS price_min, (c.price_max_cents / 100)::float8 AS price_max, c.beds_min AS beds, c.baths_min::float8 AS baths,
