@@ -160,3 +160,30 @@ describe('similarity search', () => {
     indexed.forEach((r, i) => expect(r.similarity).toBeCloseTo(exact[i]!.similarity, 5));
   });
 });
+
+describe('drafting with an OpenAI-compatible model', () => {
+  it('records the adapter, model and prompt version, and flags a number the event does not hold', async () => {
+    const http = await import('node:http');
+    const server = http.createServer((req, res) => {
+      req.resume().on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ choices: [{ index: 0, message: { role: 'assistant', content: '{first_name}, $20,000 under market at 3 beds! Tour?' } }] }));
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`;
+    const t = await createTestContext({ now: () => TUESDAY_MORNING, env: { PORCHLIGHT_LLM_ADAPTER: 'openai', OPENAI_BASE_URL: url, PORCHLIGHT_LLM_MODEL: 'gpt-4o-mini' } });
+    try {
+      const a = (await outreachOrg(t)).actor;
+      await nudgeAgent(t, a);
+      await t.c.nudges.mls.importBody(a, { value: [listing()] }, null);
+      await t.c.nudges.pipeline.run(a);
+      const [b] = await rows<{ draft_adapter: string; draft_model: string; prompt_version: string; draft_warnings: string[]; original_draft: string }>(t, a,
+        sql`SELECT draft_adapter, draft_model, prompt_version, draft_warnings, original_draft FROM briefing`);
+      expect(b).toEqual({ draft_adapter: 'openai', draft_model: 'gpt-4o-mini', prompt_version: 'nudge-draft-v1', draft_warnings: ['$20,000'], original_draft: '{first_name}, $20,000 under market at 3 beds! Tour?' });
+    } finally {
+      await t.close();
+      server.close();
+    }
+  });
+});

@@ -118,7 +118,7 @@ export function createPipeline(deps: {
         briefings.push({
           userId: e.user_id, marketEventId: e.market_event_id, campaignType: e.event_type, headline: headline(facts),
           keyIntel: keyIntel(facts, new Date(e.event_at), now()), draft: draft.slice(0, 1600), adapter: deps.llm.name, model: deps.llm.model,
-          promptVersion: PROMPT_VERSION, warnings: unsupportedClaims(draft, facts),
+          promptVersion: PROMPT_VERSION, warnings: unsupportedClaims(s.signoff ? draft.replaceAll(s.signoff, '') : draft, facts),
           recipients: audience.map((m, i) => ({ clientId: m.client_id, rank: i + 1, ...reasonsOf(m, e, eventTerms) })),
         });
       } catch (err) {
