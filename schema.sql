@@ -215,6 +215,99 @@ POLICY manager_updates RESTRICTIVE FOR UPDATE USING ((app_user_role() <> 'agent'
 POLICY manager_writes RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
+TABLE briefing (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  user_id uuid NOT NULL,
+  market_event_id uuid NOT NULL,
+  campaign_type text NOT NULL,
+  headline text NOT NULL,
+  key_intel jsonb NOT NULL,
+  original_draft text NOT NULL,
+  edited_draft text,
+  draft_adapter text NOT NULL,
+  draft_model text NOT NULL,
+  prompt_version text NOT NULL,
+  draft_warnings text[] NOT NULL DEFAULT '{}'::text[],
+  status text NOT NULL DEFAULT 'DRAFT'::text,
+  channel text,
+  approved_by uuid,
+  approved_at timestamp with time zone,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT briefing_channel_check CHECK ((channel = ANY (ARRAY['sms'::text, 'email'::text]))),
+  CONSTRAINT briefing_check CHECK (((status = ANY (ARRAY['DRAFT'::text, 'DISMISSED'::text])) OR ((status = 'CANCELLED'::text) AND (approved_at IS NULL)) OR (approved_at IS NOT NULL))),
+  CONSTRAINT briefing_edited_draft_check CHECK (((length(btrim(edited_draft)) >= 1) AND (length(btrim(edited_draft)) <= 1600))),
+  CONSTRAINT briefing_headline_check CHECK (((length(btrim(headline)) >= 1) AND (length(btrim(headline)) <= 300))),
+  CONSTRAINT briefing_key_intel_check CHECK ((jsonb_typeof(key_intel) = 'object'::text)),
+  CONSTRAINT briefing_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT briefing_organization_id_market_event_id_fkey FOREIGN KEY (organization_id, market_event_id) REFERENCES market_event(organization_id, id),
+  CONSTRAINT briefing_organization_id_market_event_id_key UNIQUE (organization_id, market_event_id),
+  CONSTRAINT briefing_organization_id_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES app_user(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT briefing_original_draft_check CHECK (((length(btrim(original_draft)) >= 1) AND (length(btrim(original_draft)) <= 1600))),
+  CONSTRAINT briefing_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT briefing_status_check CHECK ((status = ANY (ARRAY['DRAFT'::text, 'ACTIVE'::text, 'PAUSED'::text, 'COMPLETED'::text, 'CANCELLED'::text, 'DISMISSED'::text])))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX briefing_inbox_idx ON public.briefing USING btree (organization_id, user_id, status, created_at DESC)
+POLICY own_or_manager_deletes RESTRICTIVE FOR DELETE USING (((user_id = app_user_id()) OR (app_user_role() <> 'agent'::text)))
+POLICY own_or_manager_inserts RESTRICTIVE FOR INSERT USING () WITH CHECK (((user_id = app_user_id()) OR (app_user_role() <> 'agent'::text)))
+POLICY own_or_manager_updates RESTRICTIVE FOR UPDATE USING (((user_id = app_user_id()) OR (app_user_role() <> 'agent'::text)))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER briefing_status_guard BEFORE UPDATE ON public.briefing FOR EACH ROW EXECUTE FUNCTION briefing_status_guard()
+CREATE TRIGGER briefing_status_insert AFTER INSERT ON public.briefing REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION briefing_status_first()
+CREATE TRIGGER briefing_status_update AFTER UPDATE ON public.briefing REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION briefing_status_follow()
+CREATE TRIGGER briefing_updated_at BEFORE UPDATE ON public.briefing FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE briefing_recipient (
+  organization_id uuid NOT NULL,
+  briefing_id uuid NOT NULL,
+  client_id uuid NOT NULL,
+  rank smallint NOT NULL,
+  similarity real NOT NULL,
+  filters_met text[] NOT NULL DEFAULT '{}'::text[],
+  shared_terms text[] NOT NULL DEFAULT '{}'::text[],
+  removed_at timestamp with time zone,
+  message_id uuid,
+  CONSTRAINT briefing_recipient_organization_id_briefing_id_fkey FOREIGN KEY (organization_id, briefing_id) REFERENCES briefing(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT briefing_recipient_organization_id_client_id_fkey FOREIGN KEY (organization_id, client_id) REFERENCES client(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT briefing_recipient_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT briefing_recipient_organization_id_message_id_fkey FOREIGN KEY (organization_id, message_id) REFERENCES message(organization_id, id),
+  CONSTRAINT briefing_recipient_pkey PRIMARY KEY (organization_id, briefing_id, client_id),
+  CONSTRAINT briefing_recipient_rank_check CHECK ((rank >= 1))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX briefing_recipient_client_idx ON public.briefing_recipient USING btree (organization_id, client_id)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE briefing_resource (
+  organization_id uuid NOT NULL,
+  briefing_id uuid NOT NULL,
+  resource_id uuid NOT NULL,
+  CONSTRAINT briefing_resource_organization_id_briefing_id_fkey FOREIGN KEY (organization_id, briefing_id) REFERENCES briefing(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT briefing_resource_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT briefing_resource_organization_id_resource_id_fkey FOREIGN KEY (organization_id, resource_id) REFERENCES content_resource(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT briefing_resource_pkey PRIMARY KEY (organization_id, briefing_id, resource_id)
+);
+ROW LEVEL SECURITY FORCED
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE briefing_status_history (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  briefing_id uuid NOT NULL,
+  from_status text,
+  to_status text NOT NULL,
+  changed_by uuid,
+  changed_at timestamp with time zone NOT NULL DEFAULT clock_timestamp(),
+  CONSTRAINT briefing_status_history_organization_id_briefing_id_fkey FOREIGN KEY (organization_id, briefing_id) REFERENCES briefing(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT briefing_status_history_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT briefing_status_history_pkey PRIMARY KEY (organization_id, id)
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX briefing_status_history_idx ON public.briefing_status_history USING btree (organization_id, briefing_id, changed_at)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
 TABLE budget_account (
   organization_id uuid NOT NULL,
   balance_cents bigint NOT NULL DEFAULT 0,
@@ -333,6 +426,60 @@ POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::t
   WHERE ((l.organization_id = campaign_recipient.organization_id) AND (l.id = campaign_recipient.lead_id))))))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER campaign_recipient_updated_at BEFORE UPDATE ON public.campaign_recipient FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE client (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  user_id uuid NOT NULL,
+  person_id uuid NOT NULL,
+  contact_hash bytea NOT NULL,
+  notes text,
+  notes_embedding real[],
+  embedding_space text,
+  user_tags text[] NOT NULL DEFAULT '{}'::text[],
+  ai_tags text[] NOT NULL DEFAULT '{}'::text[],
+  price_min_cents bigint,
+  price_max_cents bigint,
+  beds_min smallint,
+  baths_min numeric(3,1),
+  areas text[] NOT NULL DEFAULT '{}'::text[],
+  property_types text[] NOT NULL DEFAULT '{}'::text[],
+  timeline text,
+  timezone text,
+  source text NOT NULL DEFAULT 'manual'::text,
+  last_interaction_at timestamp with time zone,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT client_ai_tags_check CHECK ((cardinality(ai_tags) <= 50)),
+  CONSTRAINT client_areas_check CHECK ((cardinality(areas) <= 50)),
+  CONSTRAINT client_baths_min_check CHECK (((baths_min >= (0)::numeric) AND (baths_min <= (50)::numeric))),
+  CONSTRAINT client_beds_min_check CHECK (((beds_min >= 0) AND (beds_min <= 50))),
+  CONSTRAINT client_check CHECK (((price_min_cents IS NULL) OR (price_max_cents IS NULL) OR (price_min_cents <= price_max_cents))),
+  CONSTRAINT client_check1 CHECK (((notes_embedding IS NULL) = (embedding_space IS NULL))),
+  CONSTRAINT client_contact_hash_check CHECK ((length(contact_hash) = 32)),
+  CONSTRAINT client_embedding_space_check CHECK ((length(embedding_space) <= 200)),
+  CONSTRAINT client_notes_check CHECK ((length(notes) <= 20000)),
+  CONSTRAINT client_notes_embedding_check CHECK (((cardinality(notes_embedding) >= 1) AND (cardinality(notes_embedding) <= 8192))),
+  CONSTRAINT client_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT client_organization_id_person_id_fkey FOREIGN KEY (organization_id, person_id) REFERENCES person(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT client_organization_id_user_id_contact_hash_key UNIQUE (organization_id, user_id, contact_hash),
+  CONSTRAINT client_organization_id_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES app_user(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT client_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT client_price_max_cents_check CHECK ((price_max_cents >= 0)),
+  CONSTRAINT client_price_min_cents_check CHECK ((price_min_cents >= 0)),
+  CONSTRAINT client_property_types_check CHECK ((property_types <@ ARRAY['single_family'::text, 'condo'::text, 'townhouse'::text, 'multi_family'::text, 'land'::text, 'manufactured'::text])),
+  CONSTRAINT client_source_check CHECK (((length(btrim(source)) >= 1) AND (length(btrim(source)) <= 100))),
+  CONSTRAINT client_timeline_check CHECK ((timeline = ANY (ARRAY['now'::text, '3_months'::text, '6_months'::text, '12_months'::text, 'someday'::text]))),
+  CONSTRAINT client_timezone_check CHECK ((timezone ~ '^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$'::text)),
+  CONSTRAINT client_user_tags_check CHECK ((cardinality(user_tags) <= 50))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX client_person_idx ON public.client USING btree (organization_id, person_id)
+POLICY own_or_manager_deletes RESTRICTIVE FOR DELETE USING (((user_id = app_user_id()) OR (app_user_role() <> 'agent'::text)))
+POLICY own_or_manager_inserts RESTRICTIVE FOR INSERT USING () WITH CHECK (((user_id = app_user_id()) OR (app_user_role() <> 'agent'::text)))
+POLICY own_or_manager_updates RESTRICTIVE FOR UPDATE USING (((user_id = app_user_id()) OR (app_user_role() <> 'agent'::text)))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER client_updated_at BEFORE UPDATE ON public.client FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
 TABLE compliance_decision (
   organization_id uuid NOT NULL,
@@ -524,6 +671,38 @@ POLICY manager_deletes RESTRICTIVE FOR DELETE USING ((app_user_role() <> 'agent'
 POLICY manager_inserts RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
 POLICY manager_updates RESTRICTIVE FOR UPDATE USING ((app_user_role() <> 'agent'::text))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE content_resource (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  user_id uuid NOT NULL,
+  title text NOT NULL,
+  url text NOT NULL,
+  description text,
+  categories text[] NOT NULL DEFAULT '{}'::text[],
+  content_type text NOT NULL DEFAULT 'article'::text,
+  status text NOT NULL DEFAULT 'active'::text,
+  usage_count integer NOT NULL DEFAULT 0,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT content_resource_categories_check CHECK ((cardinality(categories) <= 20)),
+  CONSTRAINT content_resource_content_type_check CHECK ((content_type = ANY (ARRAY['article'::text, 'video'::text, 'document'::text, 'other'::text]))),
+  CONSTRAINT content_resource_description_check CHECK ((length(description) <= 5000)),
+  CONSTRAINT content_resource_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT content_resource_organization_id_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES app_user(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT content_resource_organization_id_user_id_url_key UNIQUE (organization_id, user_id, url),
+  CONSTRAINT content_resource_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT content_resource_status_check CHECK ((status = ANY (ARRAY['active'::text, 'archived'::text]))),
+  CONSTRAINT content_resource_title_check CHECK (((length(btrim(title)) >= 1) AND (length(btrim(title)) <= 300))),
+  CONSTRAINT content_resource_url_check CHECK (((url ~ '^https?://[^\s]+$'::text) AND (length(url) <= 2000))),
+  CONSTRAINT content_resource_usage_count_check CHECK ((usage_count >= 0))
+);
+ROW LEVEL SECURITY FORCED
+POLICY own_or_manager_deletes RESTRICTIVE FOR DELETE USING (((user_id = app_user_id()) OR (app_user_role() <> 'agent'::text)))
+POLICY own_or_manager_inserts RESTRICTIVE FOR INSERT USING () WITH CHECK (((user_id = app_user_id()) OR (app_user_role() <> 'agent'::text)))
+POLICY own_or_manager_updates RESTRICTIVE FOR UPDATE USING (((user_id = app_user_id()) OR (app_user_role() <> 'agent'::text)))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER content_resource_updated_at BEFORE UPDATE ON public.content_resource FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
 TABLE cost_ledger (
   organization_id uuid NOT NULL,
@@ -1115,6 +1294,32 @@ TABLE local_outbox (
 ROW LEVEL SECURITY FORCED
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
+TABLE market_event (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  user_id uuid NOT NULL,
+  mls_event_id uuid NOT NULL,
+  event_type text NOT NULL,
+  market_area text NOT NULL,
+  status text NOT NULL DEFAULT 'unprocessed'::text,
+  error text,
+  pipeline_run_id uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  processed_at timestamp with time zone,
+  CONSTRAINT market_event_check CHECK (((status = 'unprocessed'::text) = (processed_at IS NULL))),
+  CONSTRAINT market_event_error_check CHECK ((length(error) <= 2000)),
+  CONSTRAINT market_event_mls_event_id_fkey FOREIGN KEY (mls_event_id) REFERENCES mls_event(id),
+  CONSTRAINT market_event_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT market_event_organization_id_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES app_user(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT market_event_organization_id_user_id_mls_event_id_key UNIQUE (organization_id, user_id, mls_event_id),
+  CONSTRAINT market_event_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT market_event_status_check CHECK ((status = ANY (ARRAY['unprocessed'::text, 'processed'::text, 'error'::text])))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX market_event_mls_idx ON public.market_event USING btree (organization_id, mls_event_id)
+CREATE INDEX market_event_unprocessed_idx ON public.market_event USING btree (organization_id, id) WHERE (status = 'unprocessed'::text)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
 TABLE message (
   organization_id uuid NOT NULL,
   id uuid NOT NULL DEFAULT uuid7(),
@@ -1165,8 +1370,10 @@ TABLE message (
   needs_reply boolean NOT NULL DEFAULT false,
   review text,
   call_duration_seconds integer,
+  briefing_id uuid,
   CONSTRAINT message_attempts_check CHECK ((attempts >= 0)),
   CONSTRAINT message_body_check CHECK ((length(body) <= 100000)),
+  CONSTRAINT message_briefing_fk FOREIGN KEY (organization_id, briefing_id) REFERENCES briefing(organization_id, id),
   CONSTRAINT message_call_duration_seconds_check CHECK ((call_duration_seconds >= 0)),
   CONSTRAINT message_campaign_fkey FOREIGN KEY (organization_id, campaign_id) REFERENCES campaign(organization_id, id) ON DELETE SET NULL (campaign_id),
   CONSTRAINT message_channel_check CHECK ((channel = ANY (ARRAY['email'::text, 'sms'::text, 'call'::text, 'ai_call'::text]))),
@@ -1205,6 +1412,7 @@ TABLE message (
   CONSTRAINT message_subject_check CHECK ((length(subject) <= 500))
 );
 ROW LEVEL SECURITY FORCED
+CREATE INDEX message_briefing_idx ON public.message USING btree (organization_id, briefing_id) WHERE (briefing_id IS NOT NULL)
 CREATE INDEX message_campaign_idx ON public.message USING btree (organization_id, campaign_id) WHERE (campaign_id IS NOT NULL)
 CREATE INDEX message_due_idx ON public.message USING btree (organization_id, scheduled_for) WHERE (status = 'pending'::text)
 CREATE INDEX message_enrollment_idx ON public.message USING btree (organization_id, enrollment_id) WHERE (enrollment_id IS NOT NULL)
@@ -1214,7 +1422,9 @@ CREATE INDEX message_peer_idx ON public.message USING btree (organization_id, ki
 CREATE INDEX message_sending_idx ON public.message USING btree (organization_id, handed_at) WHERE (status = 'sending'::text)
 CREATE UNIQUE INDEX message_provider_id_key ON public.message USING btree (organization_id, provider, provider_message_id) WHERE (provider_message_id IS NOT NULL)
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER briefing_complete AFTER UPDATE ON public.message REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION briefing_complete()
 CREATE TRIGGER message_bill AFTER UPDATE ON public.message REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION message_bill()
+CREATE TRIGGER message_briefing_guard BEFORE UPDATE OF status ON public.message FOR EACH ROW WHEN (((new.briefing_id IS NOT NULL) AND (new.status = 'sending'::text) AND (old.status = 'pending'::text))) EXECUTE FUNCTION message_briefing_guard()
 CREATE TRIGGER message_campaign_follow AFTER UPDATE ON public.message REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION campaign_follow_messages()
 CREATE TRIGGER message_updated_at BEFORE UPDATE ON public.message FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 CREATE TRIGGER voice_call_follow_messages AFTER UPDATE ON public.message REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION voice_call_follow_messages()
@@ -1245,6 +1455,105 @@ TABLE message_template (
 ROW LEVEL SECURITY FORCED
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 CREATE TRIGGER message_template_updated_at BEFORE UPDATE ON public.message_template FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE mls_event (
+  id uuid NOT NULL DEFAULT uuid7(),
+  source_id text NOT NULL,
+  listing_key text NOT NULL,
+  event_type text NOT NULL,
+  event_at timestamp with time zone NOT NULL,
+  standard_status text NOT NULL,
+  list_price_cents bigint,
+  previous_price_cents bigint,
+  close_price_cents bigint,
+  beds smallint,
+  baths numeric(4,1),
+  living_area_sqft integer,
+  year_built smallint,
+  property_type text,
+  address text,
+  city text,
+  state text,
+  zip text,
+  remarks text,
+  raw jsonb NOT NULL,
+  embedding real[],
+  embedding_space text,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT mls_event_address_check CHECK ((length(address) <= 300)),
+  CONSTRAINT mls_event_baths_check CHECK (((baths >= (0)::numeric) AND (baths <= (200)::numeric))),
+  CONSTRAINT mls_event_beds_check CHECK (((beds >= 0) AND (beds <= 200))),
+  CONSTRAINT mls_event_check CHECK (((embedding IS NULL) = (embedding_space IS NULL))),
+  CONSTRAINT mls_event_city_check CHECK ((length(city) <= 100)),
+  CONSTRAINT mls_event_close_price_cents_check CHECK ((close_price_cents >= 0)),
+  CONSTRAINT mls_event_embedding_check CHECK (((cardinality(embedding) >= 1) AND (cardinality(embedding) <= 8192))),
+  CONSTRAINT mls_event_embedding_space_check CHECK ((length(embedding_space) <= 200)),
+  CONSTRAINT mls_event_event_type_check CHECK ((event_type = ANY (ARRAY['new_listing'::text, 'price_change'::text, 'back_on_market'::text, 'pending'::text, 'sold'::text, 'expired'::text]))),
+  CONSTRAINT mls_event_list_price_cents_check CHECK ((list_price_cents >= 0)),
+  CONSTRAINT mls_event_listing_key_check CHECK (((length(btrim(listing_key)) >= 1) AND (length(btrim(listing_key)) <= 200))),
+  CONSTRAINT mls_event_living_area_sqft_check CHECK (((living_area_sqft >= 0) AND (living_area_sqft <= 10000000))),
+  CONSTRAINT mls_event_pkey PRIMARY KEY (id),
+  CONSTRAINT mls_event_previous_price_cents_check CHECK ((previous_price_cents >= 0)),
+  CONSTRAINT mls_event_property_type_check CHECK ((property_type = ANY (ARRAY['single_family'::text, 'condo'::text, 'townhouse'::text, 'multi_family'::text, 'land'::text, 'manufactured'::text, 'other'::text]))),
+  CONSTRAINT mls_event_raw_check CHECK ((jsonb_typeof(raw) = 'object'::text)),
+  CONSTRAINT mls_event_remarks_check CHECK ((length(remarks) <= 20000)),
+  CONSTRAINT mls_event_source_id_check CHECK (((length(btrim(source_id)) >= 1) AND (length(btrim(source_id)) <= 100))),
+  CONSTRAINT mls_event_source_id_listing_key_event_at_event_type_key UNIQUE (source_id, listing_key, event_at, event_type),
+  CONSTRAINT mls_event_state_check CHECK ((state ~ '^[A-Z]{2}$'::text)),
+  CONSTRAINT mls_event_year_built_check CHECK (((year_built >= 1600) AND (year_built <= 2200))),
+  CONSTRAINT mls_event_zip_check CHECK ((zip ~ '^[0-9]{5}$'::text))
+);
+CREATE INDEX mls_event_area_idx ON public.mls_event USING btree (zip, event_at)
+CREATE INDEX mls_event_city_idx ON public.mls_event USING btree (lower(city), event_at)
+CREATE INDEX mls_event_created_idx ON public.mls_event USING btree (created_at)
+
+TABLE negative_preference (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  client_id uuid NOT NULL,
+  source_briefing_id uuid NOT NULL,
+  dismissed_embedding real[] NOT NULL,
+  embedding_space text NOT NULL,
+  reason text,
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT negative_preference_dismissed_embedding_check CHECK (((cardinality(dismissed_embedding) >= 1) AND (cardinality(dismissed_embedding) <= 8192))),
+  CONSTRAINT negative_preference_organization_id_client_id_fkey FOREIGN KEY (organization_id, client_id) REFERENCES client(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT negative_preference_organization_id_client_id_source_briefi_key UNIQUE (organization_id, client_id, source_briefing_id),
+  CONSTRAINT negative_preference_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT negative_preference_organization_id_source_briefing_id_fkey FOREIGN KEY (organization_id, source_briefing_id) REFERENCES briefing(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT negative_preference_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT negative_preference_reason_check CHECK ((length(reason) <= 500))
+);
+ROW LEVEL SECURITY FORCED
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE nudge_settings (
+  organization_id uuid NOT NULL,
+  user_id uuid NOT NULL,
+  market_focus text[] NOT NULL DEFAULT '{}'::text[],
+  tone text NOT NULL DEFAULT 'warm'::text,
+  signoff text,
+  audience_max smallint NOT NULL DEFAULT 25,
+  min_similarity real NOT NULL DEFAULT 0.2,
+  negative_threshold real NOT NULL DEFAULT 0.8,
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT nudge_settings_audience_max_check CHECK (((audience_max >= 1) AND (audience_max <= 500))),
+  CONSTRAINT nudge_settings_market_focus_check CHECK ((cardinality(market_focus) <= 200)),
+  CONSTRAINT nudge_settings_min_similarity_check CHECK (((min_similarity >= (0)::double precision) AND (min_similarity <= (1)::double precision))),
+  CONSTRAINT nudge_settings_negative_threshold_check CHECK (((negative_threshold >= (0)::double precision) AND (negative_threshold <= (1)::double precision))),
+  CONSTRAINT nudge_settings_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT nudge_settings_organization_id_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES app_user(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT nudge_settings_pkey PRIMARY KEY (organization_id, user_id),
+  CONSTRAINT nudge_settings_signoff_check CHECK (((length(btrim(signoff)) >= 1) AND (length(btrim(signoff)) <= 100))),
+  CONSTRAINT nudge_settings_tone_check CHECK ((tone = ANY (ARRAY['warm'::text, 'professional'::text, 'brief'::text])))
+);
+ROW LEVEL SECURITY FORCED
+POLICY own_or_manager_deletes RESTRICTIVE FOR DELETE USING (((user_id = app_user_id()) OR (app_user_role() <> 'agent'::text)))
+POLICY own_or_manager_inserts RESTRICTIVE FOR INSERT USING () WITH CHECK (((user_id = app_user_id()) OR (app_user_role() <> 'agent'::text)))
+POLICY own_or_manager_updates RESTRICTIVE FOR UPDATE USING (((user_id = app_user_id()) OR (app_user_role() <> 'agent'::text)))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER nudge_settings_updated_at BEFORE UPDATE ON public.nudge_settings FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
 TABLE organization (
   id uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -1357,6 +1666,42 @@ CREATE TRIGGER person_audit_delete AFTER DELETE ON public.person REFERENCING OLD
 CREATE TRIGGER person_audit_insert AFTER INSERT ON public.person REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER person_audit_update AFTER UPDATE ON public.person REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION audit_log_write()
 CREATE TRIGGER person_updated_at BEFORE UPDATE ON public.person FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
+TABLE pipeline_run (
+  organization_id uuid NOT NULL,
+  id uuid NOT NULL DEFAULT uuid7(),
+  pipeline_type text NOT NULL DEFAULT 'nudges'::text,
+  status text NOT NULL DEFAULT 'running'::text,
+  started_at timestamp with time zone NOT NULL DEFAULT now(),
+  completed_at timestamp with time zone,
+  events_processed integer NOT NULL DEFAULT 0,
+  market_events_created integer NOT NULL DEFAULT 0,
+  briefings_created integer NOT NULL DEFAULT 0,
+  clients_embedded integer NOT NULL DEFAULT 0,
+  errors integer NOT NULL DEFAULT 0,
+  error_details jsonb NOT NULL DEFAULT '[]'::jsonb,
+  duration_ms integer,
+  heartbeat_at timestamp with time zone NOT NULL DEFAULT now(),
+  user_count integer NOT NULL DEFAULT 0,
+  started_by uuid,
+  CONSTRAINT pipeline_run_briefings_created_check CHECK ((briefings_created >= 0)),
+  CONSTRAINT pipeline_run_check CHECK (((status = 'running'::text) = (completed_at IS NULL))),
+  CONSTRAINT pipeline_run_clients_embedded_check CHECK ((clients_embedded >= 0)),
+  CONSTRAINT pipeline_run_duration_ms_check CHECK ((duration_ms >= 0)),
+  CONSTRAINT pipeline_run_error_details_check CHECK ((jsonb_typeof(error_details) = 'array'::text)),
+  CONSTRAINT pipeline_run_errors_check CHECK ((errors >= 0)),
+  CONSTRAINT pipeline_run_events_processed_check CHECK ((events_processed >= 0)),
+  CONSTRAINT pipeline_run_market_events_created_check CHECK ((market_events_created >= 0)),
+  CONSTRAINT pipeline_run_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT pipeline_run_pipeline_type_check CHECK ((pipeline_type = 'nudges'::text)),
+  CONSTRAINT pipeline_run_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT pipeline_run_status_check CHECK ((status = ANY (ARRAY['running'::text, 'completed'::text, 'failed'::text]))),
+  CONSTRAINT pipeline_run_user_count_check CHECK ((user_count >= 0))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX pipeline_run_started_idx ON public.pipeline_run USING btree (organization_id, started_at DESC)
+CREATE UNIQUE INDEX pipeline_run_one_running ON public.pipeline_run USING btree (organization_id) WHERE (status = 'running'::text)
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE porchlight_migration (
   version integer NOT NULL,
@@ -2242,6 +2587,10 @@ FUNCTION area_scan_status_guard() RETURNS trigger
 FUNCTION assignment_strategies() RETURNS text[]
 FUNCTION audit_log_write() RETURNS trigger
 FUNCTION audit_record(action text, entity text, entity_id uuid, details jsonb) RETURNS void
+FUNCTION briefing_complete() RETURNS trigger
+FUNCTION briefing_status_first() RETURNS trigger
+FUNCTION briefing_status_follow() RETURNS trigger
+FUNCTION briefing_status_guard() RETURNS trigger
 FUNCTION budget_transaction_apply() RETURNS trigger
 FUNCTION budget_transaction_balance() RETURNS trigger
 FUNCTION campaign_follow_messages() RETURNS trigger
@@ -2260,11 +2609,14 @@ FUNCTION lead_statuses() RETURNS text[]
 FUNCTION lead_stops_enrollments() RETURNS trigger
 FUNCTION lead_visible_for_person(org uuid, person uuid) RETURNS boolean
 FUNCTION message_bill() RETURNS trigger
+FUNCTION message_briefing_guard() RETURNS trigger
 FUNCTION on_dnc_list(org uuid, person uuid) RETURNS boolean
 FUNCTION porchlight_audited_table(tbl regclass) RETURNS void
+FUNCTION porchlight_dot(a real[], b real[]) RETURNS double precision
 FUNCTION porchlight_manager_writes(tbl regclass) RETURNS void
 FUNCTION porchlight_own_or_manager(tbl regclass) RETURNS void
 FUNCTION porchlight_tenant_table(tbl regclass) RETURNS void
+FUNCTION porchlight_vector_indexes(dim integer) RETURNS boolean
 FUNCTION quality_status(score numeric, current text, contactable numeric, enriched numeric) RETURNS text
 FUNCTION role_rank(role text) RETURNS integer
 FUNCTION routed_status(score numeric, current text, listed boolean, contactable numeric, enriched numeric) RETURNS text

@@ -10,6 +10,7 @@ import type { SequenceTables } from './schema-sequences.ts';
 import type { CampaignTables } from './schema-campaigns.ts';
 import type { InboundTables } from './schema-inbound.ts';
 import type { VoiceTables } from './schema-voice.ts';
+import type { NudgesTables } from './schema-nudges.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -242,7 +243,7 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
-export interface DB extends EnrichmentTables, SegmentAssignmentTables, ContagionTables, ComplianceTables, OutreachTables, CampaignTables, SequenceTables, InboundTables, VoiceTables {
+export interface DB extends EnrichmentTables, SegmentAssignmentTables, ContagionTables, ComplianceTables, OutreachTables, CampaignTables, SequenceTables, InboundTables, VoiceTables, NudgesTables {
   organization: OrganizationTable;
   app_user: AppUserTable;
   api_key: ApiKeyTable;

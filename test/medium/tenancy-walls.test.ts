@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withOwner, withTenant } from '../../src/db/tenant.ts';
 import { insertableColumns, tenantTables } from '../support/catalog.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
+import { CLIENTS, listing } from '../support/nudges.ts';
 
 // With two organizations holding rows in every tenant table, org A's transactions cannot read,
 // change, delete or create org B's rows, in any table the catalog lists.
@@ -87,6 +88,17 @@ describe('tenant isolation, table by table', () => {
       });
       await t.c.voice.bookings.create(org.actor, { lead_id: lead.id, call_id: call.id, estimator_id: org.owner.id, window_start: '2026-03-12T15:00:00Z', window_end: '2026-03-12T16:00:00Z' });
       await t.c.voice.metrics.recompute(org.actor, { from: '2026-03-10', to: '2026-03-10' });
+      // nudges: the agent's market and a client; a listing (the MLS's, shared by all) the pipeline turns into a
+      // market event and a drafted briefing with its audience and history; a resource attached to it; then
+      // dismissed, which leaves a negative preference
+      await t.c.nudges.inbox.settings(org.actor, { market_focus: ['78704'] });
+      await t.c.nudges.clients.add(org.actor, CLIENTS[0]);
+      await t.c.nudges.mls.importBody(org.actor, { value: [listing({}, new Date(Date.now() - 86_400_000))] }, null);
+      await t.c.nudges.pipeline.run(org.actor);
+      const [nudge] = (await t.c.nudges.inbox.list(org.actor, { status: 'DRAFT' })).data;
+      const resource = await t.c.nudges.resources.add(org.actor, { title: 'Walls guide', url: `https://example.com/walls/${org.org.id}` }) as { id: string };
+      await t.c.nudges.inbox.attach(org.actor, nudge!.id, resource.id);
+      await t.c.nudges.inbox.dismiss(org.actor, nudge!.id, { reason: 'walls' });
     }
   });
   afterAll(async () => t.close());

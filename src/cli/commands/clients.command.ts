@@ -95,12 +95,13 @@ export function registerClients(program: Command) {
     .description('embed new notes and events, fan events out to users by market, match clients and draft nudges (again: nothing twice)')
     .requiredOption('--org <org>', 'organization id or slug')
     .option('--lookback-days <n>', 'how old an MLS event may be and still be news', '30')
+    .option('--take-over', 'the run in progress was killed: take over now (otherwise after two minutes without its heartbeat)')
     .option('--json', 'machine-readable output')
-    .action(command('pipeline run', async (ctx, o: { org: string; lookbackDays: string; json?: boolean }) => {
+    .action(command('pipeline run', async (ctx, o: { org: string; lookbackDays: string; takeOver?: boolean; json?: boolean }) => {
       const actor = await ctx.operatorIn(o.org);
       const progress = stepProgress(!o.json, 'events');
       const r = await ctx.c.nudges.pipeline.run(actor, {
-        lookbackDays: count('lookback-days', o.lookbackDays),
+        lookbackDays: count('lookback-days', o.lookbackDays), takeOver: o.takeOver,
         onProgress: (p) => progress.update(p.stage, p.done, p.total ?? p.done),
       });
       progress.stop();

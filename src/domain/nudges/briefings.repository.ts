@@ -52,9 +52,9 @@ export const briefingsRepository = {
     const r = <T>(f: (x: (typeof recipients)[number]) => T) => recipients.map(f);
     await sql`
       INSERT INTO briefing_recipient (organization_id, briefing_id, client_id, rank, similarity, filters_met, shared_terms)
-      SELECT app_org_id(), u.b, u.c, u.rank, u.sim, ARRAY(SELECT jsonb_array_elements_text(u.f::jsonb)), ARRAY(SELECT jsonb_array_elements_text(u.t::jsonb))
+      SELECT app_org_id(), u.b, u.c, u.rank, u.sim, string_to_array(u.f, ' '), string_to_array(u.t, ' ')
       FROM unnest(${r((x) => x.briefing)}::uuid[], ${r((x) => x.clientId)}::uuid[], ${r((x) => x.rank)}::int[], ${r((x) => x.similarity)}::real[],
-                  ${r((x) => JSON.stringify(x.filters_met))}::text[], ${r((x) => JSON.stringify(x.shared_terms))}::text[]) AS u(b, c, rank, sim, f, t)`.execute(trx);
+                  ${r((x) => x.filters_met.join(' '))}::text[], ${r((x) => x.shared_terms.join(' '))}::text[]) AS u(b, c, rank, sim, f, t)`.execute(trx);
     return made.rows.length;
   },
 

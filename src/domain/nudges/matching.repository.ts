@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Trx } from '../../db/tenant.ts';
 import type { EventColumns } from './drafts.ts';
-import type { VectorOps } from './vectors.ts';
+import { queryVector, sparseOf, type VectorOps } from './vectors.ts';
 
 // Who an opportunity is for, for many market events in one statement. A client qualifies when
 //   - the event passes every preference they set (a buyer's event: price range, beds, baths,
@@ -48,10 +48,12 @@ export const matchingRepository = {
   async match(ids: string[], ops: VectorOps, dim: number, space: string, trx: Trx): Promise<MatchRow[]> {
     const d = sql.lit(Math.trunc(dim));
     const sim = sql`CASE WHEN cardinality(c.notes_embedding) = ${d} AND c.embedding_space = ${space}
-                         THEN 1 - ${ops.distance(sql.ref('c.notes_embedding'), sql.ref('me.embedding'), dim)} ELSE 0 END`;
+                         THEN ${ops.similarity(sql.ref('c.notes_embedding'), { vector: sql.ref('me.embedding'), idx: sql.ref('me.q_idx'), val: sql.ref('me.q_val') }, dim)} ELSE 0 END`;
+    const q = sparseOf(sql.ref('e.embedding'));
     return (await sql<MatchRow>`
       WITH me AS (
         SELECT me.id, me.user_id, e.event_type, e.list_price_cents, e.beds, e.baths, e.zip, lower(e.city) AS city, e.property_type, e.embedding,
+               ${q.idx} AS q_idx, ${q.val} AS q_val,
                coalesce(s.audience_max, 25) AS audience_max, coalesce(s.min_similarity, 0.2) AS min_similarity,
                coalesce(s.negative_threshold, 0.8) AS negative_threshold
         FROM market_event me JOIN mls_event e ON e.id = me.mls_event_id
@@ -92,13 +94,15 @@ export const matchingRepository = {
 
   /** The clients of the organization whose notes are most alike a text's vector: what the HNSW index answers. */
   async nearest(vector: number[], k: number, ops: VectorOps, space: string, trx: Trx) {
-    const q = sql`${`{${vector.join(',')}}`}::real[]`;
-    const dist = ops.distance(sql.ref('c.notes_embedding'), q, vector.length);
+    const q = queryVector(vector);
+    // the index answers an ORDER BY of pgvector's distance; the exact scan ranks by similarity, the same order
+    const order = ops.mode === 'pgvector' ? ops.distance(sql.ref('c.notes_embedding'), q.vector, vector.length)
+      : sql`${ops.similarity(sql.ref('c.notes_embedding'), q, vector.length)} DESC`;
     // the index's candidate list: wider than k for recall (pgvector's default is 40)
     if (ops.mode === 'pgvector') await sql`SELECT set_config('hnsw.ef_search', ${String(Math.max(100, k * 2))}, true)`.execute(trx);
     return (await sql<{ client_id: string; similarity: number }>`
-      SELECT c.id AS client_id, (1 - ${dist})::float8 AS similarity FROM client c
+      SELECT c.id AS client_id, ${ops.similarity(sql.ref('c.notes_embedding'), q, vector.length)}::float8 AS similarity FROM client c
       WHERE c.organization_id = app_org_id() AND cardinality(c.notes_embedding) = ${sql.lit(vector.length)} AND c.embedding_space = ${space}
-      ORDER BY ${dist} LIMIT ${k}`.execute(trx)).rows;
+      ORDER BY ${order} LIMIT ${k}`.execute(trx)).rows;
   },
 };

@@ -29,6 +29,8 @@ const STALE_RUN = "interval '2 minutes'";
 export interface PipelineOptions {
   /** How far back MLS events are still news (default 30 days). */
   lookbackDays?: number;
+  /** The run in progress is known dead (killed): take over at once instead of after its heartbeat stops for two minutes. */
+  takeOver?: boolean;
   onProgress?: (p: { stage: 'embed' | 'fanout' | 'match'; done: number; total?: number }) => void;
 }
 
@@ -39,15 +41,15 @@ export function createPipeline(deps: {
   const tenant = <T>(actor: Actor, fn: (trx: Trx) => Promise<T>) => withTenant(deps.db, actor, fn);
   const space = deps.embeddings.space;
 
-  async function start(actor: Actor): Promise<string> {
+  async function start(actor: Actor, takeOver: boolean): Promise<string> {
     return tenant(actor, async (trx) => {
       await sql`UPDATE pipeline_run SET status = 'failed', completed_at = now(), errors = errors + 1,
                   error_details = error_details || '[{"error": "stopped without finishing (killed?): taken over by the next run"}]'::jsonb
-                WHERE organization_id = app_org_id() AND status = 'running' AND heartbeat_at < now() - ${sql.raw(STALE_RUN)}`.execute(trx);
+                WHERE organization_id = app_org_id() AND status = 'running' AND (${takeOver} OR heartbeat_at < now() - ${sql.raw(STALE_RUN)})`.execute(trx);
       const r = await sql<{ id: string }>`
         INSERT INTO pipeline_run (organization_id, started_by) VALUES (app_org_id(), ${actor.userId}::uuid)
         ON CONFLICT (organization_id) WHERE status = 'running' DO NOTHING RETURNING id`.execute(trx);
-      if (!r.rows[0]) throw new AppError('CONFLICT', 'a pipeline run is already in progress for this organization; try again when it finishes');
+      if (!r.rows[0]) throw new AppError('CONFLICT', 'a pipeline run is already in progress for this organization; try again when it finishes (or, if it was killed, with --take-over)');
       return r.rows[0].id;
     });
   }
@@ -95,8 +97,12 @@ export function createPipeline(deps: {
     return new Map(rows.rows.map((r) => [r.user_id, { tone: r.tone ?? 'warm', signoff: r.signoff ?? r.full_name }]));
   }
 
+  /** A client's note words, once per run (a client is in many audiences). */
+  const noteTerms = new Map<string, string[]>();
   function reasonsOf(m: MatchRow, e: PendingEvent, eventTerms: Set<string>) {
-    const shared = m.notes ? [...new Set(tokens(m.notes))].filter((t) => eventTerms.has(t)).slice(0, 10) : [];
+    let terms = noteTerms.get(m.client_id);
+    if (!terms) noteTerms.set(m.client_id, (terms = m.notes ? [...new Set(tokens(m.notes))] : []));
+    const shared = terms.filter((t) => eventTerms.has(t)).slice(0, 10);
     return { similarity: Math.round(m.similarity * 10000) / 10000, filters_met: m.filters_met, shared_terms: shared, market_event_id: e.market_event_id };
   }
 
@@ -144,7 +150,7 @@ export function createPipeline(deps: {
   return {
     async run(actor: Actor, opts: PipelineOptions = {}) {
       const started = Date.now();
-      const runId = await start(actor);
+      const runId = await start(actor, !!opts.takeOver);
       try {
         const embedded = await deps.clients.embedStale(actor, (done) => opts.onProgress?.({ stage: 'embed', done }));
         const since = new Date(now().getTime() - (opts.lookbackDays ?? 30) * 86_400_000);

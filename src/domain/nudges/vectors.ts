@@ -16,6 +16,12 @@ export interface VectorOps {
    * ascending with a LIMIT over client notes, pgvector's form is what the HNSW index answers.
    */
   distance(a: Sql, b: Sql, dim: number): RawBuilder<number>;
+  /**
+   * The cosine similarity of a real[] column to a query vector given whole and as its nonzero
+   * entries (positions and values, from sparseOf). The exact scan multiplies only those: the
+   * local adapter's vectors have some 30 nonzeros of 256, so a pair costs a fifth of a full scan.
+   */
+  similarity(a: Sql, q: { vector: Sql; idx: Sql; val: Sql }, dim: number): RawBuilder<number>;
 }
 
 type Sql = RawBuilder<unknown> | ReturnType<typeof sql.ref>;
@@ -28,6 +34,12 @@ export function vectorOps(mode: VectorSearch): VectorOps {
       return mode === 'pgvector'
         ? sql<number>`((${a})::vector(${d}) <=> (${b})::vector(${d}))`
         : sql<number>`(1 - porchlight_dot(${a}, ${b}))`;
+    },
+    similarity: (a, q, dim) => {
+      const d = sql.lit(Math.trunc(dim));
+      return mode === 'pgvector'
+        ? sql<number>`(1 - ((${a})::vector(${d}) <=> (${q.vector})::vector(${d})))`
+        : sql<number>`coalesce((SELECT sum(q.v::float8 * (${a})[q.i]) FROM unnest(${q.idx}, ${q.val}) AS q(i, v)), 0)`;
     },
   };
 }
@@ -51,5 +63,14 @@ export async function ensureVectorIndexes(db: Database, ops: VectorOps, dim: num
   });
 }
 
-/** A vector as a real[] parameter. */
-export const realArray = (v: readonly number[]) => sql`${`{${v.join(',')}}`}::real[]`;
+/** A real[] expression's nonzero entries: their positions and their values, in order. */
+export const sparseOf = (v: Sql) => ({
+  idx: sql`ARRAY(SELECT i FROM generate_subscripts(${v}, 1) AS i WHERE (${v})[i] <> 0 ORDER BY i)`,
+  val: sql`ARRAY(SELECT x FROM unnest(${v}) WITH ORDINALITY AS u(x, i) WHERE x <> 0 ORDER BY i)`,
+});
+
+/** A vector as a real[] parameter, with its nonzero entries for the exact scan. */
+export function queryVector(v: readonly number[]) {
+  const nz = v.map((x, i) => [i + 1, x] as const).filter(([, x]) => x !== 0);
+  return { vector: sql`${`{${v.join(',')}}`}::real[]`, idx: sql`${nz.map(([i]) => i)}::int[]`, val: sql`${`{${nz.map(([, x]) => x).join(',')}}`}::real[]` };
+}
