@@ -14,6 +14,12 @@ const PHRASES = ['big backyard for the dogs', 'near good schools', 'walk to park
   'walkable to restaurants', 'downtown views', 'two car garage', 'a home office', 'single story living', 'mother-in-law suite', 'fixer-upper with potential',
   'new roof and windows', 'open floor plan', 'hardwood floors', 'mature shade trees', 'close to the lake', 'room for a garden', 'short commute downtown'];
 
+// what makes one client unlike the next: a detail of their life, one of 60
+const DETAILS = `piano chickens solar kayak workshop bees vintage cars treehouse wine cellar greenhouse horses telescope pottery aquarium sauna
+  chess library yoga gym theater pingpong darts billiards archery fencing sailing fishing hunting skiing climbing cycling running tennis golf
+  basketball soccer baseball hockey volleyball surfing diving rowing karate boxing dance choir guitar drums violin painting sculpture photography
+  woodworking knitting sewing cooking baking barbecue brewing gardening birding camping`.split(/\s+/);
+
 /** A stable pseudo-random number from a seed (FNV-1a). */
 function hash(s: string): number {
   let h = 0x811c9dc5;
@@ -51,7 +57,8 @@ export async function seedClients(c: Container, actor: Actor, users: number, cli
       )
       INSERT INTO client (organization_id, user_id, person_id, contact_hash, notes, price_min_cents, price_max_cents, beds_min, areas, property_types, source)
       SELECT app_org_id(), g.user_id, g.person_id, g.contact_hash,
-             'Wants ' || (${PHRASES}::text[])[1 + h % 20] || ', ' || (${PHRASES}::text[])[1 + (h >> 5) % 20] || ' and ' || (${PHRASES}::text[])[1 + (h >> 10) % 20] || '.',
+             'Wants ' || (${PHRASES}::text[])[1 + h % 20] || ', ' || (${PHRASES}::text[])[1 + (h >> 5) % 20] || ' and ' || (${PHRASES}::text[])[1 + (h >> 10) % 20]
+               || '. Into ' || (${DETAILS}::text[])[1 + (h >> 13) % 60] || ' and ' || (${DETAILS}::text[])[1 + (h >> 19) % 60] || '.',
              (250000 + (h >> 15) % 95 * 10000) * 80, (250000 + (h >> 15) % 95 * 10000) * 120,
              CASE WHEN h % 5 = 0 THEN NULL ELSE 2 + (h >> 3) % 3 END,
              CASE WHEN h % 3 = 0 THEN ARRAY[(${ZIPS}::text[])[1 + (u * 2) % 20], (${ZIPS}::text[])[2 + (u * 2) % 20]]

@@ -17,14 +17,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/app/config.ts';
 import { createContainer } from '../src/app/container.ts';
 import { withTenant } from '../src/db/tenant.ts';
 import { matchingRepository } from '../src/domain/nudges/matching.repository.ts';
 import { ensureVectorIndexes, vectorOps } from '../src/domain/nudges/vectors.ts';
-import { recordBenchmark } from './report.ts';
+import { freshServerDatabase, recordBenchmark } from './report.ts';
 import { benchEvents, seedClients } from './nudges-seed.ts';
 
 const args = process.argv.slice(2);
@@ -42,18 +41,7 @@ const say = (line: string) => !json && process.stderr.write(line + '\n');
 const secs = (t: number) => (performance.now() - t) / 1000;
 const hwm = () => Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
 
-async function database() {
-  if (engine !== 'pg') return undefined;
-  const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS porchlight_bench_nudges WITH (FORCE)');
-  await admin.query('CREATE DATABASE porchlight_bench_nudges');
-  await admin.end();
-  const u = new URL(serverUrl);
-  u.pathname = '/porchlight_bench_nudges';
-  return u.toString();
-}
+const database = async () => (engine === 'pg' ? freshServerDatabase('porchlight_bench_nudges') : undefined);
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-bench-nudges-'));
 const c = await createContainer(loadConfig({ PORCHLIGHT_DATA_DIR: path.join(work, 'data'), DATABASE_URL: await database(), LOG_LEVEL: 'silent' }),
@@ -99,13 +87,31 @@ try {
   const space = `local:hash-v1:${dim}`;
   const timeTop = async (o: ReturnType<typeof vectorOps>) => {
     const s = performance.now();
-    const out: string[][] = [];
-    for (const v of sample) out.push((await withTenant(c.db, actor, (trx) => matchingRepository.nearest(v, 20, o, space, trx))).map((r) => r.client_id));
-    return { ms: (performance.now() - s) / sample.length, ids: out };
+    const out: { client_id: string; similarity: number }[][] = [];
+    for (const v of sample) out.push(await withTenant(c.db, actor, (trx) => matchingRepository.nearest(v, 20, o, space, trx)));
+    return { ms: (performance.now() - s) / sample.length, ids: out.map((r) => r.map((x) => x.client_id)), rows: out };
   };
   const exact = await timeTop(vectorOps('exact'));
+  // the baseline of the exact scan: every element of every stored vector multiplied (porchlight_dot), on 10 of the events
+  const dense = sample.slice(0, 10);
+  const td = performance.now();
+  for (const v of dense) {
+    await withTenant(c.db, actor, (trx) => sql`SELECT c.id FROM client c WHERE c.organization_id = app_org_id() AND c.embedding_space = ${space}
+      ORDER BY porchlight_dot(c.notes_embedding, ${`{${v.join(',')}}`}::real[]) DESC LIMIT 20`.execute(trx));
+  }
+  const denseMs = (performance.now() - td) / dense.length;
   const indexed = ops.mode === 'pgvector' ? await timeTop(ops) : null;
-  const recall = indexed ? indexed.ids.reduce((s, ids, i) => s + ids.filter((x) => exact.ids[i]!.includes(x)).length / Math.max(1, exact.ids[i]!.length), 0) / sample.length : null;
+  // recall@20: the share of the exact top 20 the index returned. Clients whose notes are equally
+  // alike tie, and the exact top 20 then cuts through a tie at random; an index answer as alike
+  // as the exact 20th is as right as the one it replaced, and counts (the strict id overlap too)
+  const recallOf = (strict: boolean) => indexed!.rows.reduce((s, rows, i) => {
+    const truth = exact.rows[i]!;
+    const floor = truth.at(-1)?.similarity ?? 1;
+    const hits = rows.filter((r) => truth.some((t) => t.client_id === r.client_id) || (!strict && r.similarity >= floor - 1e-6)).length;
+    return s + Math.min(hits, truth.length) / Math.max(1, truth.length);
+  }, 0) / sample.length;
+  const recall = indexed ? recallOf(false) : null;
+  const strictRecall = indexed ? recallOf(true) : null;
   const speedup = indexed ? exact.ms / indexed.ms : null;
 
   const target = engine === 'pg' ? 120 : 400;
@@ -114,8 +120,8 @@ try {
     engine, clients, events, users: userCount, import_s: +importS.toFixed(1), pipeline_s: +pipelineS.toFixed(1), target_s: target, target_met: pipelineS < target,
     market_events: run.market_events_created, nudges: run.briefings_created, recipients, errors: run.errors, again_s: +againS.toFixed(1),
     again_created: again.briefings_created + again.market_events_created, vector_search: ops.mode, slice: sample.length,
-    exact_ms_per_query: +exact.ms.toFixed(1), hnsw_ms_per_query: indexed ? +indexed.ms.toFixed(2) : null,
-    recall_at_20: recall === null ? null : +recall.toFixed(4), speedup: speedup === null ? null : +speedup.toFixed(1), peak_rss_mb: Math.round(hwm() / 2 ** 20),
+    exact_ms_per_query: +exact.ms.toFixed(1), dense_ms_per_query: +denseMs.toFixed(1), hnsw_ms_per_query: indexed ? +indexed.ms.toFixed(2) : null,
+    recall_at_20: recall === null ? null : +recall.toFixed(4), recall_at_20_same_ids: strictRecall === null ? null : +strictRecall.toFixed(4), speedup: speedup === null ? null : +speedup.toFixed(1), peak_rss_mb: Math.round(hwm() / 2 ** 20),
   };
   recordBenchmark(`nudges-${engine}`, `AI nudges: the pipeline end to end, ${name}`, [
     `${clients.toLocaleString()} clients of ${userCount} agents (notes and preferences), ${events.toLocaleString()} MLS events in 20 ZIP codes, each agent's market two of them.`,
@@ -124,8 +130,9 @@ try {
     `- MLS import: ${imported.inserted.toLocaleString()} records in ${importS.toFixed(1)} s`,
     `- run again: ${againS.toFixed(1)} s, ${again.market_events_created} market events and ${again.briefings_created} nudges created`,
     indexed
-      ? `- top-20 clients per event, ${sample.length} events: **HNSW ${indexed.ms.toFixed(2)} ms** a query against the exact scan's ${exact.ms.toFixed(1)} ms (**${speedup!.toFixed(0)}× faster**), **recall@20 ${recall!.toFixed(3)}** (target 0.95: ${recall! >= 0.95 ? 'met' : 'NOT met'})`
+      ? `- top-20 clients per event, ${sample.length} events: **HNSW ${indexed.ms.toFixed(2)} ms** a query against the exact scan's ${exact.ms.toFixed(1)} ms (**${speedup!.toFixed(0)}× faster**), **recall@20 ${recall!.toFixed(3)}** (target 0.95: ${recall! >= 0.95 ? 'met' : 'NOT met'}; ties at the 20th place count as found; the same ids: ${strictRecall!.toFixed(3)})`
       : `- top-20 clients per event, ${sample.length} events: pgvector is not installed on this server, so the exact scan over real[] answers: ${exact.ms.toFixed(1)} ms a query (recall 1 by construction)`,
+    `- the exact scan multiplies only the query's nonzero entries: ${exact.ms.toFixed(1)} ms a query against ${denseMs.toFixed(1)} ms for the whole arrays (porchlight_dot, ${dense.length} events): **${(denseMs / exact.ms).toFixed(1)}× faster**`,
     `- peak RSS ${result.peak_rss_mb} MB${engine === 'pglite' ? ' (includes the database)' : ''}`,
   ].join('\n'));
   const text = JSON.stringify(result, null, 2) + '\n';

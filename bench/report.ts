@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import pg from 'pg';
 
 // docs/BENCHMARKS.md holds one section per benchmark and engine, replaced on each run.
 const FILE = new URL('../docs/BENCHMARKS.md', import.meta.url);
@@ -15,4 +16,17 @@ export function recordBenchmark(id: string, title: string, body: string) {
   const section = `<!-- bench:${id} -->\n## ${title}\n\n${new Date().toISOString().slice(0, 10)}, ${machine}\n\n${body}\n<!-- /bench:${id} -->\n`;
   const re = new RegExp(`<!-- bench:${id} -->[\\s\\S]*?<!-- /bench:${id} -->\\n`);
   fs.writeFileSync(FILE, re.test(text) ? text.replace(re, section) : `${text}\n${section}`);
+}
+
+/** A new, empty database on the server for one benchmark (dropped first if a run left it); its URL. */
+export async function freshServerDatabase(name: string): Promise<string> {
+  const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
 }

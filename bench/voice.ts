@@ -20,13 +20,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import pg from 'pg';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/app/config.ts';
 import { createContainer, type Container } from '../src/app/container.ts';
 import { withTenant, type Actor, type Trx } from '../src/db/tenant.ts';
 import { COLUMNS, recomputeMetrics } from '../src/domain/voice/metrics.ts';
-import { recordBenchmark } from './report.ts';
+import { freshServerDatabase, recordBenchmark } from './report.ts';
 import { DAYS, FIRST_DAY, LAST_DAY, OUTCOME_MIX, TURNS, seedCalls, seedUsers, type BenchUser } from './voice-seed.ts';
 
 const args = process.argv.slice(2);
@@ -44,18 +43,7 @@ const CHUNK = 20_000;
 const say = (line: string) => !json && process.stderr.write(line + '\n');
 const hwm = () => Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0) * 1024;
 
-async function database() {
-  if (engine !== 'pg') return undefined;
-  const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query('DROP DATABASE IF EXISTS porchlight_bench_voice WITH (FORCE)');
-  await admin.query('CREATE DATABASE porchlight_bench_voice');
-  await admin.end();
-  const u = new URL(serverUrl);
-  u.pathname = '/porchlight_bench_voice';
-  return u.toString();
-}
+const database = async () => (engine === 'pg' ? freshServerDatabase('porchlight_bench_voice') : undefined);
 
 const count = async (trx: Trx, table: string) => Number((await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)}`.execute(trx)).rows[0]!.n);
 

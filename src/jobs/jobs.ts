@@ -21,6 +21,8 @@ export const QUEUE = {
   voiceTick: 'voice-tick',
   // every ten minutes: yesterday's and today's daily voice metrics
   voiceMetrics: 'voice-metrics',
+  // every fifteen minutes: the nudge pipeline of every organization whose users have a market
+  nudgePipeline: 'nudge-pipeline',
 } as const;
 export type QueueName = (typeof QUEUE)[keyof typeof QUEUE];
 
@@ -39,6 +41,7 @@ export interface JobHandlers {
   [QUEUE.sequenceTick]: () => Promise<{ research: RunJob[] }>;
   [QUEUE.voiceTick]: () => Promise<unknown>;
   [QUEUE.voiceMetrics]: () => Promise<unknown>;
+  [QUEUE.nudgePipeline]: () => Promise<unknown>;
 }
 
 export interface Jobs {
@@ -92,12 +95,14 @@ export async function createJobs(db: Database, opts: { schedule?: boolean } = {}
       });
       await boss.work(QUEUE.voiceTick, { pollingIntervalSeconds }, async () => handlers[QUEUE.voiceTick]());
       await boss.work(QUEUE.voiceMetrics, { pollingIntervalSeconds }, async () => handlers[QUEUE.voiceMetrics]());
+      await boss.work(QUEUE.nudgePipeline, { pollingIntervalSeconds }, async () => handlers[QUEUE.nudgePipeline]());
       if (opts.schedule) {
         await boss.schedule(QUEUE.drain, '* * * * *');
         await boss.schedule(QUEUE.housekeeping, '*/15 * * * *');
         await boss.schedule(QUEUE.sequenceTick, '* * * * *');
         await boss.schedule(QUEUE.voiceTick, '* * * * *');
         await boss.schedule(QUEUE.voiceMetrics, '*/10 * * * *');
+        await boss.schedule(QUEUE.nudgePipeline, '*/15 * * * *');
       }
     },
     async stop() {

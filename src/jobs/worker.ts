@@ -58,7 +58,23 @@ export function createWorker(c: Container) {
     },
     [QUEUE.voiceTick]: () => voiceTick(),
     [QUEUE.voiceMetrics]: () => c.voice.metrics.recomputeRecent(),
+    [QUEUE.nudgePipeline]: () => nudgePipelines(),
   };
+
+  /** The nudge pipeline of each organization whose users have a market; one still running elsewhere is left to finish. */
+  async function nudgePipelines() {
+    const orgs = await organizationsWith(`SELECT DISTINCT organization_id, NULL AS id FROM nudge_settings WHERE cardinality(market_focus) > 0`);
+    let ran = 0;
+    for (const { organization_id } of orgs) {
+      try {
+        await c.nudges.pipeline.run(system(organization_id));
+        ran++;
+      } catch (e) {
+        if (!(e instanceof AppError && e.code === 'CONFLICT')) throw e;
+      }
+    }
+    return ran;
+  }
 
   /** Due call retries and the local adapter's calls to play, in every organization that has some. */
   async function voiceTick(log: (line: string) => void = () => {}) {

@@ -34,6 +34,9 @@ describe('clients', () => {
     const maria = clients[0]!;
     expect(maria).toMatchObject({ name: 'Maria Lopez', price_min: 350000, price_max: 500000, beds: 3, areas: ['78704'], embedded: true, created: true });
     expect(maria.contacts).toEqual([{ kind: 'email', display: expect.stringContaining('@example.com') }]);
+    // "Wants a big backyard for the dogs, near good schools and parks."
+    expect(maria.ai_tags).toEqual(['outdoor_space', 'pets', 'schools']);
+    expect((await ctx.c.nudges.clients.list(actor, { tag: 'pets' })).data.map((c) => c.name)).toEqual(['Maria Lopez']);
     const again = await ctx.c.nudges.clients.add(actor, CLIENTS[0]);
     expect(again).toMatchObject({ id: maria.id, created: false });
   });

@@ -77,11 +77,12 @@ export const clientsRepository = {
       ORDER BY id LIMIT ${limit}`.execute(trx).then((r) => r.rows);
   },
 
-  async storeEmbeddings(rows: { id: string; embedding: number[] }[], space: string, trx: Trx) {
+  /** The notes' vectors, and the AI tags read from the same notes. */
+  async storeEmbeddings(rows: { id: string; embedding: number[]; aiTags: string[] }[], space: string, trx: Trx) {
     if (!rows.length) return;
     await sql`
-      UPDATE client c SET notes_embedding = u.e::real[], embedding_space = ${space}
-      FROM unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => `{${r.embedding.join(',')}}`)}::text[]) AS u(id, e)
+      UPDATE client c SET notes_embedding = u.e::real[], embedding_space = ${space}, ai_tags = string_to_array(u.tags, ' ')
+      FROM unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => `{${r.embedding.join(',')}}`)}::text[], ${rows.map((r) => r.aiTags.join(' '))}::text[]) AS u(id, e, tags)
       WHERE c.organization_id = app_org_id() AND c.id = u.id`.execute(trx);
   },
 

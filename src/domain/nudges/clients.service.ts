@@ -8,6 +8,7 @@ import type { EmbeddingsPort } from '../../providers/embeddings/ports.ts';
 import { openCsv, isRowError } from '../ingest/read-csv.ts';
 import type { Pii } from '../pii/pii.ts';
 import { actingFor, userIdByEmail } from '../tenancy/acting-for.ts';
+import { aiTagsOf } from './ai-tags.ts';
 import { clientFromCsv, ClientInput, normalizeClient, type ClientRow } from './client-rows.ts';
 import { clientsRepository as repo } from './clients.repository.ts';
 import { decodeCursor, page } from '../outreach/page-cursor.ts';
@@ -16,7 +17,8 @@ import { decodeCursor, page } from '../outreach/page-cursor.ts';
 // one at a time or imported from CSV through the ingest path's reader (any encoding, delimiter and
 // line ending it reads; a bad line is reported with its number and field and the good ones
 // land); found again by the user and their e-mail (else phone), so an import run twice changes
-// nothing. Notes are embedded outside the transaction (a remote adapter must not hold it open).
+// nothing. Notes are embedded outside the transaction (a remote adapter must not hold it open),
+// and their AI tags read with them.
 
 const IMPORT_BATCH = 1000;
 const EMBED_BATCH = 500;
@@ -49,7 +51,7 @@ export function createClientsService(deps: { db: Database; pii: Pii; embeddings:
       const stale = await tenant(actor, (trx) => repo.stale(deps.embeddings.space, EMBED_BATCH, trx));
       if (!stale.length) return done;
       const vectors = await deps.embeddings.embed(stale.map((s) => s.notes));
-      await tenant(actor, (trx) => repo.storeEmbeddings(stale.map((s, i) => ({ id: s.id, embedding: vectors[i]! })), deps.embeddings.space, trx));
+      await tenant(actor, (trx) => repo.storeEmbeddings(stale.map((s, i) => ({ id: s.id, embedding: vectors[i]!, aiTags: aiTagsOf(s.notes) })), deps.embeddings.space, trx));
       done += stale.length;
       onProgress?.(done);
     }

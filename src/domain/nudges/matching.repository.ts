@@ -99,7 +99,7 @@ export const matchingRepository = {
     const order = ops.mode === 'pgvector' ? ops.distance(sql.ref('c.notes_embedding'), q.vector, vector.length)
       : sql`${ops.similarity(sql.ref('c.notes_embedding'), q, vector.length)} DESC`;
     // the index's candidate list: wider than k for recall (pgvector's default is 40)
-    if (ops.mode === 'pgvector') await sql`SELECT set_config('hnsw.ef_search', ${String(Math.max(100, k * 2))}, true)`.execute(trx);
+    if (ops.mode === 'pgvector') await sql`SELECT set_config('hnsw.ef_search', ${String(Math.max(200, k * 4))}, true)`.execute(trx);
     return (await sql<{ client_id: string; similarity: number }>`
       SELECT c.id AS client_id, ${ops.similarity(sql.ref('c.notes_embedding'), q, vector.length)}::float8 AS similarity FROM client c
       WHERE c.organization_id = app_org_id() AND cardinality(c.notes_embedding) = ${sql.lit(vector.length)} AND c.embedding_space = ${space}
