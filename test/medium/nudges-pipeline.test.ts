@@ -140,6 +140,8 @@ describe('the pipeline', () => {
     expect(names).toContain('Maria Lopez');
     expect(names).not.toContain('Lee Wu');
     expect(names).not.toContain('Jo Park');
+    const jo = await ctx.c.nudges.clients.show(actor, byName('Jo Park'));
+    expect(jo).toMatchObject({ dismissed: 1, nudges: expect.arrayContaining([expect.objectContaining({ briefing_id: first.id, removed: true, status: 'DRAFT' })]) });
   });
 
   it('refuses a second run while one is in progress, and takes over one whose heartbeat stopped', async () => {

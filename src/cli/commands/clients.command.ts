@@ -67,7 +67,9 @@ export function registerClients(program: Command) {
         `${c.name} (${c.id}), client of ${c.user_email}`,
         `contacts: ${c.contacts.map((x) => `${x.kind} ${x.display}`).join(', ') || 'none'}`,
         `wants: price ${c.price_min ?? 'any'}-${c.price_max ?? 'any'}, beds ${c.beds ?? 'any'}+, baths ${c.baths ?? 'any'}+, areas ${c.areas.join(', ') || 'any'}, types ${c.property_types.join(', ') || 'any'}, timeline ${c.timeline ?? '-'}`,
-        `tags: ${[...c.tags, ...c.ai_tags].join(', ') || '-'}`, `notes: ${c.notes ?? '-'}`, `notes embedded: ${c.embedded ? c.embedding_space : 'no'}`,
+        `tags: ${c.tags.join(', ') || '-'}; AI tags: ${c.ai_tags.join(', ') || '-'}`, `notes: ${c.notes ?? '-'}`, `notes embedded: ${c.embedded ? c.embedding_space : 'no'}`,
+        `nudges (${c.nudges.length}${c.dismissed ? `; ${c.dismissed} dismissed` : ''}):`,
+        ...c.nudges.map((n) => `  ${n.status.padEnd(9)} ${n.headline}${n.removed ? ' (removed)' : ''}${n.message_status ? ` [message ${n.message_status}]` : ''}`),
       ];
       return { json: c, text: text.join('\n') };
     }));

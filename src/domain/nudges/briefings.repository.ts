@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { AppError } from '../../app/errors.ts';
 import type { Trx } from '../../db/tenant.ts';
 
 // Briefings and their audiences in sets, and the reads of the inbox.
@@ -89,11 +90,13 @@ export const briefingsRepository = {
       WHERE organization_id = app_org_id() AND briefing_id = ${id}::uuid ORDER BY changed_at, id`.execute(trx).then((r) => r.rows);
   },
 
-  setStatus(id: string, status: string, trx: Trx, extra: { approvedBy?: string | null; channel?: string } = {}) {
-    return sql`UPDATE briefing SET status = ${status},
+  /** Move a briefing; an agent moving another user's is refused (row-level security leaves their row out). */
+  async setStatus(id: string, status: string, trx: Trx, extra: { approvedBy?: string | null; channel?: string } = {}) {
+    const r = await sql`UPDATE briefing SET status = ${status},
         approved_by = CASE WHEN ${status} = 'ACTIVE' AND approved_at IS NULL THEN ${extra.approvedBy ?? null}::uuid ELSE approved_by END,
         approved_at = CASE WHEN ${status} = 'ACTIVE' AND approved_at IS NULL THEN now() ELSE approved_at END,
         channel = coalesce(${extra.channel ?? null}::text, channel)
       WHERE organization_id = app_org_id() AND id = ${id}::uuid`.execute(trx);
+    if (!Number(r.numAffectedRows ?? 0)) throw new AppError('FORBIDDEN', `nudge ${id} is another user's: only they, or a manager, may change it`);
   },
 };

@@ -103,12 +103,20 @@ export const clientsRepository = {
 
   async find(id: string, trx: Trx) {
     const r = await sql<ClientSummary & { notes: string | null; timezone: string | null; property_types: string[]; person_id: string; contacts: { kind: string; display: string }[];
-      last_interaction_at: Date | null; embedding_space: string | null }>`
+      last_interaction_at: Date | null; embedding_space: string | null;
+      nudges: { briefing_id: string; headline: string; status: string; removed: boolean; message_status: string | null }[]; dismissed: number }>`
       SELECT c.id, c.user_id, u.email AS user_email, p.full_name AS name, c.user_tags AS tags, c.ai_tags, c.areas, c.timeline, c.property_types,
              (c.price_min_cents / 100)::float8 AS price_min, (c.price_max_cents / 100)::float8 AS price_max, c.beds_min AS beds, c.baths_min::float8 AS baths,
              c.notes, c.timezone, c.person_id, c.last_interaction_at, c.embedding_space, (c.notes_embedding IS NOT NULL) AS embedded, c.created_at,
              coalesce((SELECT jsonb_agg(jsonb_build_object('kind', cp.kind, 'display', cp.display) ORDER BY cp.kind) FROM contact_point cp
-                       WHERE cp.organization_id = c.organization_id AND cp.person_id = c.person_id), '[]') AS contacts
+                       WHERE cp.organization_id = c.organization_id AND cp.person_id = c.person_id), '[]') AS contacts,
+             -- the nudges they were in, newest first, and how many opportunities they dismissed
+             coalesce((SELECT jsonb_agg(x ORDER BY x.briefing_id DESC) FROM (
+                 SELECT r.briefing_id, b.headline, b.status, r.removed_at IS NOT NULL AS removed, m.status AS message_status
+                 FROM briefing_recipient r JOIN briefing b ON b.organization_id = r.organization_id AND b.id = r.briefing_id
+                 LEFT JOIN message m ON m.organization_id = r.organization_id AND m.id = r.message_id
+                 WHERE r.organization_id = c.organization_id AND r.client_id = c.id ORDER BY r.briefing_id DESC LIMIT 10) x), '[]') AS nudges,
+             (SELECT count(*)::int FROM negative_preference np WHERE np.organization_id = c.organization_id AND np.client_id = c.id) AS dismissed
       FROM client c JOIN person p ON p.organization_id = c.organization_id AND p.id = c.person_id
       JOIN app_user u ON u.organization_id = c.organization_id AND u.id = c.user_id
       WHERE c.organization_id = app_org_id() AND c.id = ${id}::uuid`.execute(trx);
