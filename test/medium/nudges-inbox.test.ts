@@ -38,6 +38,11 @@ describe('approving a nudge', () => {
     const edited = await ctx.c.nudges.inbox.edit(actor, b.id, { draft: 'Hi {first_name}, this one has the yard you wanted. Tour Saturday?' });
     expect(edited).toMatchObject({ edited_draft: expect.stringContaining('the yard you wanted'), draft: expect.stringContaining('the yard you wanted') });
     expect(edited.original_draft).not.toBe(edited.edited_draft);
+    // what the first recipient would get, word for word, and how each can be reached
+    expect(edited.preview).toEqual({ client_id: edited.audience[0]!.client_id, name: edited.audience[0]!.name,
+      text: `Hi ${edited.audience[0]!.name.split(' ')[0]}, this one has the yard you wanted. Tour Saturday?` });
+    expect(edited.audience.find((a) => a.name === 'Ola Berg')?.reach ?? 'sms').toBe('sms');
+    expect(edited.audience.find((a) => a.name === 'Maria Lopez')!.reach).toBe('email');
     await expect(ctx.c.nudges.inbox.edit(actor, b.id, { draft: 'x'.repeat(1601) })).rejects.toMatchObject({ code: 'VALIDATION', details: [{ field: 'draft' }] });
 
     const approved = await ctx.c.nudges.inbox.approve(actor, b.id, { channel: 'email' });

@@ -15,8 +15,9 @@ function describe(b: Shown): string {
     ...b.draft.split('\n').map((l) => `  ${l}`),
     ...(b.draft_warnings.length ? [`  ! states what the event does not hold: ${b.draft_warnings.join(', ')}`] : []),
     `audience (${b.audience.filter((a) => !a.removed_at).length}):`,
-    table(b.audience.map((a) => ({ ...a, similarity: a.similarity.toFixed(3), filters_met: a.filters_met.join(','), shared_terms: a.shared_terms.join(','), removed: a.removed_at ? 'removed' : '' })),
-      ['rank', 'name', 'filters_met', 'similarity', 'shared_terms', 'message_status', 'removed']),
+    table(b.audience.map((a) => ({ ...a, reach: a.reach ?? 'none', similarity: a.similarity.toFixed(3), filters_met: a.filters_met.join(','), shared_terms: a.shared_terms.join(','), removed: a.removed_at ? 'removed' : '' })),
+      ['rank', 'name', 'reach', 'filters_met', 'similarity', 'shared_terms', 'message_status', 'removed']),
+    ...(b.preview ? [`${b.preview.name} would get:`, ...b.preview.text.split('\n').map((l) => `  | ${l}`)] : []),
     ...(b.resources.length ? [`resources: ${b.resources.map((r) => `${r.title} <${r.url}>`).join(', ')}`] : []),
     `history: ${b.history.map((h) => `${h.to_status} ${h.changed_at.toISOString().slice(0, 16)}`).join(' -> ')}`,
   ].join('\n');

@@ -84,6 +84,13 @@ export const briefingsRepository = {
       WHERE r.organization_id = app_org_id() AND r.briefing_id = ${id}::uuid ORDER BY r.rank`.execute(trx).then((x) => x.rows);
   },
 
+  /** The content resources attached, by title. */
+  resources(id: string, trx: Trx) {
+    return sql<{ id: string; title: string; url: string }>`
+      SELECT r.id, r.title, r.url FROM briefing_resource br JOIN content_resource r ON r.organization_id = br.organization_id AND r.id = br.resource_id
+      WHERE br.organization_id = app_org_id() AND br.briefing_id = ${id}::uuid ORDER BY r.title`.execute(trx).then((r) => r.rows);
+  },
+
   history(id: string, trx: Trx) {
     return sql<{ from_status: string | null; to_status: string; changed_by: string | null; changed_at: Date }>`
       SELECT from_status, to_status, changed_by, changed_at FROM briefing_status_history

@@ -43,6 +43,10 @@ export const NudgeSettingsRequest = z.object({
   negative_threshold: z.coerce.number().min(0).max(1).optional(),
 }).strict();
 
+/** One recipient's message: the draft in their name, then each attached resource's title and link. */
+const bodyFor = (draft: string, firstName: string | null, links: { title: string; url: string }[]) =>
+  [personalize(draft, firstName), ...links.map((l) => `${l.title}: ${l.url}`)].join('\n');
+
 interface Contact { client_id: string; kind: 'phone' | 'email'; value: string | null; value_enc: Uint8Array | null; value_hash: Buffer; display: string }
 
 export function createNudgesService(deps: { db: Database; outbox: Pick<Outbox, 'enqueue'>; now?: () => Date }) {
@@ -72,14 +76,20 @@ export function createNudgesService(deps: { db: Database; outbox: Pick<Outbox, '
   async function show(actor: Actor, id: string) {
     return tenant(actor, async (trx) => {
       const b = await load(id, trx);
-      const [audience, history, resources, event] = await Promise.all([
-        repo.audience(id, trx), repo.history(id, trx),
-        sql<{ id: string; title: string; url: string }>`SELECT r.id, r.title, r.url FROM briefing_resource br JOIN content_resource r ON r.organization_id = br.organization_id AND r.id = br.resource_id
-          WHERE br.organization_id = app_org_id() AND br.briefing_id = ${id}::uuid ORDER BY r.title`.execute(trx).then((r) => r.rows),
+      const [audience, history, resources, reach, event] = await Promise.all([
+        repo.audience(id, trx), repo.history(id, trx), repo.resources(id, trx), contacts(id, null, trx),
         sql<{ source_id: string; listing_key: string; event_type: string; event_at: Date; remarks: string | null }>`
           SELECT source_id, listing_key, event_type, event_at, remarks FROM mls_event WHERE id = ${b.mls_event_id}::uuid`.execute(trx).then((r) => r.rows[0]),
       ]);
-      return { ...b, draft: b.edited_draft ?? b.original_draft, event, audience: audience.map(({ person_id: _p, first_name: _f, ...a }) => a), resources, history };
+      const draft = b.edited_draft ?? b.original_draft;
+      const kindOf = new Map(reach.map((c) => [c.client_id, c.kind === 'phone' ? 'sms' : 'email']));
+      // exactly what the first recipient would get: the person approving reads the message, not a template
+      const first = audience.find((a) => !a.removed_at);
+      return {
+        ...b, draft, event, resources, history,
+        preview: first ? { client_id: first.client_id, name: first.name, text: bodyFor(draft, first.first_name, resources) } : null,
+        audience: audience.map(({ person_id: _p, first_name: _f, ...a }) => ({ ...a, reach: kindOf.get(a.client_id) ?? null })),
+      };
     });
   }
 
@@ -119,8 +129,7 @@ export function createNudgesService(deps: { db: Database; outbox: Pick<Outbox, '
         }
         const audience = await repo.audience(id, trx);
         const reach = new Map((await contacts(id, r.channel ?? null, trx)).map((c) => [c.client_id, c]));
-        const links = (await sql<{ title: string; url: string }>`SELECT r.title, r.url FROM briefing_resource br JOIN content_resource r ON r.organization_id = br.organization_id AND r.id = br.resource_id
-          WHERE br.organization_id = app_org_id() AND br.briefing_id = ${id}::uuid ORDER BY r.title`.execute(trx)).rows;
+        const links = await repo.resources(id, trx);
         const userTz = (await sql<{ timezone: string }>`SELECT timezone FROM app_user WHERE organization_id = app_org_id() AND id = ${b.user_id}::uuid`.execute(trx)).rows[0]?.timezone ?? 'America/New_York';
         const text = b.edited_draft ?? b.original_draft;
         const drafts: Draft[] = [];
@@ -131,7 +140,7 @@ export function createNudgesService(deps: { db: Database; outbox: Pick<Outbox, '
             skipped.push({ client_id: a.client_id, reason: r.channel ? `no ${r.channel === 'sms' ? 'phone that takes texts' : 'e-mail'}` : 'no phone or e-mail' });
             continue;
           }
-          const body = [personalize(text, a.first_name), ...links.map((l) => `${l.title}: ${l.url}`)].join('\n');
+          const body = bodyFor(text, a.first_name, links);
           drafts.push({
             key: `nudge:${id}:${a.client_id}`, source: 'nudge', senderType: 'user', senderUserId: actor.userId ?? b.user_id, purpose: 'marketing',
             channel: c.kind === 'phone' ? 'sms' : 'email', personId: a.person_id, kind: c.kind, hash: Buffer.from(c.value_hash), display: c.display,
