@@ -160,8 +160,10 @@ export function createPipeline(deps: {
             user_count = ${new Set(created.map((c) => c.user_id)).size}, heartbeat_at = now() WHERE organization_id = app_org_id() AND id = ${runId}::uuid`.execute(trx));
         await embedEvents(actor, opts.onProgress);
         const ops = await deps.vectors();
-        const dim = (await deps.embeddings.embed(['dimension']))[0]!.length;
-        await ensureVectorIndexes(deps.db, ops, dim);
+        // the dimension in use: the adapter's vectors, as the events just got them
+        const dim = await tenant(actor, (trx) => sql<{ d: number }>`SELECT cardinality(embedding) AS d FROM mls_event WHERE embedding_space = ${space} LIMIT 1`
+          .execute(trx)).then((r) => r.rows[0]?.d ?? 0);
+        if (dim) await ensureVectorIndexes(deps.db, ops, dim);
         const style = await styles(actor);
         const total = await tenant(actor, (trx) => sql<{ n: number }>`SELECT count(*)::int AS n FROM market_event WHERE organization_id = app_org_id() AND status = 'unprocessed'`.execute(trx)).then((r) => r.rows[0]!.n);
         let done = 0;

@@ -44,14 +44,10 @@ export function vectorOps(mode: VectorSearch): VectorOps {
   };
 }
 
-/**
- * What this database offers: pgvector's HNSW when the extension is installed, else the exact
- * scan. `prefer: 'exact'` forces the scan (tests compare the two; operators may distrust an index).
- */
-export async function detectVectorOps(db: Database, prefer: VectorSearch | 'auto' = 'auto'): Promise<VectorOps> {
+/** What this database offers: pgvector's HNSW when the extension is installed, else the exact scan; `exact` forces the scan. */
+export async function detectVectorOps(db: Database, prefer: 'auto' | 'exact' = 'auto'): Promise<VectorOps> {
   if (prefer === 'exact') return vectorOps('exact');
   const r = await sql<{ on: boolean }>`SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector') AS on`.execute(db.kysely);
-  if (prefer === 'pgvector' && !r.rows[0]!.on) throw new Error('pgvector is not installed in this database');
   return vectorOps(r.rows[0]!.on ? 'pgvector' : 'exact');
 }
 
