@@ -61,8 +61,8 @@ export function createWorker(c: Container) {
     [QUEUE.nudgePipeline]: () => nudgePipelines(),
   };
 
-  /** The nudge pipeline of each organization whose users have a market; one still running elsewhere is left to finish. */
-  async function nudgePipelines() {
+  /** The nudge pipeline of each organization whose users have a market; one still running elsewhere is left to finish, one failing does not stop the others. */
+  async function nudgePipelines(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)) {
     const orgs = await organizationsWith(`SELECT DISTINCT organization_id, NULL AS id FROM nudge_settings WHERE cardinality(market_focus) > 0`);
     let ran = 0;
     for (const { organization_id } of orgs) {
@@ -70,7 +70,7 @@ export function createWorker(c: Container) {
         await c.nudges.pipeline.run(system(organization_id));
         ran++;
       } catch (e) {
-        if (!(e instanceof AppError && e.code === 'CONFLICT')) throw e;
+        if (!(e instanceof AppError && e.code === 'CONFLICT')) log(`nudge pipeline of ${organization_id}: ${(e as Error).message}`);
       }
     }
     return ran;

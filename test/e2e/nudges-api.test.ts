@@ -68,6 +68,10 @@ describe('nudges API', () => {
     const id = (await call('GET', '/v1/nudges')).json().data[0].id;
     expect((await call('GET', `/v1/nudges/${id}`, undefined, otherKey)).statusCode).toBe(404);
     expect((await call('GET', '/v1/nudges', undefined, agentKey)).json().data).toEqual([]);
+    expect((await call('GET', '/v1/nudges?user_email=' + encodeURIComponent((await call('GET', `/v1/nudges/${id}`)).json().user_email), undefined, agentKey)).json().data).toEqual([]);
+    expect((await call('GET', `/v1/nudges/${id}`, undefined, agentKey)).statusCode).toBe(404);
+    expect((await call('POST', '/v1/pipeline/runs', {}, agentKey)).statusCode).toBe(403);
+    expect((await call('POST', '/v1/mls/events', { value: [] }, agentKey)).statusCode).toBe(403);
     // an agent cannot move or edit another user's nudge: row-level security leaves it out of what they may change
     expect((await call('POST', `/v1/nudges/${id}/pause`, undefined, agentKey)).statusCode).toBe(404);
     expect((await call('PATCH', `/v1/nudges/${id}`, { draft: 'mine now' }, agentKey)).statusCode).toBe(404);

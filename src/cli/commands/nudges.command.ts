@@ -44,7 +44,7 @@ export function registerNudges(program: Command) {
     }));
   nudges.command('approve <id>').description('approve: one message per recipient at a good local time, through the compliance gate')
     .requiredOption('--org <org>', 'organization id or slug').option('--user <email>', 'who approves (recorded)')
-    .option('--channel <c>', 'sms or email (default: a text where the client has a phone)').option('--json', 'machine-readable output')
+    .option('--channel <c>', 'sms or email (default: an e-mail where the client has one, else a text)').option('--json', 'machine-readable output')
     .action(command('nudges approve', async (ctx, id: string, o: { org: string; user?: string; channel?: string }) => {
       const b = await ctx.c.nudges.inbox.approve(await show(ctx, o), id, { channel: o.channel });
       const skipped = b.skipped.map((s) => `  skipped ${s.client_id}: ${s.reason}`);

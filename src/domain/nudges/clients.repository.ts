@@ -74,6 +74,8 @@ export const clientsRepository = {
   stale(space: string, limit: number, trx: Trx) {
     return sql<{ id: string; notes: string }>`
       SELECT id, notes FROM client WHERE organization_id = app_org_id() AND notes IS NOT NULL AND embedding_space IS DISTINCT FROM ${space}
+        -- an agent stores vectors only for their own clients (row-level security): they embed only those
+        AND (app_user_role() <> 'agent' OR user_id = app_user_id())
       ORDER BY id LIMIT ${limit}`.execute(trx).then((r) => r.rows);
   },
 

@@ -31,6 +31,11 @@ describe('RESO Property records as events', () => {
     expect(ok({ ...base, PreviousListPrice: 450000 }).event_type).toBe('new_listing');
   });
 
+  it('keeps the public fields of the record, not the agents\' own (private remarks, showing and lockbox, agent contacts)', () => {
+    const raw = ok({ ...base, PrivateRemarks: 'seller motivated', ShowingInstructions: 'call first', LockBoxLocation: 'back door', ListAgentDirectPhone: '512-555-0100', OwnerName: 'X' }).raw;
+    expect(Object.keys(raw).sort()).toEqual(Object.keys(base).sort());
+  });
+
   it('refuses a record it cannot use, naming the field', () => {
     const bad = (r: Record<string, unknown>, source: string | null = null) => {
       const p = parseMlsRecord(r, source);

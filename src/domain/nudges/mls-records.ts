@@ -34,6 +34,13 @@ export interface MlsEventRow {
   raw: Record<string, unknown>;
 }
 
+// Fields a feed may carry that are for the listing's agents, not the public: kept out of the
+// stored record, which every organization reads.
+const PRIVATE = /^(Private|Showing|LockBox|Lockbox|Occupant|Owner|ListAgent|CoListAgent|BuyerAgent|CoBuyerAgent)|Password|Security|Gate(Code)?$/;
+
+/** The record without its private fields. */
+export const publicFields = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([k]) => !PRIVATE.test(k)));
+
 export type ParsedRecord = { ok: true; row: MlsEventRow } | { ok: false; field: string; message: string };
 
 const SUB_TYPES: [RegExp, string][] = [
@@ -135,7 +142,7 @@ export function parseMlsRecord(input: unknown, source: string | null): ParsedRec
         beds: num(r, 'BedroomsTotal', { min: 0, max: 200, int: true }), baths: baths == null ? null : Math.round(baths * 10) / 10,
         living_area_sqft: num(r, 'LivingArea', { min: 0, max: 1e7, int: true }), year_built: num(r, 'YearBuilt', { min: 1600, max: 2200, int: true }),
         property_type: propertyType(r), address: address(r), city: str(r.City)?.slice(0, 100) ?? null, state, zip,
-        remarks: str(r.PublicRemarks)?.slice(0, 20000) ?? null, raw: r,
+        remarks: str(r.PublicRemarks)?.slice(0, 20000) ?? null, raw: publicFields(r),
       },
     };
   } catch (e) {

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { AppError, validation, type ErrorDetail } from '../../app/errors.ts';
 import type { Database } from '../../db/database.ts';
 import { withTenant, type Actor, type Trx } from '../../db/tenant.ts';
+import { requireRole } from '../tenancy/tenancy.service.ts';
 import { parseMlsRecord, type MlsEventRow } from './mls-records.ts';
 
 // MLS events in: a RESO Web API answer ({ "value": [...] }), a JSON array of Property records,
@@ -65,6 +66,8 @@ export function createMlsService(deps: { db: Database }) {
   }
 
   async function importRecords(actor: Actor, records: { line: number; value: unknown; file?: string }[], source: string | null, result: MlsImportResult) {
+    // every organization's users are nudged from these events: loading the market's feed is a manager's job
+    requireRole(actor, 'manager', 'import MLS events');
     const good: MlsEventRow[] = [];
     const seen = new Set<string>();
     for (const rec of records) {

@@ -29,7 +29,7 @@ export const ListNudgesQuery = z.object({
   cursor: z.string().optional(),
 }).strict();
 export const ApproveRequest = z.object({
-  channel: z.enum(['sms', 'email']).optional().describe('default: a text where the client has a phone, else an e-mail'),
+  channel: z.enum(['sms', 'email']).optional().describe('default: an e-mail where the client has one, else a text'),
 }).strict();
 export const EditRequest = z.object({ draft: z.string().trim().min(1).max(1600) }).strict();
 export const DismissRequest = z.object({ client_id: z.uuid().optional().describe('only this client'), reason: z.string().trim().max(500).optional() }).strict();
@@ -53,14 +53,19 @@ export function createNudgesService(deps: { db: Database; outbox: Pick<Outbox, '
   const now = deps.now ?? (() => new Date());
   const tenant = <T>(actor: Actor, fn: (trx: Trx) => Promise<T>) => withTenant(deps.db, actor, fn);
 
-  async function load(id: string, trx: Trx, lock = false) {
+  async function load(actor: Actor, id: string, trx: Trx, lock = false) {
     if (!isUuid(id)) throw validation('id', `'${id}' is not a nudge id`);
     const b = await repo.find(id, trx, lock);
-    if (!b) throw notFound('nudge', id);
+    // an agent's inbox is their own: another user's nudge is not there for them
+    if (!b || (actor.role === 'agent' && b.user_id !== actor.userId)) throw notFound('nudge', id);
     return b;
   }
 
-  /** Each recipient's best contact for the channel: a mobile for a text, never a landline; verified first. */
+  /**
+   * Each recipient's best contact for the channel: a mobile for a text, never a landline; verified
+   * first. Without a channel, an e-mail first: a marketing text needs written consent most clients
+   * never gave, and the gate would refuse it.
+   */
   async function contacts(briefingId: string, channel: 'sms' | 'email' | null, trx: Trx) {
     return (await sql<Contact>`
       SELECT r.client_id, cp.kind, cp.value, cp.value_enc, cp.value_hash, cp.display
@@ -69,13 +74,13 @@ export function createNudgesService(deps: { db: Database; outbox: Pick<Outbox, '
         WHERE cp.organization_id = c.organization_id AND cp.person_id = c.person_id
           AND (${channel}::text IS NULL OR cp.kind = CASE ${channel}::text WHEN 'sms' THEN 'phone' ELSE 'email' END)
           AND cp.type IS DISTINCT FROM 'landline'
-        ORDER BY (cp.kind = 'phone') DESC, cp.verified DESC, (cp.type = 'mobile') DESC NULLS LAST, cp.id LIMIT 1) cp
+        ORDER BY (cp.kind = 'email') DESC, cp.verified DESC, (cp.type = 'mobile') DESC NULLS LAST, cp.id LIMIT 1) cp
       WHERE r.organization_id = app_org_id() AND r.briefing_id = ${briefingId}::uuid AND r.removed_at IS NULL`.execute(trx)).rows;
   }
 
   async function show(actor: Actor, id: string) {
     return tenant(actor, async (trx) => {
-      const b = await load(id, trx);
+      const b = await load(actor, id, trx);
       const [audience, history, resources, reach, event] = await Promise.all([
         repo.audience(id, trx), repo.history(id, trx), repo.resources(id, trx), contacts(id, null, trx),
         sql<{ source_id: string; listing_key: string; event_type: string; event_at: Date; remarks: string | null }>`
@@ -96,7 +101,7 @@ export function createNudgesService(deps: { db: Database; outbox: Pick<Outbox, '
   /** Move a briefing; the database refuses a move it does not allow, and this names it plainly. */
   async function move(actor: Actor, id: string, to: (typeof STATUSES)[number], from: readonly string[]) {
     await tenant(actor, async (trx) => {
-      const b = await load(id, trx, true);
+      const b = await load(actor, id, trx, true);
       if (b.status === to) return;
       if (!from.includes(b.status)) throw new AppError('CONFLICT', `nudge ${id} is ${b.status}: it cannot be made ${to}`);
       await repo.setStatus(id, to, trx);
@@ -111,7 +116,7 @@ export function createNudgesService(deps: { db: Database; outbox: Pick<Outbox, '
       const q = parseInput(ListNudgesQuery, query);
       const afterId = q.cursor ? decodeCursor('nudges', q.cursor, 1)[0] : undefined;
       return tenant(actor, async (trx) => {
-        const userId = q.user_email ? await userIdByEmail(q.user_email, trx) : actor.role === 'agent' ? actor.userId : null;
+        const userId = actor.role === 'agent' ? actor.userId : q.user_email ? await userIdByEmail(q.user_email, trx) : null;
         if (q.user_email && !userId) throw notFound('user', q.user_email);
         const rows = await repo.list({ userId, status: q.status ?? null, limit: q.limit, afterId }, trx);
         return page(rows, q.limit, 'nudges', (r) => [r.id]);
@@ -122,7 +127,7 @@ export function createNudgesService(deps: { db: Database; outbox: Pick<Outbox, '
     async approve(actor: Actor, id: string, input: unknown = {}) {
       const r = parseInput(ApproveRequest, input);
       const result = await tenant(actor, async (trx) => {
-        const b = await load(id, trx, true);
+        const b = await load(actor, id, trx, true);
         if (b.status !== 'DRAFT') {
           if (['ACTIVE', 'PAUSED', 'COMPLETED'].includes(b.status)) return { scheduled: 0, skipped: [] as { client_id: string; reason: string }[] };
           throw new AppError('CONFLICT', `nudge ${id} is ${b.status}: it can no longer be approved`);
@@ -142,7 +147,7 @@ export function createNudgesService(deps: { db: Database; outbox: Pick<Outbox, '
           }
           const body = bodyFor(text, a.first_name, links);
           drafts.push({
-            key: `nudge:${id}:${a.client_id}`, source: 'nudge', senderType: 'user', senderUserId: actor.userId ?? b.user_id, purpose: 'marketing',
+            key: `nudge:${id}:${a.client_id}`, source: 'nudge', senderType: 'user', senderUserId: b.user_id, purpose: 'marketing',
             channel: c.kind === 'phone' ? 'sms' : 'email', personId: a.person_id, kind: c.kind, hash: Buffer.from(c.value_hash), display: c.display,
             sealed: { value: c.value, value_enc: c.value_enc } as SealedValue, subject: c.kind === 'email' ? b.headline : null, body,
             briefingId: id, at: goodLocalTime(now(), a.timezone ?? userTz),
@@ -163,7 +168,7 @@ export function createNudgesService(deps: { db: Database; outbox: Pick<Outbox, '
     async edit(actor: Actor, id: string, input: unknown) {
       const r = parseInput(EditRequest, input);
       await tenant(actor, async (trx) => {
-        const b = await load(id, trx, true);
+        const b = await load(actor, id, trx, true);
         if (b.status !== 'DRAFT') throw new AppError('CONFLICT', `nudge ${id} is ${b.status}: only a draft can be edited`);
         await sql`UPDATE briefing SET edited_draft = ${r.draft} WHERE organization_id = app_org_id() AND id = ${id}::uuid`.execute(trx);
       });
@@ -174,7 +179,7 @@ export function createNudgesService(deps: { db: Database; outbox: Pick<Outbox, '
     async dismiss(actor: Actor, id: string, input: unknown = {}) {
       const r = parseInput(DismissRequest, input);
       await tenant(actor, async (trx) => {
-        const b = await load(id, trx, true);
+        const b = await load(actor, id, trx, true);
         const whole = !r.client_id;
         if (whole && b.status !== 'DRAFT') throw new AppError('CONFLICT', `nudge ${id} is ${b.status}: only a draft can be dismissed (pause or cancel it instead)`);
         if (!whole && ['COMPLETED', 'CANCELLED', 'DISMISSED'].includes(b.status)) throw new AppError('CONFLICT', `nudge ${id} is ${b.status}`);
@@ -207,7 +212,7 @@ export function createNudgesService(deps: { db: Database; outbox: Pick<Outbox, '
     async attach(actor: Actor, id: string, resourceId: string) {
       if (!isUuid(resourceId)) throw validation('resource_id', `'${resourceId}' is not a resource id`);
       await tenant(actor, async (trx) => {
-        const b = await load(id, trx, true);
+        const b = await load(actor, id, trx, true);
         if (b.status !== 'DRAFT') throw new AppError('CONFLICT', `nudge ${id} is ${b.status}: resources are attached before approval`);
         const ok = await sql`INSERT INTO briefing_resource (organization_id, briefing_id, resource_id)
           SELECT app_org_id(), ${id}::uuid, r.id FROM content_resource r WHERE r.organization_id = app_org_id() AND r.id = ${resourceId}::uuid AND r.status = 'active'

@@ -10,6 +10,7 @@ import type { ClientsService } from './clients.service.ts';
 import { describeEvent, factsOf, headline, keyIntel, PROMPT_VERSION, unsupportedClaims } from './drafts.ts';
 import { matchingRepository as match, type MatchRow, type PendingEvent } from './matching.repository.ts';
 import { ensureVectorIndexes, type VectorOps } from './vectors.ts';
+import { requireRole } from '../tenancy/tenancy.service.ts';
 import { briefingsRepository, type NewBriefing } from './briefings.repository.ts';
 
 // The nudge pipeline (AI Nudge's main opportunity pipeline), one organization per run:
@@ -149,6 +150,8 @@ export function createPipeline(deps: {
 
   return {
     async run(actor: Actor, opts: PipelineOptions = {}) {
+      // it drafts for every user of the organization
+      requireRole(actor, 'manager', 'run the nudge pipeline');
       const started = Date.now();
       const runId = await start(actor, !!opts.takeOver);
       try {
