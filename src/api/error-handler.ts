@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, httpStatusOf } from '../app/errors.ts';
 import { toAppError } from '../db/sql-errors.ts';
@@ -25,13 +25,15 @@ function toApiError(err: unknown): AppError {
   return new AppError('INTERNAL', 'internal error', [], { cause: err });
 }
 
-export function installErrorHandler(app: FastifyInstance) {
+/** fallback: a page for a browser (the web app's client-side routes); true when it answered */
+export function installErrorHandler(app: FastifyInstance, fallback?: (request: FastifyRequest, reply: FastifyReply) => boolean) {
   app.setErrorHandler((err, request, reply) => {
     const e = toApiError(err);
     if (e.code === 'INTERNAL') request.log.error({ err }, 'request failed');
     void reply.status(httpStatusOf[e.code]).send({ error: e.toJSON() });
   });
   app.setNotFoundHandler((request, reply) => {
+    if (fallback?.(request, reply)) return;
     void reply.status(404).send({ error: new AppError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`).toJSON() });
   });
 }

@@ -26,14 +26,24 @@ import { inboxRoutes } from './routes/inbox.routes.ts';
 import { voiceRoutes } from './routes/voice.routes.ts';
 import type { Jobs } from '../jobs/jobs.ts';
 import { LANDING_PAGE } from './landing.ts';
+import { DEFAULT_WEB_DIR, registerWebApp, webAppBuilt } from './web.ts';
 
 export const VERSION = '0.1.0';
 
-export async function buildServer(c: Container, opts: { logger?: boolean | object; jobs?: Pick<Jobs, 'send'> } = {}): Promise<FastifyInstance> {
+export interface ServerOptions {
+  logger?: boolean | object;
+  jobs?: Pick<Jobs, 'send'>;
+  /** the built web app (default web/dist); without one, / shows where to go next */
+  webDir?: string;
+}
+
+export async function buildServer(c: Container, opts: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: opts.logger ?? false, genReqId: () => crypto.randomUUID(), bodyLimit: 1024 * 1024 }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandler(app);
+  const webDir = opts.webDir ?? DEFAULT_WEB_DIR;
+  const web = webAppBuilt(webDir) ? await registerWebApp(app, webDir) : undefined;
+  installErrorHandler(app, web);
 
   await app.register(swagger, {
     openapi: {
@@ -46,7 +56,7 @@ export async function buildServer(c: Container, opts: { logger?: boolean | objec
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/', { schema: { hide: true } }, (_req, reply) => reply.type('text/html').send(LANDING_PAGE));
+  if (!web) app.get('/', { schema: { hide: true } }, (_req, reply) => reply.type('text/html').send(LANDING_PAGE));
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   app.get('/health', { schema: { summary: 'Liveness and database reachability', tags: ['system'], security: [] } }, async (_req, reply) => {
     const started = performance.now();

@@ -118,6 +118,10 @@ describe('porchlight CLI', { timeout: CLI_TEST_TIMEOUT }, () => {
     try {
       const health = (await fetch(`${info.url}/health`).then((r) => r.json())) as { status: string };
       expect(health).toMatchObject({ status: 'ok', engine: 'pglite' });
+      // a browser at / gets the web app when it is built, else a page saying how to build it
+      const home = await fetch(info.url, { headers: { accept: 'text/html' } }).then((r) => r.text());
+      expect(home).toMatch(info.web_app ? /<div id="root">/ : /npm run build:web/);
+      if (info.web_app) expect(info.demo!.sign_in_url).toBe(`${info.url}/#key=${info.demo!.api_key}`);
       const viaApi = (await fetch(`${info.url}/v1/leads?limit=1`, { headers: { authorization: `Bearer ${info.demo!.api_key}` } }).then((r) => r.json())) as { data: unknown[] };
       expect(viaApi.data).toHaveLength(1);
       // a command while serve holds the directory goes through serve's socket

@@ -44,7 +44,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<CliResul
 }
 
 /** Start `porchlight serve`; resolves once it prints its start-up JSON. */
-export function startServe(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; info: { url: string; demo: { api_key: string } | null } }> {
+export function startServe(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; info: { url: string; web_app: boolean; demo: { api_key: string; sign_in_url: string | null } | null } }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'serve', '--json', '--port', '0', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

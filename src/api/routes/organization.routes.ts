@@ -7,10 +7,7 @@ import { CreateApiKeyInput, CreateUserInput, UpdateUserInput } from '../../domai
 
 export function organizationRoutes(c: Pick<Container, 'tenancy'>): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/v1/me', { schema: { tags: ['organization'], summary: 'Who the API key stands for' } }, async (req) => {
-      const [org, users] = await Promise.all([c.tenancy.getOrganization(req.actor), c.tenancy.listUsers(req.actor)]);
-      return { organization: org, user: users.find((u) => u.id === req.actor.userId) ?? null, role: req.actor.role };
-    });
+    app.get('/v1/me', { schema: { tags: ['organization'], summary: 'Who the API key stands for' } }, (req) => c.tenancy.whoAmI(req.actor));
 
     app.get('/v1/organization', { schema: { tags: ['organization'], summary: 'This organization' } }, (req) => c.tenancy.getOrganization(req.actor));
     app.patch('/v1/organization', {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { AppError } from '../../app/errors.ts';
 import { buildServer } from '../../api/server.ts';
+import { DEFAULT_WEB_DIR, webAppBuilt } from '../../api/web.ts';
 import { command } from '../run.ts';
 import { loadDemo } from './demo.command.ts';
 import { createJobs } from '../../jobs/jobs.ts';
@@ -35,8 +36,13 @@ export function registerServe(program: Command) {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       const db = c.db.engine === 'postgres' ? `PostgreSQL at ${c.db.location}` : `embedded PGlite in ${c.db.location}`;
-      if (o.json) return { json: { url, engine: c.db.engine, demo: demo ? { slug: demo.demo.organization.slug, api_key: demo.demo.api_key } : null }, text: '' };
-      io.out([`Porchlight is running at ${url}  (API docs: ${url}/docs)`, `database: ${db}`, demo?.text ?? '',
+      const web = webAppBuilt(DEFAULT_WEB_DIR);
+      // the key rides in the fragment, which a browser never sends to a server or writes to its logs
+      const signIn = demo && web ? `${url}/#key=${demo.demo.api_key}` : null;
+      if (o.json) return { json: { url, engine: c.db.engine, web_app: web, demo: demo ? { slug: demo.demo.organization.slug, api_key: demo.demo.api_key, sign_in_url: signIn } : null }, text: '' };
+      io.out([`Porchlight is running at ${url}  (API docs: ${url}/docs)`, `database: ${db}`,
+        web ? '' : 'web app: not built, run `npm run build:web` (npm start does) and reload', demo?.text ?? '',
+        signIn ? `open the web app signed in as the demo owner: ${signIn}` : '',
         demo ? `try: curl -H "Authorization: Bearer ${demo.demo.api_key}" ${url}/v1/leads` : ''].filter(Boolean).join('\n'));
     }, { share: true, keepOpen: true, generateSecret: true, migrate: true }));
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { AppError } from '../../app/errors.ts';
 import type { Trx } from '../../db/tenant.ts';
+import type { KeyIntel } from './drafts.ts';
 
 // Briefings and their audiences in sets, and the reads of the inbox.
 
@@ -20,7 +21,7 @@ export interface NewBriefing {
 
 export interface BriefingRow {
   id: string; user_id: string; user_email: string; market_event_id: string; mls_event_id: string; campaign_type: string; headline: string;
-  key_intel: Record<string, unknown>; original_draft: string; edited_draft: string | null; draft_adapter: string; draft_model: string;
+  key_intel: KeyIntel; original_draft: string; edited_draft: string | null; draft_adapter: string; draft_model: string;
   prompt_version: string; draft_warnings: string[]; status: string; channel: string | null; approved_at: Date | null; created_at: Date; updated_at: Date;
   audience_size: number;
 }

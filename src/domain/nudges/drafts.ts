@@ -53,6 +53,9 @@ export function headline(f: DraftFacts): string {
   return [`${LABEL[f.eventType]}: ${where}`, size, price].filter(Boolean).join(' · ').slice(0, 300);
 }
 
+/** Why now and what changed, beside the facts the draft may use: stored with each briefing. */
+export type KeyIntel = ReturnType<typeof keyIntel>;
+
 /** Why now and what changed, for the person approving. */
 export function keyIntel(f: DraftFacts, eventAt: Date, now: Date) {
   const days = Math.max(0, Math.floor((now.getTime() - eventAt.getTime()) / 86_400_000));

@@ -84,6 +84,13 @@ export function createTenancyService(deps: { db: Database }) {
 
     listUsers: (actor: Actor) => withTenant(db, actor, (trx) => repo.listUsers(trx)),
 
+    /** Who the key stands for: the organization, the user and their role. */
+    async whoAmI(actor: Actor) {
+      const [organization, user] = await withTenant(db, actor, (trx) => Promise.all([repo.findOrganization(actor.organizationId, trx), actor.userId ? repo.findUser(actor.userId, trx) : undefined]));
+      if (!organization) throw notFound('organization', actor.organizationId);
+      return { organization, user: user ?? null, role: actor.role };
+    },
+
     async updateUser(actor: Actor, id: string, input: unknown) {
       requireRole(actor, 'admin', 'change users');
       const patch = parseInput(UpdateUserInput, input);

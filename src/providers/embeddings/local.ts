@@ -63,15 +63,18 @@ for (const group of SYNONYMS) {
   for (const w of words) CANONICAL.set(stem(w), stem(words[0]!));
 }
 
-/** The words of a text as the vector sees them. Stop words only when nothing else is left ("who is this?"). */
-export function tokens(text: string): string[] {
+/** The words of a text beside the token the vector sees for each. Stop words only when nothing else is left ("who is this?"). */
+export function terms(text: string): { word: string; token: string }[] {
   const words = text.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/['\u2019]/g, '').split(/[^a-z0-9]+/).filter(Boolean);
   const content = words.filter((w) => !STOP.has(w));
-  return (content.length ? content : words).map((w) => {
-    const s = stem(w);
-    return CANONICAL.get(s) ?? s;
+  return (content.length ? content : words).map((word) => {
+    const s = stem(word);
+    return { word, token: CANONICAL.get(s) ?? s };
   });
 }
+
+/** The words of a text as the vector sees them. */
+export const tokens = (text: string): string[] => terms(text).map((t) => t.token);
 
 /** FNV-1a, 32 bits: stable across processes and versions, which the stored vectors depend on. */
 function fnv1a(s: string): number {

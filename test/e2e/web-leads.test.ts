@@ -1,0 +1,96 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Actor } from '../../src/db/tenant.ts';
+import { chromiumMissing, newPage, screenshot, startWebApp, type WebApp } from '../support/browser.ts';
+import { createTestContext, type TestContext } from '../support/context.ts';
+import { rows } from '../support/outreach.ts';
+
+// The leads table and a lead's page in chromium: server-side filters kept in the address, sort
+// by a header, cursor pages forward and back, search, the empty state; then one lead: its
+// contacts with their DNC mark, a status change and a tag, both written to its history.
+
+describe.skipIf(chromiumMissing)('web app: leads', () => {
+  let t: TestContext;
+  let w: WebApp;
+  let actor: Actor;
+  let key: string;
+  const leads: Awaited<ReturnType<TestContext['newLead']>>[] = [];
+
+  beforeAll(async () => {
+    t = await createTestContext();
+    const o = await t.newOrganization();
+    actor = o.actor;
+    key = await t.newApiKey(o.org.id, o.owner.id);
+    for (let i = 0; i < 60; i++) leads.push(await t.newLead(o.org.id, { status: i % 3 === 0 ? 'qualified' : 'new', lead_score: i, tags: i === 7 ? ['pool'] : [] }));
+    await rows(t, actor, sql`UPDATE contact_point SET dnc = true WHERE person_id = ${leads[7]!.person_id}::uuid AND kind = 'phone'`);
+    w = await startWebApp(t);
+  }, 180_000);
+  afterAll(async () => {
+    await w?.close();
+    await t.close();
+  });
+
+  it('pages, filters and sorts on the server, with the filters in the address', async () => {
+    const { page, errors, close } = await newPage(w);
+    await page.goto(`/leads#key=${key}`);
+    const body = page.getByRole('region', { name: 'Leads' }).locator('tbody tr');
+    await body.first().waitFor();
+    expect(await body.count()).toBe(50);
+    await screenshot(page, 'leads');
+    await page.getByRole('button', { name: 'Next →' }).click();
+    await expect.poll(() => body.count()).toBe(10);
+    expect(await page.getByRole('button', { name: 'Next →' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: '← Previous' }).click();
+    await expect.poll(() => body.count()).toBe(50);
+
+    await page.getByLabel('Status').selectOption('qualified');
+    await expect.poll(() => body.count()).toBe(20);
+    expect(new URL(page.url()).searchParams.get('status')).toBe('qualified');
+    await page.getByRole('button', { name: /^Score/ }).click();
+    await expect.poll(() => page.locator('th[aria-sort="descending"]').textContent()).toContain('Score');
+    await expect.poll(() => body.first().locator('td').nth(4).textContent()).toBe('57');
+    // a reload keeps the view: the filters are the address
+    await page.reload();
+    await expect.poll(() => body.first().locator('td').nth(4).textContent()).toBe('57');
+    expect(await body.count()).toBe(20);
+
+    await page.getByLabel('Search').fill('nobody-by-this-name');
+    await page.getByText('No lead matches these filters').waitFor();
+    await page.getByRole('button', { name: 'Clear filters' }).first().click();
+    await expect.poll(() => body.count()).toBe(50);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('opens a lead: contacts with their DNC mark, a status change and a tag land in its history', async () => {
+    const { page, errors, close } = await newPage(w);
+    const [target] = await rows<{ full_name: string }>(t, actor, sql`SELECT full_name FROM person WHERE id = ${leads[7]!.person_id}::uuid`);
+    await page.goto(`/leads#key=${key}`);
+    await page.getByLabel('Search').fill(target!.full_name);
+    await page.getByRole('link', { name: target!.full_name }).click();
+    await page.getByRole('heading', { name: target!.full_name }).waitFor();
+    const contacts = page.getByRole('region', { name: 'Phones and e-mails' });
+    expect(await contacts.getByText('DNC').count()).toBe(1);
+    expect(await contacts.getByText(leads[7]!.email).count()).toBe(1);
+    await page.getByRole('combobox', { name: 'Status' }).selectOption('contacted');
+    await page.getByRole('region', { name: 'Status history' }).getByText('contacted').waitFor();
+    await page.getByLabel('Add tag').fill('called-once');
+    await page.getByLabel('Add tag').press('Enter');
+    await page.getByRole('button', { name: 'called-once ×' }).waitFor();
+    await screenshot(page, 'lead');
+    const [l] = await rows<{ status: string; tags: string[]; changes: number }>(t, actor, sql`SELECT status, tags,
+      (SELECT count(*)::int FROM lead_status_history h WHERE h.lead_id = l.id AND h.to_status = 'contacted') AS changes FROM lead l WHERE id = ${leads[7]!.id}::uuid`);
+    expect(l).toEqual({ status: 'contacted', tags: ['called-once', 'pool'], changes: 1 });
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('fits a phone: the table scrolls in its box, the page does not', async () => {
+    const { page, close } = await newPage(w, 'phone');
+    await page.goto(`/leads#key=${key}`);
+    await page.getByRole('region', { name: 'Leads' }).locator('tbody tr').first().waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await screenshot(page, 'leads-phone');
+    await close();
+  });
+});

@@ -1,0 +1,40 @@
+import { StrictMode, useEffect } from 'react';
+import { createRoot } from 'react-dom/client';
+import './app.css';
+import { LeadPage } from './pages/lead.tsx';
+import { Leads } from './pages/leads.tsx';
+import { Nudges } from './pages/nudges.tsx';
+import { SignIn } from './pages/sign-in.tsx';
+import { Link, match, navigate, useLocation } from './router.tsx';
+import { SessionProvider, useSession } from './session.tsx';
+import { Shell } from './shell.tsx';
+import { Empty, Loading } from './ui.tsx';
+
+// The app: sign in, then the page the address names.
+
+function Pages() {
+  const { path, params } = useLocation();
+  useEffect(() => {
+    if (path === '/' || path === '') navigate('/leads', true);
+  }, [path]);
+  const lead = match('/leads/:id', path);
+  if (lead) return <LeadPage id={lead.id!} />;
+  if (match('/leads', path)) return <Leads params={params} />;
+  const nudge = match('/nudges/:id', path);
+  if (nudge || match('/nudges', path)) return <Nudges id={nudge?.id ?? null} status={params.get('status')} />;
+  if (path === '/' || path === '') return <Loading what="your leads" />;
+  return <Empty title="No such page"><p>There is nothing at {path}. <Link to="/nudges">Go to your nudges</Link>.</p></Empty>;
+}
+
+function App() {
+  const { me, checking } = useSession();
+  if (checking) return <Loading what="your session" />;
+  if (!me) return <SignIn />;
+  return <Shell><Pages /></Shell>;
+}
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <SessionProvider><App /></SessionProvider>
+  </StrictMode>,
+);
