@@ -1182,6 +1182,31 @@ POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::t
   WHERE ((l.organization_id = lead_assignment.organization_id) AND (l.id = lead_assignment.lead_id))))))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
+TABLE lead_deal (
+  organization_id uuid NOT NULL,
+  lead_id uuid NOT NULL,
+  revenue_cents bigint NOT NULL,
+  closed_on date NOT NULL,
+  note text,
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT lead_deal_note_check CHECK ((length(note) <= 500)),
+  CONSTRAINT lead_deal_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT lead_deal_organization_id_lead_id_fkey FOREIGN KEY (organization_id, lead_id) REFERENCES lead(organization_id, id) ON DELETE CASCADE,
+  CONSTRAINT lead_deal_pkey PRIMARY KEY (organization_id, lead_id),
+  CONSTRAINT lead_deal_revenue_cents_check CHECK ((revenue_cents >= 0))
+);
+ROW LEVEL SECURITY FORCED
+CREATE INDEX lead_deal_closed_idx ON public.lead_deal USING btree (organization_id, closed_on)
+POLICY agent_scope RESTRICTIVE FOR ALL USING (((app_user_role() <> 'agent'::text) OR (EXISTS ( SELECT 1
+   FROM lead l
+  WHERE ((l.organization_id = lead_deal.organization_id) AND (l.id = lead_deal.lead_id)))))) WITH CHECK (((app_user_role() <> 'agent'::text) OR (EXISTS ( SELECT 1
+   FROM lead l
+  WHERE ((l.organization_id = lead_deal.organization_id) AND (l.id = lead_deal.lead_id))))))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER lead_deal_updated_at BEFORE UPDATE ON public.lead_deal FOR EACH ROW EXECUTE FUNCTION set_updated_at()
+
 TABLE lead_field_audit (
   organization_id uuid NOT NULL,
   id bigint NOT NULL GENERATED ALWAYS AS IDENTITY,
@@ -1224,6 +1249,27 @@ POLICY agent_scope RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::t
   WHERE ((l.organization_id = lead_score_history.organization_id) AND (l.id = lead_score_history.lead_id))))))
 POLICY scorers_write RESTRICTIVE FOR INSERT USING () WITH CHECK ((app_user_role() <> 'agent'::text))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+
+TABLE lead_source_cost (
+  organization_id uuid NOT NULL,
+  source text NOT NULL,
+  month date NOT NULL,
+  amount_cents bigint NOT NULL,
+  note text,
+  created_by uuid,
+  created_at timestamp with time zone NOT NULL DEFAULT now(),
+  updated_at timestamp with time zone NOT NULL DEFAULT now(),
+  CONSTRAINT lead_source_cost_amount_cents_check CHECK ((amount_cents >= 0)),
+  CONSTRAINT lead_source_cost_month_check CHECK ((EXTRACT(day FROM month) = (1)::numeric)),
+  CONSTRAINT lead_source_cost_note_check CHECK ((length(note) <= 500)),
+  CONSTRAINT lead_source_cost_organization_id_fkey FOREIGN KEY (organization_id) REFERENCES organization(id) ON DELETE CASCADE,
+  CONSTRAINT lead_source_cost_pkey PRIMARY KEY (organization_id, source, month),
+  CONSTRAINT lead_source_cost_source_check CHECK (((source = btrim(source)) AND ((length(source) >= 1) AND (length(source) <= 100))))
+);
+ROW LEVEL SECURITY FORCED
+POLICY managers_only RESTRICTIVE FOR ALL USING ((app_user_role() <> 'agent'::text)) WITH CHECK ((app_user_role() <> 'agent'::text))
+POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
+CREATE TRIGGER lead_source_cost_updated_at BEFORE UPDATE ON public.lead_source_cost FOR EACH ROW EXECUTE FUNCTION set_updated_at()
 
 TABLE lead_source_event (
   organization_id uuid NOT NULL,
@@ -1306,6 +1352,9 @@ TABLE market_event (
   pipeline_run_id uuid,
   created_at timestamp with time zone NOT NULL DEFAULT now(),
   processed_at timestamp with time zone,
+  attempts integer NOT NULL DEFAULT 0,
+  retry_at timestamp with time zone,
+  CONSTRAINT market_event_attempts_check CHECK (((attempts >= 0) AND (attempts <= 100))),
   CONSTRAINT market_event_check CHECK (((status = 'unprocessed'::text) = (processed_at IS NULL))),
   CONSTRAINT market_event_error_check CHECK ((length(error) <= 2000)),
   CONSTRAINT market_event_mls_event_id_fkey FOREIGN KEY (mls_event_id) REFERENCES mls_event(id),
@@ -1313,10 +1362,12 @@ TABLE market_event (
   CONSTRAINT market_event_organization_id_user_id_fkey FOREIGN KEY (organization_id, user_id) REFERENCES app_user(organization_id, id) ON DELETE CASCADE,
   CONSTRAINT market_event_organization_id_user_id_mls_event_id_key UNIQUE (organization_id, user_id, mls_event_id),
   CONSTRAINT market_event_pkey PRIMARY KEY (organization_id, id),
+  CONSTRAINT market_event_retry_only_error CHECK (((retry_at IS NULL) OR (status = 'error'::text))),
   CONSTRAINT market_event_status_check CHECK ((status = ANY (ARRAY['unprocessed'::text, 'processed'::text, 'error'::text])))
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX market_event_mls_idx ON public.market_event USING btree (organization_id, mls_event_id)
+CREATE INDEX market_event_retry_idx ON public.market_event USING btree (organization_id, retry_at) WHERE ((status = 'error'::text) AND (retry_at IS NOT NULL))
 CREATE INDEX market_event_unprocessed_idx ON public.market_event USING btree (organization_id, id) WHERE (status = 'unprocessed'::text)
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
@@ -1658,6 +1709,7 @@ TABLE person (
   CONSTRAINT person_pkey PRIMARY KEY (organization_id, id)
 );
 ROW LEVEL SECURITY FORCED
+CREATE INDEX person_search_idx ON public.person USING gin ((((((COALESCE(full_name, ''::text) || ' '::text) || COALESCE(last_name, ''::text)) || ' '::text) || COALESCE(company_name, ''::text))) gin_trgm_ops)
 POLICY agent_deletes RESTRICTIVE FOR DELETE USING (((app_user_role() <> 'agent'::text) OR lead_visible_for_person(organization_id, id)))
 POLICY agent_reads RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR lead_visible_for_person(organization_id, id)))
 POLICY agent_updates RESTRICTIVE FOR UPDATE USING (((app_user_role() <> 'agent'::text) OR lead_visible_for_person(organization_id, id)))
@@ -1792,6 +1844,7 @@ TABLE property (
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX property_geo_idx ON public.property USING btree (organization_id, latitude, longitude) WHERE (latitude IS NOT NULL)
+CREATE INDEX property_search_idx ON public.property USING gin ((((COALESCE(address_line1, ''::text) || ' '::text) || COALESCE(city, ''::text))) gin_trgm_ops)
 CREATE INDEX property_zip_idx ON public.property USING btree (organization_id, zip)
 CREATE UNIQUE INDEX property_addr_hash_key ON public.property USING btree (organization_id, addr_hash) WHERE (addr_hash IS NOT NULL)
 CREATE UNIQUE INDEX property_apn_key ON public.property USING btree (organization_id, apn) WHERE (apn IS NOT NULL)
@@ -2588,6 +2641,7 @@ FUNCTION assignment_strategies() RETURNS text[]
 FUNCTION audit_log_write() RETURNS trigger
 FUNCTION audit_record(action text, entity text, entity_id uuid, details jsonb) RETURNS void
 FUNCTION briefing_complete() RETURNS trigger
+FUNCTION briefing_lock_key(org uuid, briefing uuid) RETURNS bigint
 FUNCTION briefing_status_first() RETURNS trigger
 FUNCTION briefing_status_follow() RETURNS trigger
 FUNCTION briefing_status_guard() RETURNS trigger

@@ -24,6 +24,7 @@ import { faqRoutes } from './routes/faq.routes.ts';
 import { nudgesRoutes } from './routes/nudges.routes.ts';
 import { inboxRoutes } from './routes/inbox.routes.ts';
 import { voiceRoutes } from './routes/voice.routes.ts';
+import { reportsRoutes } from './routes/reports.routes.ts';
 import type { Jobs } from '../jobs/jobs.ts';
 import { LANDING_PAGE } from './landing.ts';
 import { DEFAULT_WEB_DIR, registerWebApp, webAppBuilt } from './web.ts';
@@ -91,6 +92,7 @@ export async function buildServer(c: Container, opts: ServerOptions = {}): Promi
     await v1.register(nudgesRoutes(c));
     await v1.register(inboxRoutes(c));
     await v1.register(voiceRoutes(c));
+    await v1.register(reportsRoutes(c));
     if (opts.jobs) await v1.register(enrichmentRoutes(c, opts.jobs));
   });
   return app;

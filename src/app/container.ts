@@ -55,6 +55,7 @@ import { createResourcesService } from '../domain/nudges/resources.service.ts';
 import { detectVectorOps, type VectorOps } from '../domain/nudges/vectors.ts';
 import { createInboundService } from '../domain/inbound/inbound.service.ts';
 import { createDeliveryService } from '../domain/inbound/delivery.service.ts';
+import { createReportsService } from '../domain/analytics/reports.service.ts';
 
 // The one place that wires the application: configuration in, services out.
 
@@ -133,7 +134,7 @@ export async function createContainer(config: Config, opts: ContainerOptions) {
     pipeline: createPipeline({ db, embeddings, llm: createLlm(config.llm), clients, vectors, failpoint, now: opts.now }), vectors,
   };
   return { config, db, pii, channels, outbox, faq, nudges, inbound, delivery, voice, sequences, sequenceEngine, templates, messages, campaigns, timeline: createTimelineService({ db }), tenancy, leads, demo, ingest, identity, exportLeads, providers, enrichment, money, pulls, scans, scoring, contagion, routing: createRoutingService({ db }), dnc: createDncService({ db, pii }), compliance, feedback: createFeedbackService({ db }), dlq: createDlqService({ db }),
-    segments: createSegmentsService({ db }), assignment: createAssignmentService({ db }), close: async () => {
+    segments: createSegmentsService({ db }), assignment: createAssignmentService({ db }), reports: createReportsService({ db, now: opts.now }), close: async () => {
       await channels.email.close?.();
       await db.close();
     } };

@@ -31,6 +31,7 @@ import { registerMessages, registerOutreach } from './commands/messages.command.
 import { registerCampaigns } from './commands/campaigns.command.ts';
 import { registerLeadTimeline } from './commands/timeline.command.ts';
 import { registerVoice } from './commands/voice.command.ts';
+import { registerReport } from './commands/report.command.ts';
 
 const program = new Command('porchlight')
   .description('Porchlight: the lead engine and CRM for people who sell to property owners')
@@ -74,6 +75,7 @@ registerTemplates(program);
 registerMessages(program);
 registerOutreach(program);
 registerCampaigns(program);
+registerReport(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -97,8 +97,10 @@ export function parseJsonOption(name: string, text: string | undefined): unknown
 }
 
 /** A plain text table: columns sized to their widest cell. */
-export function table(rows: Record<string, unknown>[], columns: string[]): string {
-  if (rows.length === 0) return '(none)';
+/** Rows as a text table of the given columns (any objects: their other fields are left out). */
+export function table(records: readonly object[], columns: string[]): string {
+  if (records.length === 0) return '(none)';
+  const rows = records as readonly Record<string, unknown>[];
   const cell = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString().slice(0, 16).replace('T', ' ') : Array.isArray(v) ? v.join(',') : String(v));
   const widths = columns.map((c) => Math.min(40, Math.max(c.length, ...rows.map((r) => cell(r[c]).length))));
   const line = (vals: string[]) => vals.map((v, i) => v.slice(0, widths[i]).padEnd(widths[i]!)).join('  ').trimEnd();

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { Kysely, PGliteDialect, PostgresDialect, sql, type DatabaseConnection, type Driver } from 'kysely';
@@ -67,8 +68,8 @@ const pgTypes = {
 };
 
 // The extensions the migrations create (btree_gist: an estimator's bookings may not overlap;
-// vector: HNSW indexes for the nudges' similarity search).
-const extensions = { btree_gist, vector };
+// vector: HNSW indexes for the nudges' similarity search; pg_trgm: searching leads by owner and address).
+const extensions = { btree_gist, vector, pg_trgm };
 
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) return openServer(opts.databaseUrl, opts.poolSize ?? 10, opts.databaseUrl.replace(/:[^:@/]*@/, ':***@'));

@@ -93,6 +93,9 @@ export interface MarketEventTable {
   pipeline_run_id: string | null;
   created_at: CreatedAt;
   processed_at: Timestamp | null;
+  /** Runs that took it up; a failed draft is tried again at retry_at, until the fifth. */
+  attempts: Generated<number>;
+  retry_at: Timestamp | null;
 }
 
 export interface PipelineRunTable {

@@ -11,6 +11,7 @@ import type { CampaignTables } from './schema-campaigns.ts';
 import type { InboundTables } from './schema-inbound.ts';
 import type { VoiceTables } from './schema-voice.ts';
 import type { NudgesTables } from './schema-nudges.ts';
+import type { AnalyticsTables } from './schema-analytics.ts';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -243,7 +244,7 @@ export interface AuditLogTable {
   created_at: CreatedAt;
 }
 
-export interface DB extends EnrichmentTables, SegmentAssignmentTables, ContagionTables, ComplianceTables, OutreachTables, CampaignTables, SequenceTables, InboundTables, VoiceTables, NudgesTables {
+export interface DB extends EnrichmentTables, SegmentAssignmentTables, ContagionTables, ComplianceTables, OutreachTables, CampaignTables, SequenceTables, InboundTables, VoiceTables, NudgesTables, AnalyticsTables {
   organization: OrganizationTable;
   app_user: AppUserTable;
   api_key: ApiKeyTable;

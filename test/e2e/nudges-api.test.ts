@@ -13,6 +13,7 @@ describe('nudges API', () => {
   let app: FastifyInstance;
   let key: string;
   let agentKey: string;
+  let secondAgentKey: string;
   let otherKey: string;
   const call = (method: string, url: string, body?: unknown, k = key, type?: string) => app.inject({
     method: method as 'GET', url, headers: { authorization: `Bearer ${k}`, ...(type ? { 'content-type': type } : {}) },
@@ -25,6 +26,7 @@ describe('nudges API', () => {
     const A = await outreachOrg(t);
     key = await t.newApiKey(A.org.id, A.owner.id);
     agentKey = await t.newApiKey(A.org.id, (await t.newUser(A.org.id, 'agent')).user.id);
+    secondAgentKey = await t.newApiKey(A.org.id, (await t.newUser(A.org.id, 'agent')).user.id);
     const B = await t.newOrganization('Other');
     otherKey = await t.newApiKey(B.org.id, B.owner.id);
   });
@@ -78,5 +80,23 @@ describe('nudges API', () => {
     expect((await call('GET', `/v1/nudges/${id}`)).json().status).toBe('ACTIVE');
     expect((await call('POST', `/v1/nudges/${id}/approve`, { channel: 'fax' })).json().error.details[0].field).toBe('channel');
     expect((await call('GET', '/openapi.json')).json().paths['/v1/nudges/{id}/approve']).toBeDefined();
+  });
+
+  it("lets an agent add, list and show their own client with the client's e-mail and phone, and keeps it from another agent", async () => {
+    const body = { name: 'Ola Berg', email: 'ola.berg@example.com', phone: '+1 512 555 0142', notes: 'Cash buyer, fixer-uppers' };
+    const add = await call('POST', '/v1/clients', body, agentKey);
+    expect(add.statusCode).toBe(201);
+    const id = add.json().id;
+    expect(add.json().contacts.map((c: { kind: string }) => c.kind)).toEqual(['email', 'phone']);
+    expect((await call('POST', '/v1/clients', { ...body, name: 'Ola Berg-Lund' }, agentKey)).json()).toMatchObject({ id, name: 'Ola Berg-Lund', created: false });
+    expect((await call('GET', '/v1/clients', undefined, agentKey)).json().data.map((c: { id: string }) => c.id)).toEqual([id]);
+    const shown = (await call('GET', `/v1/clients/${id}`, undefined, agentKey)).json();
+    expect(shown).toMatchObject({ id, name: 'Ola Berg-Lund', contacts: [{ kind: 'email', display: expect.stringContaining('@example.com') }, { kind: 'phone', display: expect.stringContaining('+1512') }] });
+    const csv = 'name,email,phone\nAnn Ray,ann.ray@example.com,512-555-0131\n';
+    expect((await call('POST', '/v1/clients/import', csv, agentKey, 'text/csv')).json()).toMatchObject({ rows: 1, created: 1, rejected: 0 });
+    // another agent: not in their list, not found by id; the owner sees every user's
+    expect((await call('GET', '/v1/clients', undefined, secondAgentKey)).json().data).toEqual([]);
+    expect((await call('GET', `/v1/clients/${id}`, undefined, secondAgentKey)).statusCode).toBe(404);
+    expect((await call('GET', `/v1/clients/${id}`)).json()).toMatchObject({ id, contacts: [{ kind: 'email' }, { kind: 'phone' }] });
   });
 });

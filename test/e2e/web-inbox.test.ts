@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/db/tenant.ts';
@@ -29,6 +30,7 @@ describe.skipIf(chromiumMissing)('web app: sign-in and the nudge inbox', () => {
       listing({ ListPrice: 399000, PublicRemarks: 'Backyard with room for a pool, near parks.', UnparsedAddress: '1603 Bouldin Ave, Austin, TX 78704' }, day),
     ] }, null);
     expect((await t.c.nudges.pipeline.run(actor)).briefings_created).toBe(3);
+    await t.c.nudges.resources.add(actor, { title: 'Zilker Park guide', url: 'https://example.com/zilker-guide', content_type: 'article' });
     w = await startWebApp(t);
   }, 180_000);
   afterAll(async () => {
@@ -82,8 +84,12 @@ describe.skipIf(chromiumMissing)('web app: sign-in and the nudge inbox', () => {
     await box.fill('Hi {first_name}, a fenced yard near the park just listed. Want a tour this weekend?');
     await detail.getByRole('button', { name: 'Save draft' }).click();
     await detail.getByText('Draft saved').waitFor();
+    // a resource attached goes at the end of every message
+    await detail.getByLabel('Attach').selectOption({ label: 'Zilker Park guide (article, used 0×)' });
+    await detail.getByRole('button', { name: 'Attach', exact: true }).click();
+    await detail.getByText('Attached: its link goes').waitFor();
     await detail.getByText('What Maria Lopez will read').click();
-    expect(await detail.locator('details pre').textContent()).toBe('Hi Maria, a fenced yard near the park just listed. Want a tour this weekend?');
+    expect(await detail.locator('details pre').textContent()).toBe('Hi Maria, a fenced yard near the park just listed. Want a tour this weekend?\nZilker Park guide: https://example.com/zilker-guide');
 
     await detail.getByLabel('Send by').selectOption('email');
     await detail.getByRole('button', { name: /^Approve/ }).click();
@@ -93,7 +99,8 @@ describe.skipIf(chromiumMissing)('web app: sign-in and the nudge inbox', () => {
     expect(b.status).toBe('ACTIVE');
     const msgs = await rows<{ channel: string; body: string; status: string }>(t, actor, sql`SELECT channel, body, status FROM message WHERE briefing_id = ${b.id}::uuid`);
     expect(msgs.length).toBeGreaterThan(0);
-    expect(msgs.every((m) => m.channel === 'email' && m.status === 'pending' && m.body.includes('a fenced yard near the park'))).toBe(true);
+    expect(msgs.every((m) => m.channel === 'email' && m.status === 'pending' && m.body.includes('a fenced yard near the park') && m.body.endsWith('https://example.com/zilker-guide'))).toBe(true);
+    expect((await rows<{ usage_count: number }>(t, actor, sql`SELECT usage_count FROM content_resource`))[0]!.usage_count).toBe(1);
     // the approved one left "To review"; pausing and resuming work from its page
     expect(await page.locator('.items li').count()).toBe(2);
     await detail.getByRole('button', { name: 'Pause sending' }).click();

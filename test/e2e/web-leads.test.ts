@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/db/tenant.ts';

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/db/tenant.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
-import { listing, nudgeAgent } from '../support/nudges.ts';
+import { briefingFor, nudgeAgent } from '../support/nudges.ts';
 import { outreachOrg, PUBLIC_ENV, rows, TUESDAY_MORNING } from '../support/outreach.ts';
 
 // The inbox: a person edits, approves, pauses, resumes, cancels or dismisses a drafted nudge;
@@ -23,11 +23,8 @@ afterAll(() => ctx.close());
 
 /** A new listing through the pipeline; its briefing. */
 async function nudgeFor(over: Record<string, unknown>) {
-  await ctx.c.nudges.mls.importBody(actor, { value: [listing(over, new Date(clock.getTime() - 86_400_000))] }, null);
-  const run = await ctx.c.nudges.pipeline.run(actor);
-  const [made] = await rows<{ id: string }>(ctx, actor, sql`SELECT b.id FROM briefing b JOIN market_event me ON me.organization_id = b.organization_id AND me.id = b.market_event_id
-    WHERE me.pipeline_run_id = ${run.id}::uuid`);
-  return made ? (await ctx.c.nudges.inbox.list(actor, { status: 'DRAFT' })).data.find((b) => b.id === made.id)! : undefined!;
+  const id = await briefingFor(ctx, actor, over, clock);
+  return id ? (await ctx.c.nudges.inbox.list(actor, { status: 'DRAFT' })).data.find((b) => b.id === id)! : undefined!;
 }
 const messagesOf = (briefingId: string) => rows<{ id: string; status: string; channel: string; body: string; subject: string | null; scheduled_for: Date; reason: string | null; source: string }>(
   ctx, actor, sql`SELECT id, status, channel, body, subject, scheduled_for, reason, source FROM message WHERE briefing_id = ${briefingId}::uuid ORDER BY id`);

@@ -201,6 +201,7 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
   ),
   market_event: columns<DB['market_event']>()(
     'organization_id', 'id', 'user_id', 'mls_event_id', 'event_type', 'market_area', 'status', 'error', 'pipeline_run_id', 'created_at', 'processed_at',
+    'attempts', 'retry_at',
   ),
   pipeline_run: columns<DB['pipeline_run']>()(
     'organization_id', 'id', 'pipeline_type', 'status', 'started_at', 'completed_at', 'events_processed', 'market_events_created', 'briefings_created',
@@ -221,6 +222,8 @@ const EXPECTED: { [T in keyof DB]: readonly string[] } = {
     'organization_id', 'id', 'client_id', 'source_briefing_id', 'dismissed_embedding', 'embedding_space', 'reason', 'created_by', 'created_at',
   ),
   briefing_status_history: columns<DB['briefing_status_history']>()('organization_id', 'id', 'briefing_id', 'from_status', 'to_status', 'changed_by', 'changed_at'),
+  lead_source_cost: columns<DB['lead_source_cost']>()('organization_id', 'source', 'month', 'amount_cents', 'note', 'created_by', 'created_at', 'updated_at'),
+  lead_deal: columns<DB['lead_deal']>()('organization_id', 'lead_id', 'revenue_cents', 'closed_on', 'note', 'created_by', 'created_at', 'updated_at'),
 };
 
 describe('schema types', () => {

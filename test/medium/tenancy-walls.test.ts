@@ -99,6 +99,9 @@ describe('tenant isolation, table by table', () => {
       const resource = await t.c.nudges.resources.add(org.actor, { title: 'Walls guide', url: `https://example.com/walls/${org.org.id}` }) as { id: string };
       await t.c.nudges.inbox.attach(org.actor, nudge!.id, resource.id);
       await t.c.nudges.inbox.dismiss(org.actor, nudge!.id, { reason: 'walls' });
+      // reports: a source's cost for a month and a lead's deal
+      await t.c.reports.setSourceCost(org.actor, { source: 'walls', month: '2026-03', amount_cents: 100 });
+      await t.c.reports.setDeal(org.actor, lead.id, { revenue_cents: 100, closed_on: '2026-03-10' });
     }
   });
   afterAll(async () => t.close());

@@ -1,5 +1,7 @@
+import { sql } from 'kysely';
 import type { Actor } from '../../src/db/tenant.ts';
 import type { TestContext } from './context.ts';
+import { rows } from './outreach.ts';
 
 // RESO Property records and clients for the nudge tests: a few Austin listings and the people
 // an agent keeps, each with what they said they want.
@@ -34,4 +36,13 @@ export async function nudgeAgent(ctx: TestContext, actor: Actor, market = ['7870
   const clients = [];
   for (const c of CLIENTS) clients.push(await ctx.c.nudges.clients.add(actor, c));
   return clients;
+}
+
+/** A new listing a day before `now`, through a pipeline run: the id of the briefing it made, if any. */
+export async function briefingFor(ctx: TestContext, actor: Actor, over: Record<string, unknown>, now: Date): Promise<string | undefined> {
+  await ctx.c.nudges.mls.importBody(actor, { value: [listing(over, new Date(now.getTime() - 86_400_000))] }, null);
+  const run = await ctx.c.nudges.pipeline.run(actor);
+  const [made] = await rows<{ id: string }>(ctx, actor, sql`SELECT b.id FROM briefing b JOIN market_event me ON me.organization_id = b.organization_id AND me.id = b.market_event_id
+    WHERE me.pipeline_run_id = ${run.id}::uuid`);
+  return made?.id;
 }

@@ -1,9 +1,11 @@
 import { StrictMode, useEffect } from 'react';
 import { createRoot } from 'react-dom/client';
 import './app.css';
+import { Boundary } from './boundary.tsx';
 import { LeadPage } from './pages/lead.tsx';
 import { Leads } from './pages/leads.tsx';
 import { Nudges } from './pages/nudges.tsx';
+import { isReport, ReportsPage } from './pages/reports.tsx';
 import { SignIn } from './pages/sign-in.tsx';
 import { Link, match, navigate, useLocation } from './router.tsx';
 import { SessionProvider, useSession } from './session.tsx';
@@ -17,20 +19,29 @@ function Pages() {
   useEffect(() => {
     if (path === '/' || path === '') navigate('/leads', true);
   }, [path]);
+  const report = match('/reports/:name', path);
+  if (report && isReport(report.name!)) return <ReportsPage name={report.name} params={params} />;
+  if (match('/reports', path)) return <ReportsPage name="funnel" params={params} />;
   const lead = match('/leads/:id', path);
   if (lead) return <LeadPage id={lead.id!} />;
   if (match('/leads', path)) return <Leads params={params} />;
   const nudge = match('/nudges/:id', path);
   if (nudge || match('/nudges', path)) return <Nudges id={nudge?.id ?? null} status={params.get('status')} />;
   if (path === '/' || path === '') return <Loading what="your leads" />;
-  return <Empty title="No such page"><p>There is nothing at {path}. <Link to="/nudges">Go to your nudges</Link>.</p></Empty>;
+  return <Empty title="No such page"><p>There is nothing at {path}. <Link to="/leads">Go to your leads</Link>.</p></Empty>;
+}
+
+/** Each address gets a fresh error boundary: a page that failed does not stay failed elsewhere. */
+function Routed() {
+  const { path, params } = useLocation();
+  return <Boundary at={`${path}?${params}`}><Pages /></Boundary>;
 }
 
 function App() {
   const { me, checking } = useSession();
   if (checking) return <Loading what="your session" />;
   if (!me) return <SignIn />;
-  return <Shell><Pages /></Shell>;
+  return <Shell><Routed /></Shell>;
 }
 
 createRoot(document.getElementById('root')!).render(

@@ -102,7 +102,7 @@ export function registerNudges(program: Command) {
     .requiredOption('--org <org>', 'organization id or slug').option('--user <email>').option('--all', 'archived ones too').option('--json', 'machine-readable output')
     .action(command('resources list', async (ctx, o: { org: string; user?: string; all?: boolean }) => {
       const rows = await ctx.c.nudges.resources.list(await ctx.operatorIn(o.org), { user_email: o.user, all: o.all });
-      return { json: rows, text: rows.length ? table(rows as Record<string, unknown>[], ['id', 'title', 'content_type', 'usage_count', 'status', 'url']) : 'no resources' };
+      return { json: rows, text: rows.length ? table(rows, ['id', 'title', 'content_type', 'usage_count', 'status', 'url']) : 'no resources' };
     }));
   resources.command('archive <id>').description('archive a resource: it can no longer be attached')
     .requiredOption('--org <org>', 'organization id or slug').option('--json', 'machine-readable output')

@@ -52,7 +52,15 @@ export function filterConditions(filter: LeadFilter): Expression<SqlBool>[] {
   else if (filter.assignee) c.push(sql<SqlBool>`l.assignee_id = ${filter.assignee}::uuid`);
   if (filter.q) {
     const like = `%${filter.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-    c.push(sql<SqlBool>`(p.address_line1 ILIKE ${like} OR p.city ILIKE ${like} OR pe.full_name ILIKE ${like} OR pe.last_name ILIKE ${like} OR pe.company_name ILIKE ${like})`);
+    // the leads whose property or owner matches, each side through its trigram index
+    // (migrations/0022_lead_search.sql indexes exactly these expressions); an OR across the
+    // joined tables could use neither and would scan every lead
+    c.push(sql<SqlBool>`l.id IN (
+      SELECT s.id FROM lead s JOIN property sp ON sp.organization_id = s.organization_id AND sp.id = s.property_id
+      WHERE sp.organization_id = app_org_id() AND s.deleted_at IS NULL AND (coalesce(sp.address_line1, '') || ' ' || coalesce(sp.city, '')) ILIKE ${like}
+      UNION
+      SELECT s.id FROM lead s JOIN person sn ON sn.organization_id = s.organization_id AND sn.id = s.person_id
+      WHERE sn.organization_id = app_org_id() AND s.deleted_at IS NULL AND (coalesce(sn.full_name, '') || ' ' || coalesce(sn.last_name, '') || ' ' || coalesce(sn.company_name, '')) ILIKE ${like})`);
   }
   return c;
 }

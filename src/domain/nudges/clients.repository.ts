@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Trx } from '../../db/tenant.ts';
 import type { ClientRow } from './client-rows.ts';
 
-// Clients in sets: an import of thousands is four statements, not thousands. A client is found
+// Clients in sets: an import of thousands is five statements, not thousands. A client is found
 // again by (user, contact hash); its person gets the new name, its contact points are merged, and
 // notes, tags and preferences are written only where they changed (a second import writes
 // nothing). Changed notes lose their vector until the next embedding.
@@ -20,25 +20,29 @@ export const clientsRepository = {
       JOIN client c ON c.organization_id = app_org_id() AND c.user_id = u.user_id AND c.contact_hash = decode(u.hash, 'hex')`.execute(trx);
     const known = new Map(found.rows.map((r) => [r.i, r]));
     const personIds = rows.map((_, i) => known.get(i)?.person_id ?? crypto.randomUUID());
-    // the person: new ones inserted, known ones renamed only if the name changed
-    await sql`
-      INSERT INTO person (organization_id, id, full_name, first_name, last_name, timezone)
-      SELECT app_org_id(), u.id, u.full_name, u.first_name, u.last_name, u.tz
-      FROM unnest(${personIds}::uuid[], ${col((r) => r.fullName)}::text[], ${col((r) => r.firstName)}::text[], ${col((r) => r.lastName)}::text[], ${col((r) => r.timezone)}::text[])
-        AS u(id, full_name, first_name, last_name, tz)
-      ON CONFLICT (organization_id, id) DO UPDATE SET full_name = excluded.full_name, first_name = excluded.first_name, last_name = excluded.last_name,
-        timezone = coalesce(excluded.timezone, person.timezone)
-      WHERE (person.full_name, person.first_name, person.last_name) IS DISTINCT FROM (excluded.full_name, excluded.first_name, excluded.last_name)
-         OR (excluded.timezone IS NOT NULL AND excluded.timezone IS DISTINCT FROM person.timezone)`.execute(trx);
-    const cps = rows.flatMap((r, i) => r.contacts.map((c) => ({ person: personIds[i]!, ...c })));
-    const cp = <T>(f: (c: (typeof cps)[number]) => T) => cps.map(f);
-    await sql`
-      INSERT INTO contact_point (organization_id, person_id, kind, value, value_enc, value_hash, display, sources, type)
-      SELECT app_org_id(), u.person, u.kind, u.value, decode(u.enc, 'hex'), decode(u.hash, 'hex'), u.display, ARRAY['client'],
-             CASE WHEN u.kind = 'email' THEN 'personal' END
-      FROM unnest(${cp((c) => c.person)}::uuid[], ${cp((c) => c.kind)}::text[], ${cp((c) => c.sealed.value)}::text[], ${cp((c) => hex(c.sealed.value_enc))}::text[],
-                  ${cp((c) => c.hash.toString('hex'))}::text[], ${cp((c) => c.display)}::text[]) AS u(person, kind, value, enc, hash, display)
-      ON CONFLICT (organization_id, person_id, kind, value_hash) DO NOTHING`.execute(trx);
+    // the person: new ones inserted, known ones renamed only if the name changed. Two statements,
+    // not one upsert: an upsert must be able to read the row it inserts, and an agent cannot read
+    // a person before the client that makes them theirs exists (row-level security refuses it)
+    const fresh = idx.filter((i) => !known.has(i));
+    const f = <T>(g: (r: ClientRow) => T) => fresh.map((i) => g(rows[i]!));
+    if (fresh.length) {
+      await sql`
+        INSERT INTO person (organization_id, id, full_name, first_name, last_name, timezone)
+        SELECT app_org_id(), u.id, u.full_name, u.first_name, u.last_name, u.tz
+        FROM unnest(${fresh.map((i) => personIds[i]!)}::uuid[], ${f((r) => r.fullName)}::text[], ${f((r) => r.firstName)}::text[], ${f((r) => r.lastName)}::text[],
+                    ${f((r) => r.timezone)}::text[]) AS u(id, full_name, first_name, last_name, tz)`.execute(trx);
+    }
+    const seen = idx.filter((i) => known.has(i));
+    const k = <T>(g: (r: ClientRow) => T) => seen.map((i) => g(rows[i]!));
+    if (seen.length) {
+      await sql`
+        UPDATE person SET full_name = u.full_name, first_name = u.first_name, last_name = u.last_name, timezone = coalesce(u.tz, person.timezone)
+        FROM unnest(${seen.map((i) => personIds[i]!)}::uuid[], ${k((r) => r.fullName)}::text[], ${k((r) => r.firstName)}::text[], ${k((r) => r.lastName)}::text[],
+                    ${k((r) => r.timezone)}::text[]) AS u(id, full_name, first_name, last_name, tz)
+        WHERE person.organization_id = app_org_id() AND person.id = u.id
+          AND ((person.full_name, person.first_name, person.last_name) IS DISTINCT FROM (u.full_name, u.first_name, u.last_name)
+               OR (u.tz IS NOT NULL AND u.tz IS DISTINCT FROM person.timezone))`.execute(trx);
+    }
     const p = (r: ClientRow) => r.prefs;
     const out = await sql<{ id: string; created: boolean; person_id: string }>`
       INSERT INTO client AS c (organization_id, user_id, person_id, contact_hash, notes, user_tags, price_min_cents, price_max_cents, beds_min, baths_min,
@@ -63,6 +67,17 @@ export const clientsRepository = {
                               excluded.areas, excluded.property_types, excluded.timeline)
          OR (excluded.timezone IS NOT NULL AND excluded.timezone IS DISTINCT FROM c.timezone)
       RETURNING c.id, (xmax = 0) AS created, c.person_id`.execute(trx);
+    // the contact points once the client exists: the upsert reads the rows it would conflict with,
+    // and an agent can read a person's only once they are the agent's client
+    const cps = rows.flatMap((r, i) => r.contacts.map((c) => ({ person: personIds[i]!, ...c })));
+    const cp = <T>(f: (c: (typeof cps)[number]) => T) => cps.map(f);
+    await sql`
+      INSERT INTO contact_point (organization_id, person_id, kind, value, value_enc, value_hash, display, sources, type)
+      SELECT app_org_id(), u.person, u.kind, u.value, decode(u.enc, 'hex'), decode(u.hash, 'hex'), u.display, ARRAY['client'],
+             CASE WHEN u.kind = 'email' THEN 'personal' END
+      FROM unnest(${cp((c) => c.person)}::uuid[], ${cp((c) => c.kind)}::text[], ${cp((c) => c.sealed.value)}::text[], ${cp((c) => hex(c.sealed.value_enc))}::text[],
+                  ${cp((c) => c.hash.toString('hex'))}::text[], ${cp((c) => c.display)}::text[]) AS u(person, kind, value, enc, hash, display)
+      ON CONFLICT (organization_id, person_id, kind, value_hash) DO NOTHING`.execute(trx);
     const byPerson = new Map(out.rows.map((r) => [r.person_id, r]));
     return rows.map((_, i) => {
       const hit = byPerson.get(personIds[i]!);

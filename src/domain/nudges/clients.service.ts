@@ -152,7 +152,8 @@ export function createClientsService(deps: { db: Database; pii: Pii; embeddings:
       const q = parseInput(ListClientsQuery, query);
       const afterId = q.cursor ? decodeCursor('clients', q.cursor, 1)[0] : undefined;
       return tenant(actor, async (trx) => {
-        const userId = q.user_email ? await userIdByEmail(q.user_email, trx) : null;
+        // an agent's clients are their own: another user's are not there for them (as their inbox)
+        const userId = actor.role === 'agent' ? actor.userId : q.user_email ? await userIdByEmail(q.user_email, trx) : null;
         if (q.user_email && !userId) throw notFound('user', q.user_email);
         const rows = await repo.list({ userId, tag: q.tag, search: q.search, limit: q.limit, afterId }, trx);
         return page(rows, q.limit, 'clients', (r) => [r.id]);
@@ -162,7 +163,7 @@ export function createClientsService(deps: { db: Database; pii: Pii; embeddings:
     async show(actor: Actor, id: string) {
       if (!isUuid(id)) throw validation('id', `'${id}' is not a client id`);
       const c = await tenant(actor, (trx) => repo.find(id, trx));
-      if (!c) throw notFound('client', id);
+      if (!c || (actor.role === 'agent' && c.user_id !== actor.userId)) throw notFound('client', id);
       return c;
     },
   };

@@ -18,7 +18,12 @@ export interface PendingEvent extends EventColumns {
   market_event_id: string;
   user_id: string;
   mls_event_id: string;
+  /** Runs that took it up before (one or more: a retry after a failed draft). */
+  attempts: number;
 }
+
+/** A market event (`me`) to match and draft at `now`: never processed, or its draft failed and another try is due. */
+export const pendingAt = (now: Date) => sql`(me.status = 'unprocessed' OR (me.status = 'error' AND me.retry_at <= ${now}))`;
 
 export interface MatchRow {
   market_event_id: string;
@@ -35,14 +40,19 @@ export interface MatchRow {
 }
 
 export const matchingRepository = {
-  /** Unprocessed market events, oldest first, with their MLS facts. */
-  pending(limit: number, trx: Trx) {
+  /**
+   * Market events to draft now, oldest first, with their MLS facts: unprocessed ones, and failed
+   * ones whose retry is due. Rows a run taken over is still settling are skipped, not waited for
+   * (SKIP LOCKED): once it commits they are settled, and it is no use drafting them again.
+   */
+  pending(limit: number, now: Date, trx: Trx) {
     return sql<PendingEvent>`
-      SELECT me.id AS market_event_id, me.user_id, e.id AS mls_event_id, e.event_type, e.event_at, e.address, e.city, e.state, e.zip,
+      SELECT me.id AS market_event_id, me.user_id, me.attempts, e.id AS mls_event_id, e.event_type, e.event_at, e.address, e.city, e.state, e.zip,
              e.list_price_cents, e.previous_price_cents, e.close_price_cents, e.beds, e.baths, e.living_area_sqft, e.year_built, e.property_type, e.remarks
       FROM market_event me JOIN mls_event e ON e.id = me.mls_event_id
-      WHERE me.organization_id = app_org_id() AND me.status = 'unprocessed'
-      ORDER BY me.id LIMIT ${limit}`.execute(trx).then((r) => r.rows);
+      WHERE me.organization_id = app_org_id() AND ${pendingAt(now)}
+      ORDER BY me.id LIMIT ${limit}
+      FOR UPDATE OF me SKIP LOCKED`.execute(trx).then((r) => r.rows);
   },
 
   async match(ids: string[], ops: VectorOps, dim: number, space: string, trx: Trx): Promise<MatchRow[]> {

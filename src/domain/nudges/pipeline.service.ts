@@ -4,11 +4,11 @@ import type { Failpoint } from '../../app/failpoints.ts';
 import type { Database } from '../../db/database.ts';
 import { withTenant, type Actor, type Trx } from '../../db/tenant.ts';
 import type { EmbeddingsPort } from '../../providers/embeddings/ports.ts';
-import { tokens } from '../../providers/embeddings/local.ts';
+import { terms, tokens } from '../../providers/embeddings/local.ts';
 import type { LlmPort, Tone } from '../../providers/llm/ports.ts';
 import type { ClientsService } from './clients.service.ts';
 import { describeEvent, factsOf, headline, keyIntel, PROMPT_VERSION, unsupportedClaims } from './drafts.ts';
-import { matchingRepository as match, type MatchRow, type PendingEvent } from './matching.repository.ts';
+import { matchingRepository as match, pendingAt, type MatchRow, type PendingEvent } from './matching.repository.ts';
 import { ensureVectorIndexes, type VectorOps } from './vectors.ts';
 import { requireRole } from '../tenancy/tenancy.service.ts';
 import { briefingsRepository, type NewBriefing } from './briefings.repository.ts';
@@ -21,11 +21,16 @@ import { briefingsRepository, type NewBriefing } from './briefings.repository.ts
 //      the market events it settles.
 // Every step is keyed (a market event per user and MLS event, a briefing per market event), so a
 // run again, or after a kill, creates nothing twice; a run killed mid-way is taken over once its
-// heartbeat is two minutes old. What a run did is kept in pipeline_run.
+// heartbeat is two minutes old, and a run that was taken over stops at its next beat. A draft that
+// fails (the model down, a timeout) is tried again by later runs, each waiting twice as long, up
+// to five times. What a run did, and each error, is kept in pipeline_run.
 
 const CHUNK = 200;
 const EVENT_EMBED_BATCH = 500;
 const STALE_RUN = "interval '2 minutes'";
+/** Tries at drafting one market event, and the wait before the second (then twice as long each time). */
+const DRAFT_ATTEMPTS = 5;
+const RETRY_BASE_MS = 5 * 60_000;
 
 export interface PipelineOptions {
   /** How far back MLS events are still news (default 30 days). */
@@ -33,6 +38,8 @@ export interface PipelineOptions {
   /** The run in progress is known dead (killed): take over at once instead of after its heartbeat stops for two minutes. */
   takeOver?: boolean;
   onProgress?: (p: { stage: 'embed' | 'fanout' | 'match'; done: number; total?: number }) => void;
+  /** The least time between two heartbeats while drafting (default 10 s; a beat is one small transaction). */
+  heartbeatMs?: number;
 }
 
 export function createPipeline(deps: {
@@ -63,7 +70,7 @@ export function createPipeline(deps: {
         SELECT e.id, e.event_type, e.event_at, e.address, e.city, e.state, e.zip, e.list_price_cents, e.previous_price_cents, e.close_price_cents,
                e.beds, e.baths, e.living_area_sqft, e.year_built, e.property_type, e.remarks
         FROM mls_event e WHERE e.embedding_space IS DISTINCT FROM ${space}
-          AND e.id IN (SELECT me.mls_event_id FROM market_event me WHERE me.organization_id = app_org_id() AND me.status = 'unprocessed')
+          AND e.id IN (SELECT me.mls_event_id FROM market_event me WHERE me.organization_id = app_org_id() AND ${pendingAt(now())})
         LIMIT ${EVENT_EMBED_BATCH}`.execute(trx).then((r) => r.rows));
       if (!rows.length) return done;
       const vectors = await deps.embeddings.embed(rows.map(describeEvent));
@@ -98,22 +105,40 @@ export function createPipeline(deps: {
     return new Map(rows.rows.map((r) => [r.user_id, { tone: r.tone ?? 'warm', signoff: r.signoff ?? r.full_name }]));
   }
 
-  /** A client's note words, once per run (a client is in many audiences). */
-  const noteTerms = new Map<string, string[]>();
+  /**
+   * The run is alive: drafting a chunk takes as long as the model does, so the run beats between
+   * drafts (at most every `everyMs`), not only between chunks, and is not taken over while it
+   * works. A run that finds it was taken over (declared dead, another run started) stops.
+   */
+  function heartbeat(actor: Actor, runId: string, everyMs: number) {
+    let last = Date.now();
+    return async () => {
+      if (Date.now() - last < everyMs) return;
+      const alive = await tenant(actor, (trx) => sql`UPDATE pipeline_run SET heartbeat_at = now()
+        WHERE organization_id = app_org_id() AND id = ${runId}::uuid AND status = 'running' RETURNING id`.execute(trx));
+      if (!alive.rows.length) throw new AppError('CONFLICT', `pipeline run ${runId} was taken over by a later run: it stops here`);
+      last = Date.now();
+    };
+  }
+
+  /** A client's note words beside their tokens, once per run (a client is in many audiences). */
+  const noteTerms = new Map<string, { word: string; token: string }[]>();
   function reasonsOf(m: MatchRow, e: PendingEvent, eventTerms: Set<string>) {
-    let terms = noteTerms.get(m.client_id);
-    if (!terms) noteTerms.set(m.client_id, (terms = m.notes ? [...new Set(tokens(m.notes))] : []));
-    const shared = terms.filter((t) => eventTerms.has(t)).slice(0, 10);
+    let words = noteTerms.get(m.client_id);
+    if (!words) noteTerms.set(m.client_id, (words = m.notes ? terms(m.notes) : []));
+    // the client's own words ("family", not the token "fami"): the person approving reads them
+    const seen = new Set<string>();
+    const shared = words.filter((w) => eventTerms.has(w.token) && !seen.has(w.token) && seen.add(w.token)).map((w) => w.word).slice(0, 10);
     return { similarity: Math.round(m.similarity * 10000) / 10000, filters_met: m.filters_met, shared_terms: shared, market_event_id: e.market_event_id };
   }
 
   /** One chunk: match, draft (outside any transaction), store, settle. Returns briefings made and errors. */
-  async function chunk(actor: Actor, runId: string, events: PendingEvent[], ops: VectorOps, dim: number, style: Awaited<ReturnType<typeof styles>>) {
+  async function chunk(actor: Actor, runId: string, events: PendingEvent[], ops: VectorOps, dim: number, style: Awaited<ReturnType<typeof styles>>, beat: () => Promise<void>) {
     const matches = await tenant(actor, (trx) => match.match(events.map((e) => e.market_event_id), ops, dim, space, trx));
     const byEvent = new Map<string, MatchRow[]>();
     for (const m of matches) byEvent.set(m.market_event_id, [...(byEvent.get(m.market_event_id) ?? []), m]);
     const briefings: NewBriefing[] = [];
-    const errors: { market_event_id: string; error: string }[] = [];
+    const errors: { market_event_id: string; error: string; attempt: number; retry_at: Date | null }[] = [];
     for (const e of events) {
       const audience = byEvent.get(e.market_event_id);
       if (!audience?.length) continue;
@@ -129,19 +154,28 @@ export function createPipeline(deps: {
           recipients: audience.map((m, i) => ({ clientId: m.client_id, rank: i + 1, ...reasonsOf(m, e, eventTerms) })),
         });
       } catch (err) {
-        errors.push({ market_event_id: e.market_event_id, error: (err as Error).message.slice(0, 500) });
+        // tried again later, each wait twice the one before; after the last try it stays an error
+        const attempt = e.attempts + 1;
+        const retryAt = attempt < DRAFT_ATTEMPTS ? new Date(now().getTime() + RETRY_BASE_MS * 2 ** (attempt - 1)) : null;
+        errors.push({ market_event_id: e.market_event_id, error: (err as Error).message.slice(0, 500), attempt, retry_at: retryAt });
       }
+      await beat();
     }
     const made = await tenant(actor, async (trx) => {
       const n = await briefingsRepository.insert(briefings, trx);
       await deps.failpoint('nudges.stored');
       await sql`
-        UPDATE market_event SET status = CASE WHEN u.error IS NULL THEN 'processed' ELSE 'error' END, error = u.error, processed_at = now(), pipeline_run_id = ${runId}::uuid
-        FROM (SELECT x.id, err.error FROM unnest(${events.map((e) => e.market_event_id)}::uuid[]) AS x(id)
-              LEFT JOIN unnest(${errors.map((x) => x.market_event_id)}::uuid[], ${errors.map((x) => x.error)}::text[]) AS err(id, error) ON err.id = x.id) u
-        WHERE market_event.organization_id = app_org_id() AND market_event.id = u.id AND market_event.status = 'unprocessed'`.execute(trx);
+        UPDATE market_event me SET status = CASE WHEN u.error IS NULL THEN 'processed' ELSE 'error' END, error = u.error, retry_at = u.retry_at,
+          attempts = me.attempts + 1, processed_at = now(), pipeline_run_id = ${runId}::uuid
+        FROM (SELECT x.id, err.error, err.retry_at FROM unnest(${events.map((e) => e.market_event_id)}::uuid[]) AS x(id)
+              LEFT JOIN unnest(${errors.map((x) => x.market_event_id)}::uuid[], ${errors.map((x) => x.error)}::text[], ${errors.map((x) => x.retry_at)}::timestamptz[])
+                AS err(id, error, retry_at) ON err.id = x.id) u
+        WHERE me.organization_id = app_org_id() AND me.id = u.id AND ${pendingAt(now())}`.execute(trx);
+      // each error as `pipeline runs` shows it: which try it was, and when the next is (none: it stays an error)
+      const details = errors.slice(0, 50).map((x) => ({ market_event_id: x.market_event_id, error: x.error, attempt: x.attempt,
+        ...(x.retry_at ? { retry_at: x.retry_at.toISOString() } : { gave_up: true }) }));
       await sql`UPDATE pipeline_run SET heartbeat_at = now(), events_processed = events_processed + ${events.length}, briefings_created = briefings_created + ${n},
-                  errors = errors + ${errors.length}, error_details = error_details || ${JSON.stringify(errors.slice(0, 50))}::jsonb
+                  errors = errors + ${errors.length}, error_details = error_details || ${JSON.stringify(details)}::jsonb
                 WHERE organization_id = app_org_id() AND id = ${runId}::uuid`.execute(trx);
       return n;
     });
@@ -168,12 +202,14 @@ export function createPipeline(deps: {
           .execute(trx)).then((r) => r.rows[0]?.d ?? 0);
         if (dim) await ensureVectorIndexes(deps.db, ops, dim);
         const style = await styles(actor);
-        const total = await tenant(actor, (trx) => sql<{ n: number }>`SELECT count(*)::int AS n FROM market_event WHERE organization_id = app_org_id() AND status = 'unprocessed'`.execute(trx)).then((r) => r.rows[0]!.n);
+        const total = await tenant(actor, (trx) => sql<{ n: number }>`SELECT count(*)::int AS n FROM market_event me
+          WHERE me.organization_id = app_org_id() AND ${pendingAt(now())}`.execute(trx)).then((r) => r.rows[0]!.n);
+        const beat = heartbeat(actor, runId, opts.heartbeatMs ?? 10_000);
         let done = 0;
         for (;;) {
-          const events = await tenant(actor, (trx) => match.pending(CHUNK, trx));
+          const events = await tenant(actor, (trx) => match.pending(CHUNK, now(), trx));
           if (!events.length) break;
-          await chunk(actor, runId, events, ops, dim, style);
+          await chunk(actor, runId, events, ops, dim, style, beat);
           done += events.length;
           opts.onProgress?.({ stage: 'match', done, total });
         }
@@ -183,7 +219,7 @@ export function createPipeline(deps: {
       } catch (e) {
         await tenant(actor, (trx) => sql`UPDATE pipeline_run SET status = 'failed', completed_at = now(), duration_ms = ${Date.now() - started}, errors = errors + 1,
             error_details = error_details || ${JSON.stringify([{ error: (e as Error).message.slice(0, 500) }])}::jsonb
-            WHERE organization_id = app_org_id() AND id = ${runId}::uuid`.execute(trx)).catch(() => undefined);
+            WHERE organization_id = app_org_id() AND id = ${runId}::uuid AND status = 'running'`.execute(trx)).catch(() => undefined);
         throw e;
       }
     },

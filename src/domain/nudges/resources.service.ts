@@ -18,11 +18,16 @@ export const AddResourceRequest = z.object({
   user_email: z.string().trim().min(3).optional(),
 }).strict();
 
+export interface ResourceRow {
+  id: string; user_id: string; user_email: string; title: string; url: string; description: string | null; categories: string[];
+  content_type: 'article' | 'video' | 'document' | 'other'; status: 'active' | 'archived'; usage_count: number; created_at: Date;
+}
+
 const COLUMNS = sql`r.id, r.user_id, u.email AS user_email, r.title, r.url, r.description, r.categories, r.content_type, r.status, r.usage_count, r.created_at`;
 
 export function createResourcesService(deps: { db: Database }) {
   const tenant = <T>(actor: Actor, fn: (trx: Trx) => Promise<T>) => withTenant(deps.db, actor, fn);
-  const one = (id: string, trx: Trx) => sql`SELECT ${COLUMNS} FROM content_resource r JOIN app_user u ON u.organization_id = r.organization_id AND u.id = r.user_id
+  const one = (id: string, trx: Trx) => sql<ResourceRow>`SELECT ${COLUMNS} FROM content_resource r JOIN app_user u ON u.organization_id = r.organization_id AND u.id = r.user_id
     WHERE r.organization_id = app_org_id() AND r.id = ${id}::uuid`.execute(trx).then((x) => x.rows[0]);
   return {
     /** Adding the same URL again updates what it says; the count of uses stays. */
@@ -43,7 +48,7 @@ export function createResourcesService(deps: { db: Database }) {
     list: (actor: Actor, q: { user_email?: string; all?: boolean } = {}) => tenant(actor, async (trx) => {
       const userId = q.user_email ? await userIdByEmail(q.user_email, trx) : null;
       if (q.user_email && !userId) throw notFound('user', q.user_email);
-      return (await sql`SELECT ${COLUMNS} FROM content_resource r JOIN app_user u ON u.organization_id = r.organization_id AND u.id = r.user_id
+      return (await sql<ResourceRow>`SELECT ${COLUMNS} FROM content_resource r JOIN app_user u ON u.organization_id = r.organization_id AND u.id = r.user_id
         WHERE r.organization_id = app_org_id() AND (${userId}::uuid IS NULL OR r.user_id = ${userId}::uuid) AND (${!!q.all} OR r.status = 'active')
         ORDER BY r.usage_count DESC, r.title LIMIT 500`.execute(trx)).rows;
     }),

@@ -60,6 +60,8 @@ export interface DueRow {
   headers: Record<string, string>;
   enrollment_id: string | null;
   campaign_id: string | null;
+  /** A nudge's message: goes only while this briefing is active. */
+  briefing_id: string | null;
   attempts: number;
   mailing_zip: string | null;
   mailing_state: string | null;
@@ -140,7 +142,7 @@ export const outboxRepository = {
         ORDER BY scheduled_for, id LIMIT ${opts.limit}
         FOR UPDATE SKIP LOCKED)
       SELECT m.id, m.idempotency_key AS key, m.lead_id, m.person_id, m.channel, m.purpose, m.source, m.kind, m.peer_hash, m.peer_value, m.peer_enc,
-             m.from_address, m.subject, m.body, m.html, m.headers, m.enrollment_id, m.campaign_id, m.attempts,
+             m.from_address, m.subject, m.body, m.html, m.headers, m.enrollment_id, m.campaign_id, m.briefing_id, m.attempts,
              pe.mailing_zip, pe.mailing_state, l.timezone, to_char(l.quiet_hours_start, 'HH24:MI') AS quiet_start, to_char(l.quiet_hours_end, 'HH24:MI') AS quiet_end,
              r.created_at AS stop_at,
              (m.purpose = 'opt_out_confirmation' AND EXISTS (
@@ -156,6 +158,20 @@ export const outboxRepository = {
       -- scan, and PostgreSQL counts coalesce as leaky (with it, every owner was read for every message)
       LEFT JOIN person pe ON pe.organization_id = m.organization_id AND pe.id = CASE WHEN m.person_id IS NOT NULL THEN m.person_id ELSE l.person_id END
       ORDER BY m.scheduled_for, m.id`.execute(trx)).rows;
+  },
+
+  /**
+   * Of these briefings, the ones still active, held (FOR SHARE) until the claiming transaction
+   * ends. The claim read their status without a lock: a pause committed since then must leave
+   * its messages pending, and one that comes now waits until they are handed over, so the
+   * database's guard never refuses a hand-over and fails the whole batch.
+   */
+  async holdActiveBriefings(ids: string[], trx: Trx): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const r = await sql<{ id: string }>`
+      SELECT id FROM briefing WHERE organization_id = app_org_id() AND id = ANY(${ids}::uuid[]) AND status = 'ACTIVE'
+      ORDER BY id FOR SHARE`.execute(trx);
+    return new Set(r.rows.map((x) => x.id));
   },
 
   /** The gate's decisions, stored with their facts, and the messages moved on by them. */

@@ -190,11 +190,16 @@ export function createOutbox(deps: { db: Database; pii: Pii; channels: Channels;
       const max = opts.max ?? Infinity;
       while (total.claimed < max) {
         const round = await withTenant(deps.db, actor, async (trx) => {
-          const rows = await repo.claimDue({ ids: opts.ids, limit: Math.min(batch, max - total.claimed), now: now() }, trx);
-          if (!rows.length) return null;
+          const claimed = await repo.claimDue({ ids: opts.ids, limit: Math.min(batch, max - total.claimed), now: now() }, trx);
+          if (!claimed.length) return null;
+          // a nudge paused since the claim read it: its messages stay pending, untouched, and go when it is resumed
+          const active = await repo.holdActiveBriefings([...new Set(claimed.flatMap((r) => (r.briefing_id ? [r.briefing_id] : [])))], trx);
+          const rows = claimed.filter((r) => !r.briefing_id || active.has(r.briefing_id));
+          if (!rows.length) return { rows, at: now(), gated: [], out: [], report: { allowed: 0, deferred: 0, denied: 0, failed: 0 } };
           return { rows, at: now(), ...(await gate(actor, rows, trx)) };
         });
-        if (!round) break;
+        // nothing claimed, or all of it held back (the next tick finds them again if they may go)
+        if (!round?.rows.length) break;
         failpoint('outbox.gated');
         const attempts = new Map(round.rows.map((r) => [r.id, r.attempts + 1]));
         // handed over a chunk at a time, each chunk's answers recorded at once (a status callback

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { NudgesService } from '../../../src/domain/nudges/nudges.service.ts';
-import { api, ApiError, type Answer } from '../api.ts';
+import type { ResourceRow } from '../../../src/domain/nudges/resources.service.ts';
+import { api, ApiError, query, type Answer, type Json } from '../api.ts';
 import { useLoad } from '../load.ts';
 import { Ago, Badge, dollars, ErrorState, Loading } from '../ui.tsx';
 
@@ -10,6 +11,7 @@ import { Ago, Badge, dollars, ErrorState, Loading } from '../ui.tsx';
 
 type Nudge = Answer<NudgesService['show']>;
 type Approved = Answer<NudgesService['approve']>;
+type Resource = Json<ResourceRow>;
 type Channel = '' | 'email' | 'sms';
 const MOVED = { pause: 'Paused: nothing more is sent until you resume.', resume: 'Resumed.', cancel: 'Cancelled: the messages not yet sent never will be.' };
 
@@ -25,6 +27,11 @@ export function NudgeDetail({ id, onChanged }: { id: string; onChanged: () => vo
   const [done, setDone] = useState<string | null>(null);
   const draftBox = useRef<HTMLTextAreaElement>(null);
   const n = nudge.data;
+  const [resource, setResource] = useState('');
+  // the resources its user could attach: only asked for while it is a draft
+  const owner = n?.status === 'DRAFT' ? n.user_email : null;
+  const library = useLoad(async () => (owner ? (await api<{ data: Resource[] }>('GET', `/v1/resources${query({ user_email: owner })}`)).data : []), [owner]);
+  const attachable = (library.data ?? []).filter((r) => !n?.resources.some((a) => a.id === r.id));
 
   async function act(label: string, call: () => Promise<Nudge | Approved>, after?: (r: Nudge | Approved) => string) {
     setBusy(true);
@@ -51,7 +58,11 @@ export function NudgeDetail({ id, onChanged }: { id: string; onChanged: () => vo
   const save = () => act('Draft saved', () => api<Nudge>('PATCH', `/v1/nudges/${id}`, { draft: text }));
   const dismiss = () => act('Dismissed: alike opportunities stop appearing for these clients.', () => api<Nudge>('POST', `/v1/nudges/${id}/dismiss`, reason.trim() ? { reason: reason.trim() } : {}));
   const drop = (clientId: string, name: string) => act(`${name} removed: alike opportunities stop appearing for them.`, () => api<Nudge>('POST', `/v1/nudges/${id}/dismiss`, { client_id: clientId }));
-  const move = (verb: keyof typeof MOVED) => act(MOVED[verb], () => api<Nudge>('POST', `/v1/nudges/${id}/${verb}`));
+  const move = (verb: keyof typeof MOVED) => act(MOVED[verb], () => api<Nudge>('POST', `/v1/nudges/${id}/${verb}`),
+    // resuming a nudge whose last messages went while it was paused completes it
+    (r) => (verb === 'resume' && r.status === 'COMPLETED' ? 'Nothing was left to send: the nudge is complete.' : MOVED[verb]));
+  const attach = () => act('Attached: its link goes at the end of every message.', () => api<Nudge>('POST', `/v1/nudges/${id}/resources`, { resource_id: resource }))
+    .then(() => setResource(''));
   const startEdit = () => {
     setText(n?.draft ?? '');
     setEditing(true);
@@ -118,6 +129,23 @@ export function NudgeDetail({ id, onChanged }: { id: string; onChanged: () => vo
             <summary>What {n.preview.name} will read</summary>
             <pre className="draft">{n.preview.text}</pre>
           </details>
+        ) : null}
+      </section>
+
+      <section aria-labelledby="resources-title">
+        <h2 id="resources-title">Resources</h2>
+        {n.resources.length ? <ul>{n.resources.map((r) => <li key={r.id}><a href={r.url} target="_blank" rel="noreferrer">{r.title}</a></li>)}</ul>
+          : <p className="note">None attached.</p>}
+        {n.status === 'DRAFT' && attachable.length ? (
+          <form className="actions" onSubmit={(e) => { e.preventDefault(); if (resource) void attach(); }}>
+            <label>Attach{' '}
+              <select value={resource} onChange={(e) => setResource(e.target.value)}>
+                <option value="">an article or video…</option>
+                {attachable.map((r) => <option key={r.id} value={r.id}>{r.title} ({r.content_type}, used {r.usage_count}×)</option>)}
+              </select>
+            </label>
+            <button type="submit" className="secondary" disabled={busy || !resource}>Attach</button>
+          </form>
         ) : null}
       </section>
 

@@ -1,0 +1,71 @@
+/// <reference lib="dom" />
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumMissing, newPage, screenshot, startWebApp, type WebApp } from '../support/browser.ts';
+import { createTestContext, type TestContext } from '../support/context.ts';
+import { NOW, reportFixture } from '../support/reports.ts';
+
+// The reports in chromium, on the fixed November of test/support/reports.ts (its figures are
+// worked out by hand in test/medium/reports.test.ts): the funnel and ROI charts with their tables,
+// spend that agrees between ROI and costs, a period from the presets, and an agent refused.
+
+describe.skipIf(chromiumMissing)('web app: reports', () => {
+  let t: TestContext;
+  let w: WebApp;
+  let manager: string;
+  let agent: string;
+
+  beforeAll(async () => {
+    t = await createTestContext({ now: () => NOW });
+    const f = await reportFixture(t);
+    manager = await t.newApiKey(f.A.org.id, f.manager.user.id);
+    agent = await t.newApiKey(f.A.org.id, f.Y.user.id);
+    w = await startWebApp(t);
+  }, 180_000);
+  afterAll(async () => {
+    await w?.close();
+    await t.close();
+  });
+
+  it('draws the funnel and ROI by source, and spend agrees between ROI and costs', async () => {
+    const { page, errors, close } = await newPage(w);
+    await page.goto(`/reports/funnel?from=2026-11-01&to=2026-11-30#key=${manager}`);
+    const chart = page.getByRole('img', { name: /^Funnel:/ });
+    await chart.waitFor();
+    expect(await chart.getAttribute('aria-label')).toBe('Funnel: new 5, contacted 4, qualified 3, appointment scheduled 2, proposal sent 2, closed won 1');
+    const rows = page.locator('table tbody tr');
+    expect(await rows.nth(3).locator('td').allTextContents()).toEqual(['appointment scheduled', '2', '66.7%', '40.0%']);
+    await screenshot(page, 'report-funnel');
+
+    await page.getByRole('link', { name: 'ROI by source' }).click();
+    await page.getByRole('img', { name: /^Spend by source:/ }).waitFor();
+    expect(await page.getByText(/^Spent/).textContent()).toBe('Spent $1,655.61 for 5 leads ($331.12 a lead), 2 won ($827.81 each); revenue $15,000.00, return 806.0%.');
+    const mailers = page.locator('tr', { hasText: 'mailers' });
+    expect(await mailers.locator('td').allTextContents()).toEqual(['mailers', '3', '2', '2', '$1,250.45', '$416.82', '$625.23', '$625.23', '$15,000.00', '1099.6%']);
+    expect(new URL(page.url()).search).toBe('?from=2026-11-01&to=2026-11-30');
+    await screenshot(page, 'report-roi');
+
+    await page.getByRole('link', { name: 'Spend' }).click();
+    await page.getByRole('img', { name: /^Spend by day:/ }).waitFor();
+    expect(await page.getByText(/^Spent/).textContent()).toMatch(/^Spent \$1,655\.61 /);
+    await screenshot(page, 'report-costs');
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('takes a period from the presets and refuses an agent with the reason', async () => {
+    const { page, close } = await newPage(w);
+    await page.goto(`/reports/usage#key=${manager}`);
+    await page.getByRole('button', { name: 'Last month' }).click();
+    await page.getByRole('heading', { name: /Usage/ }).getByText(/ to /).waitFor();
+    const url = new URL(page.url());
+    expect(url.searchParams.get('from')).toMatch(/^\d{4}-\d{2}-01$/);
+    expect(await page.getByRole('button', { name: 'Last month' }).getAttribute('aria-pressed')).toBe('true');
+    await close();
+
+    const a = await newPage(w);
+    await a.page.goto(`/reports/roi#key=${agent}`);
+    await a.page.getByText('Not allowed').waitFor();
+    expect(await a.page.getByRole('alert').textContent()).toMatch(/manager/);
+    await a.close();
+  });
+});
