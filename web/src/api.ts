@@ -29,25 +29,43 @@ export function setApiKey(key: string | null, signedOut: () => void) {
   onUnauthenticated = signedOut;
 }
 
-export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body?: unknown, key = apiKey): Promise<T> {
+export async function api<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown, key = apiKey): Promise<T> {
+  const json = body === undefined ? undefined : { type: 'application/json', data: JSON.stringify(body) };
+  return JSON.parse((await send(method, path, json, key)).text || 'null') as T;
+}
+
+/** A file as the request body (an import's CSV): the answer, parsed. */
+export async function upload<T>(path: string, file: Blob, type = 'text/csv'): Promise<T> {
+  return JSON.parse((await send('POST', path, { type, data: file })).text) as T;
+}
+
+/** A file the API answers with (an error report), saved by the browser under its name. */
+export async function download(path: string, name: string) {
+  const { blob } = await send('GET', path);
+  const a = Object.assign(document.createElement('a'), { href: URL.createObjectURL(blob), download: name });
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+async function send(method: string, path: string, body?: { type: string; data: BodyInit }, key = apiKey) {
   let res: Response;
   try {
     res = await fetch(path, {
       method,
-      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body ? { 'content-type': body.type } : {}) },
+      body: body?.data,
     });
   } catch {
     throw new ApiError(0, 'NETWORK', 'The server cannot be reached. Is `porchlight serve` running?');
   }
-  const text = await res.text();
-  const data = text ? safeJson(text) : null;
+  const blob = await res.blob();
+  const text = await blob.text();
   if (!res.ok) {
-    const e = (data as { error?: { code?: string; message?: string; details?: ErrorDetail[] } } | null)?.error;
+    const e = ((text ? safeJson(text) : null) as { error?: { code?: string; message?: string; details?: ErrorDetail[] } } | null)?.error;
     if (res.status === 401 && key === apiKey) onUnauthenticated();
     throw new ApiError(res.status, e?.code ?? 'HTTP', e?.message ?? `the server answered ${res.status}`, e?.details ?? []);
   }
-  return data as T;
+  return { text, blob };
 }
 
 function safeJson(text: string): unknown {

@@ -2,6 +2,7 @@ import { StrictMode, useEffect } from 'react';
 import { createRoot } from 'react-dom/client';
 import './app.css';
 import { Boundary } from './boundary.tsx';
+import { ImportPage } from './pages/import.tsx';
 import { LeadPage } from './pages/lead.tsx';
 import { Leads } from './pages/leads.tsx';
 import { Nudges } from './pages/nudges.tsx';
@@ -22,6 +23,7 @@ function Pages() {
   const report = match('/reports/:name', path);
   if (report && isReport(report.name!)) return <ReportsPage name={report.name} params={params} />;
   if (match('/reports', path)) return <ReportsPage name="funnel" params={params} />;
+  if (match('/import', path)) return <ImportPage />;
   const lead = match('/leads/:id', path);
   if (lead) return <LeadPage id={lead.id!} />;
   if (match('/leads', path)) return <Leads params={params} />;

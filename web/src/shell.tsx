@@ -4,7 +4,7 @@ import { useSession } from './session.tsx';
 
 // The frame around every page: where you are, where else you can go, who you are signed in as.
 
-const NAV = [{ to: '/leads', label: 'Leads' }, { to: '/nudges', label: 'Nudges' }, { to: '/reports', label: 'Reports' }];
+const NAV = [{ to: '/leads', label: 'Leads' }, { to: '/import', label: 'Import' }, { to: '/nudges', label: 'Nudges' }, { to: '/reports', label: 'Reports' }];
 
 export function Shell({ children }: { children: ReactNode }) {
   const { me, signOut } = useSession();

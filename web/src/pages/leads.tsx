@@ -90,7 +90,7 @@ export function Leads({ params }: { params: URLSearchParams }) {
           : !page.data.data.length ? (
             <Empty title={filtered ? 'No lead matches these filters' : 'No leads yet'}>
               {filtered ? <button type="button" className="link" onClick={() => navigate('/leads')}>Clear filters</button>
-                : <p>Import an owner list: <code>porchlight import leads FILE --org ORG</code>.</p>}
+                : <p><Link to="/import">Import an owner list</Link>, or run <code>porchlight import leads FILE --org ORG</code>.</p>}
             </Empty>
           ) : (
             <div className="table-wrap" aria-busy={page.loading}>
