@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withOwner } from '../../src/db/tenant.ts';
+import { EXPORT_COLUMNS } from '../../src/domain/leads/export-leads.ts';
 import { buildServer } from '../../src/api/server.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
 
@@ -185,6 +188,48 @@ describe('HTTP API', () => {
     expect((await send('PATCH', `/v1/leads/${lead.id}`, { add_tags: [] })).statusCode).toBe(400);
     const combined = await send('PATCH', `/v1/leads/${lead.id}`, { tags: ['a', 'b'], add_tags: ['c'], remove_tags: ['a'] });
     expect(combined.json().tags).toEqual(['b', 'c']);
+  });
+
+  it('changes many leads at once, says which were not there, and keeps each change in its history', async () => {
+    const [a, b] = [await t.newLead(A.org.id), await t.newLead(A.org.id)];
+    const missing = '00000000-0000-4000-8000-000000000001';
+    const r = await send('POST', '/v1/leads/bulk', { ids: [a.id, b.id, a.id, missing, leadB.id], status: 'contacted', add_tags: ['mailer-2'] });
+    expect(r.json()).toEqual({ updated: 2, not_found: [missing, leadB.id] }); // another organization's lead is not there for A
+    for (const id of [a.id, b.id]) {
+      const shown = (await get(`/v1/leads/${id}`)).json();
+      expect(shown).toMatchObject({ status: 'contacted', tags: ['mailer-2'] });
+      expect(shown.status_history.at(-1)).toMatchObject({ to_status: 'contacted', trigger_type: 'api' });
+    }
+    expect((await get(`/v1/leads/${leadB.id}`, keyB)).json().status).toBe('new');
+    const bad = await send('POST', '/v1/leads/bulk', { ids: [a.id], status: 'won' });
+    expect([bad.statusCode, bad.json().error.details[0].field]).toEqual([400, 'status']);
+    expect((await send('POST', '/v1/leads/bulk', { ids: [a.id] })).statusCode).toBe(400);
+    expect((await send('POST', '/v1/leads/bulk', { ids: [] })).json().error.details[0].field).toBe('ids');
+    const agent = await t.newUser(A.org.id, 'agent');
+    const other = await t.newUser(A.org.id, 'agent');
+    const refused = await send('POST', '/v1/leads/bulk', { ids: [a.id], assignee_id: other.user.id }, await t.newApiKey(A.org.id, agent.user.id));
+    expect(refused.json().error).toMatchObject({ code: 'FORBIDDEN', details: [{ field: 'assignee_id' }] });
+  });
+
+  it("lists a saved segment's leads and exports the filtered leads as CSV, recorded in the audit log", async () => {
+    expect((await send('POST', '/v1/segments', { name: 'Scored 80+', filter: { lead_score: { min: 80 } } })).statusCode).toBe(201);
+    const ids = (await get('/v1/leads?segment=Scored%2080%2B&limit=200')).json().data.map((l: { id: string }) => l.id).sort();
+    expect(ids).toEqual([leadsA[0]!.id, leadsA[4]!.id].sort());
+    const unknown = await get('/v1/leads?segment=nope');
+    expect([unknown.statusCode, unknown.json().error.details[0].field]).toEqual([404, 'segment']);
+
+    const csv = await get('/v1/leads/export?segment=Scored%2080%2B&zip=78701');
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    const lines = csv.body.trim().split(/\r?\n/);
+    expect(lines[0]).toBe(EXPORT_COLUMNS.join(','));
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual([leadsA[0]!.id]);
+    expect(lines[1]).toContain(leadsA[0]!.email);
+    const [audit] = await withOwner(t.c.db, 'test', async (trx) => (await sql<{ details: { count: number; filter: { segment: string } } }>`
+      SELECT details FROM audit_log WHERE organization_id = ${A.org.id}::uuid AND action = 'export' ORDER BY created_at DESC LIMIT 1`.execute(trx)).rows);
+    expect(audit!.details).toMatchObject({ count: 1, filter: { segment: 'Scored 80+', zip: ['78701'] } });
+    expect((await get('/v1/leads/export?status=won')).statusCode).toBe(400);
+    const agent = await t.newUser(A.org.id, 'agent');
+    expect((await get('/v1/leads/export', await t.newApiKey(A.org.id, agent.user.id))).statusCode).toBe(403);
   });
 
   it('soft-deletes a lead: gone from lists and lookups, kept in the database', async () => {

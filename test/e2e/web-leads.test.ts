@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import fs from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Actor } from '../../src/db/tenant.ts';
@@ -24,6 +25,7 @@ describe.skipIf(chromiumMissing)('web app: leads', () => {
     key = await t.newApiKey(o.org.id, o.owner.id);
     for (let i = 0; i < 60; i++) leads.push(await t.newLead(o.org.id, { status: i % 3 === 0 ? 'qualified' : 'new', lead_score: i, tags: i === 7 ? ['pool'] : [] }));
     await rows(t, actor, sql`UPDATE contact_point SET dnc = true WHERE person_id = ${leads[7]!.person_id}::uuid AND kind = 'phone'`);
+    await t.c.segments.create(actor, { name: 'Scored 50 to 59', filter: { lead_score: { min: 50, max: 59 } } });
     w = await startWebApp(t);
   }, 180_000);
   afterAll(async () => {
@@ -49,10 +51,10 @@ describe.skipIf(chromiumMissing)('web app: leads', () => {
     expect(new URL(page.url()).searchParams.get('status')).toBe('qualified');
     await page.getByRole('button', { name: /^Score/ }).click();
     await expect.poll(() => page.locator('th[aria-sort="descending"]').textContent()).toContain('Score');
-    await expect.poll(() => body.first().locator('td').nth(4).textContent()).toBe('57');
+    await expect.poll(() => body.first().locator('td').nth(5).textContent()).toBe('57');
     // a reload keeps the view: the filters are the address
     await page.reload();
-    await expect.poll(() => body.first().locator('td').nth(4).textContent()).toBe('57');
+    await expect.poll(() => body.first().locator('td').nth(5).textContent()).toBe('57');
     expect(await body.count()).toBe(20);
 
     await page.getByLabel('Search').fill('nobody-by-this-name');
@@ -82,6 +84,34 @@ describe.skipIf(chromiumMissing)('web app: leads', () => {
     const [l] = await rows<{ status: string; tags: string[]; changes: number }>(t, actor, sql`SELECT status, tags,
       (SELECT count(*)::int FROM lead_status_history h WHERE h.lead_id = l.id AND h.to_status = 'contacted') AS changes FROM lead l WHERE id = ${leads[7]!.id}::uuid`);
     expect(l).toEqual({ status: 'contacted', tags: ['called-once', 'pool'], changes: 1 });
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('picks a saved segment, changes the selected leads together, and exports what the filters match', async () => {
+    const { page, errors, close } = await newPage(w);
+    await page.goto(`/leads#key=${key}`);
+    const body = page.getByRole('region', { name: 'Leads' }).locator('tbody tr');
+    await body.first().waitFor();
+    await page.getByLabel('Segment').selectOption({ label: 'Scored 50 to 59' });
+    await expect.poll(() => body.count()).toBe(10);
+    await page.getByLabel('Select every lead on this page').check();
+    await page.getByText('10 selected').waitFor();
+    await page.getByLabel('Tag to add').fill('mailer-3');
+    await page.getByRole('button', { name: 'Add tag' }).click();
+    await page.getByText('Tagged mailer-3: 10 leads.').waitFor();
+    await page.getByLabel('Select every lead on this page').check();
+    await page.getByLabel('Set status').selectOption('proposal_sent');
+    await page.getByText('Status set to proposal sent: 10 leads.').waitFor();
+    const [n] = await rows<{ tagged: number; moved: number }>(t, actor, sql`SELECT count(*) FILTER (WHERE 'mailer-3' = ANY(tags))::int AS tagged,
+      count(*) FILTER (WHERE status = 'proposal_sent')::int AS moved FROM lead WHERE lead_score BETWEEN 50 AND 59`);
+    expect(n).toEqual({ tagged: 10, moved: 10 });
+    await screenshot(page, 'leads-bulk');
+
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export these leads (CSV)' }).click()]);
+    const lines = fs.readFileSync((await saved.path())!, 'utf8').trim().split(/\r?\n/);
+    expect(lines).toHaveLength(11);
+    expect(lines.slice(1).every((l) => l.includes('mailer-3'))).toBe(true);
     expect(errors).toEqual([]);
     await close();
   });

@@ -2,8 +2,9 @@ import { parseInput } from '../../app/validate.ts';
 import type { Database } from '../../db/database.ts';
 import { withTenant, type Actor } from '../../db/tenant.ts';
 import type { Pii } from '../pii/pii.ts';
+import { requireRole } from '../tenancy/tenancy.service.ts';
 import { leadsRepository as repo, type LeadFilter } from './leads.repository.ts';
-import { ListLeadsQuery } from './leads.service.ts';
+import { leadFilterOf, ListLeadsQuery } from './leads.service.ts';
 
 // Exporting leads: the list's filters, every matching lead with its owner, parcel, phones and
 // emails in the clear. Exports carry contact data out of the system, so each one writes an
@@ -21,18 +22,19 @@ export function createLeadExport(deps: { db: Database; pii: Pii }) {
   const { db, pii } = deps;
 
   return async function* exportLeads(actor: Actor, query: unknown, format: 'csv' | 'json'): AsyncGenerator<ExportRow[]> {
+    // contact data in the clear, in bulk, out of the system: a manager's call
+    requireRole(actor, 'manager', 'export leads');
     const q = parseInput(ListLeadsQuery, { ...(query as object), sort: 'created_at', limit: 200 });
-    const filter: LeadFilter = {
-      status: q.status, tier: q.tier, tags: q.tag, zip: q.zip, min_score: q.min_score, source: q.source, q: q.q,
-      assignee: q.assignee === 'me' ? (actor.userId ?? 'none') : q.assignee,
-    };
+    let filter: LeadFilter | undefined;
     let after: { key: string; id: string } | undefined;
     let first = true;
     for (;;) {
       const rows = await withTenant(db, actor, async (trx) => {
+        filter ??= await leadFilterOf(q, actor, trx);
         if (first) {
           const count = await repo.count(filter, trx);
-          await repo.recordAccess({ action: 'export', entity: 'lead', entity_id: null, details: { filter, format, count } }, trx);
+          const { where: _w, ...asked } = filter;
+          await repo.recordAccess({ action: 'export', entity: 'lead', entity_id: null, details: { filter: { ...asked, segment: q.segment }, format, count } }, trx);
         }
         const page = await repo.list(filter, { sort: 'created_at', direction: 'asc', limit: PAGE, after }, trx);
         const personIds = [...new Set(page.map((r) => r.person_id).filter((x): x is string => !!x))];

@@ -15,6 +15,8 @@ export interface LeadFilter {
   assignee?: string | 'none';
   source?: string;
   q?: string;
+  /** More conditions over l, p and pe, ANDed: a saved segment's */
+  where?: Expression<SqlBool>[];
 }
 
 export interface Page {
@@ -41,7 +43,7 @@ const LIST_COLUMNS = [
 
 /** The list's filters as SQL conditions on l (lead), p (property) and pe (person): one place for list, count and export. */
 export function filterConditions(filter: LeadFilter): Expression<SqlBool>[] {
-  const c: Expression<SqlBool>[] = [sql<SqlBool>`l.deleted_at IS NULL`];
+  const c: Expression<SqlBool>[] = [sql<SqlBool>`l.deleted_at IS NULL`, ...(filter.where ?? [])];
   if (filter.status?.length) c.push(sql<SqlBool>`l.status = ANY(${sql.val(filter.status)}::text[])`);
   if (filter.tier?.length) c.push(sql<SqlBool>`l.tier = ANY(${sql.val(filter.tier)}::text[])`);
   if (filter.tags?.length) c.push(sql<SqlBool>`l.tags @> ${sql.val(filter.tags)}::text[]`);
@@ -166,8 +168,9 @@ export const leadsRepository = {
       .limit(limit)
       .execute();
   },
-  updateLead(
-    id: string,
+  /** Change one lead or several in one statement; the ids changed (a deleted or unseen lead is not among them). */
+  updateLeads(
+    ids: string[],
     patch: { status?: LeadStatus; tags?: string[]; assignee_id?: string | null; notes?: string | null; next_follow_up_at?: Date | null },
     edit: { addTags?: string[]; removeTags?: string[] },
     trx: Trx,
@@ -184,7 +187,7 @@ export const leadsRepository = {
     } else if (tags) {
       q = q.set({ tags });
     }
-    return q.where('id', '=', id).where('deleted_at', 'is', null).returning(['id']).executeTakeFirst();
+    return q.where('id', '=', sql<string>`ANY(${sql.val(ids)}::uuid[])`).where('deleted_at', 'is', null).returning(['id']).execute();
   },
   softDelete(id: string, trx: Trx) {
     return trx.updateTable('lead').set({ deleted_at: new Date() }).where('id', '=', id).where('deleted_at', 'is', null).returning(['id']).executeTakeFirst();

@@ -5,6 +5,7 @@ import type { Database } from '../../db/database.ts';
 import { LEAD_STATUSES, TIERS } from '../../db/schema.ts';
 import { withTenant, type Actor, type Trx } from '../../db/tenant.ts';
 import type { Pii } from '../pii/pii.ts';
+import { segmentConditionsOf } from '../segments/segments.service.ts';
 import { requireRole } from '../tenancy/tenancy.service.ts';
 import { leadsRepository as repo, type LeadFilter, type LeadSort } from './leads.repository.ts';
 
@@ -24,6 +25,7 @@ export const ListLeadsQuery = z.object({
   assignee: z.union([z.literal('me'), z.literal('none'), z.uuid()]).optional().describe('me, none or a user id'),
   source: z.string().min(1).max(100).optional(),
   q: z.string().trim().min(1).max(200).optional().describe('search in owner name and address'),
+  segment: z.string().trim().min(1).max(200).optional().describe('only the leads of this saved segment (id or name)'),
   sort: z.enum(['created_at', '-created_at', 'updated_at', '-updated_at', 'lead_score', '-lead_score']).default('-created_at')
     .describe('a leading - sorts descending'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -44,6 +46,36 @@ export const UpdateLeadRequest = z
   .strict()
   .refine((v) => Object.values(v).some((x) => x !== undefined && !(Array.isArray(x) && x.length === 0 && x !== v.tags)), { message: 'nothing to change' });
 export type UpdateLeadRequest = z.input<typeof UpdateLeadRequest>;
+
+export const BulkUpdateRequest = z
+  .object({
+    ids: z.array(z.uuid()).min(1).max(500).describe('the leads to change, at most 500'),
+    status: z.enum(LEAD_STATUSES).optional(),
+    add_tags: z.array(Tag).max(100).optional(),
+    remove_tags: z.array(Tag).max(100).optional(),
+    assignee_id: z.uuid().nullable().optional().describe('a user of the organization, or null to unassign'),
+  })
+  .strict()
+  .refine((v) => v.status !== undefined || v.assignee_id !== undefined || !!v.add_tags?.length || !!v.remove_tags?.length, { message: 'nothing to change' });
+
+/** The list's filter from its parsed query: the same for a page, a count and an export. */
+export async function leadFilterOf(q: z.output<typeof ListLeadsQuery>, actor: Actor, trx: Trx): Promise<LeadFilter> {
+  return {
+    status: q.status, tier: q.tier, tags: q.tag, zip: q.zip, min_score: q.min_score, source: q.source, q: q.q,
+    assignee: q.assignee === 'me' ? (actor.userId ?? 'none') : q.assignee,
+    where: q.segment ? await segmentConditionsOf(q.segment, trx) : undefined,
+  };
+}
+
+/** An agent changing an assignment row-level security refuses, said plainly. */
+function agentAssignment(actor: Actor) {
+  return (e: unknown): never => {
+    if (e instanceof AppError && e.code === 'FORBIDDEN' && actor.role === 'agent') {
+      throw new AppError('FORBIDDEN', 'agents may assign a lead only to themselves or to nobody', [{ field: 'assignee_id', message: 'not allowed' }]);
+    }
+    throw e;
+  };
+}
 
 // A cursor carries the sort it belongs to and the last row's sort key and id.
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}:\d{2}|Z)$/;
@@ -105,12 +137,8 @@ export function createLeadsService(deps: { db: Database; pii: Pii }) {
     async list(actor: Actor, query: unknown) {
       const q = parseInput(ListLeadsQuery, query);
       const sort = q.sort.replace(/^-/, '') as LeadSort;
-      const filter: LeadFilter = {
-        status: q.status, tier: q.tier, tags: q.tag, zip: q.zip, min_score: q.min_score, source: q.source, q: q.q,
-        assignee: q.assignee === 'me' ? (actor.userId ?? 'none') : q.assignee,
-      };
       const page = { sort, direction: q.sort.startsWith('-') ? 'desc' : 'asc', limit: q.limit, after: q.cursor ? decodeCursor(q.cursor, q.sort) : undefined } as const;
-      const rows = await withTenant(db, actor, (trx) => repo.list(filter, page, trx));
+      const rows = await withTenant(db, actor, async (trx) => repo.list(await leadFilterOf(q, actor, trx), page, trx));
       const more = rows.length > q.limit;
       const data = rows.slice(0, q.limit).map(({ sort_key: _k, ...r }) => r);
       const last = rows[q.limit - 1];
@@ -129,15 +157,19 @@ export function createLeadsService(deps: { db: Database; pii: Pii }) {
       if (!isUuid(id)) throw notFound('lead', id);
       const { add_tags, remove_tags, ...set } = patch;
       return withTenant(db, actor, async (trx) => {
-        const changed = await repo.updateLead(id, { ...set, tags: dedupe(set.tags) }, { addTags: add_tags, removeTags: remove_tags }, trx);
+        const [changed] = await repo.updateLeads([id], { ...set, tags: dedupe(set.tags) }, { addTags: add_tags, removeTags: remove_tags }, trx);
         if (!changed) throw notFound('lead', id);
         return loadLead(id, trx);
-      }).catch((e: unknown) => {
-        if (e instanceof AppError && e.code === 'FORBIDDEN' && actor.role === 'agent') {
-          throw new AppError('FORBIDDEN', 'agents may assign a lead only to themselves or to nobody', [{ field: 'assignee_id', message: 'not allowed' }]);
-        }
-        throw e;
-      });
+      }).catch(agentAssignment(actor));
+    },
+
+    /** Change many leads in one statement (a selection in the web app): which changed, and which were not there to change. */
+    async bulkUpdate(actor: Actor, input: unknown) {
+      const { ids, add_tags, remove_tags, ...set } = parseInput(BulkUpdateRequest, input);
+      const unique = [...new Set(ids)];
+      const changed = await withTenant(db, actor, (trx) => repo.updateLeads(unique, set, { addTags: add_tags, removeTags: remove_tags }, trx)).catch(agentAssignment(actor));
+      const done = new Set(changed.map((r) => r.id));
+      return { updated: done.size, not_found: unique.filter((id) => !done.has(id)) };
     },
 
     async remove(actor: Actor, id: string) {

@@ -2,7 +2,9 @@ import { useEffect, useMemo, useState } from 'react';
 import { flexRender, getCoreRowModel, useReactTable, type ColumnDef } from '@tanstack/react-table';
 import { LEAD_STATUSES, TIERS } from '../../../src/db/schema.ts';
 import type { LeadsService } from '../../../src/domain/leads/leads.service.ts';
-import { api, query, type Answer } from '../api.ts';
+import type { SegmentsService } from '../../../src/domain/segments/segments.service.ts';
+import { api, download, query, type Answer } from '../api.ts';
+import { useSession } from '../session.tsx';
 import { useLoad } from '../load.ts';
 import { Link, navigate } from '../router.tsx';
 import { Ago, Badge, Empty, ErrorState, Loading } from '../ui.tsx';
@@ -13,10 +15,18 @@ import { Ago, Badge, Empty, ErrorState, Loading } from '../ui.tsx';
 
 type Page = Answer<LeadsService['list']>;
 type Row = Page['data'][number];
-const FILTERS = ['q', 'status', 'tier', 'assignee', 'min_score', 'source', 'tag', 'zip', 'sort'] as const;
+const FILTERS = ['q', 'segment', 'status', 'tier', 'assignee', 'min_score', 'source', 'tag', 'zip', 'sort'] as const;
+type Segments = { data: Answer<SegmentsService['list']> };
+type Bulk = Answer<LeadsService['bulkUpdate']>;
 const SORTABLE: Record<string, string> = { created_at: 'created_at', lead_score: 'lead_score', updated_at: 'updated_at' };
 
-const columns: ColumnDef<Row>[] = [
+const columns = (picked: Set<string>, pick: (ids: string[], on: boolean) => void, all: string[]): ColumnDef<Row>[] => [
+  {
+    id: 'pick',
+    header: () => <input type="checkbox" aria-label="Select every lead on this page" checked={all.length > 0 && all.every((id) => picked.has(id))}
+      onChange={(e) => pick(all, e.target.checked)} />,
+    cell: ({ row: { original: l } }) => <input type="checkbox" aria-label={`Select ${l.owner_name ?? l.id}`} checked={picked.has(l.id)} onChange={(e) => pick([l.id], e.target.checked)} />,
+  },
   { id: 'owner', header: 'Owner', cell: ({ row: { original: l } }) => <Link to={`/leads/${l.id}`}>{l.owner_name ?? 'Unknown owner'}</Link> },
   { id: 'address', header: 'Property', cell: ({ row: { original: l } }) => [l.address_line1, l.city, l.zip].filter(Boolean).join(', ') || '—' },
   { id: 'status', header: 'Status', cell: ({ row: { original: l } }) => <Badge value={l.status} /> },
@@ -53,7 +63,34 @@ export function Leads({ params }: { params: URLSearchParams }) {
     return () => clearTimeout(t);
   });
 
-  const table = useReactTable({ data: page.data?.data ?? [], columns, getCoreRowModel: getCoreRowModel(), manualSorting: true, manualPagination: true });
+  const { me } = useSession();
+  const segments = useLoad(() => api<Segments>('GET', '/v1/segments'), []);
+  const [picked, setPicked] = useState<Set<string>>(new Set());
+  useEffect(() => setPicked(new Set()), [key]);
+  const pick = (ids: string[], on: boolean) => setPicked((p) => {
+    const next = new Set(p);
+    for (const id of ids) if (on) next.add(id); else next.delete(id);
+    return next;
+  });
+  const onPage = (page.data?.data ?? []).map((l) => l.id);
+  const [bulkTag, setBulkTag] = useState('');
+  const [done, setDone] = useState<string | null>(null);
+  const [bulkError, setBulkError] = useState<Error | null>(null);
+  async function bulk(change: Record<string, unknown>, what: string) {
+    setDone(null);
+    setBulkError(null);
+    try {
+      const r = await api<Bulk>('POST', '/v1/leads/bulk', { ids: [...picked], ...change });
+      setDone(`${what}: ${r.updated} ${r.updated === 1 ? 'lead' : 'leads'}${r.not_found.length ? ` (${r.not_found.length} no longer there)` : ''}.`);
+      setPicked(new Set());
+      page.reload();
+    } catch (e) {
+      setBulkError(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+  const exportCsv = () => download(`/v1/leads/export${query({ ...filters, sort: undefined })}`, 'leads.csv').catch((e: unknown) => setBulkError(e instanceof Error ? e : new Error(String(e))));
+
+  const table = useReactTable({ data: page.data?.data ?? [], columns: columns(picked, pick, onPage), getCoreRowModel: getCoreRowModel(), manualSorting: true, manualPagination: true });
   const sortBy = (id: string) => {
     if (!SORTABLE[id]) return;
     set('sort', sort === `-${id}` ? id : `-${id}`);
@@ -65,6 +102,12 @@ export function Leads({ params }: { params: URLSearchParams }) {
     <section className="leads" aria-label="Leads">
       <form className="filters" role="search" onSubmit={(e) => { e.preventDefault(); set('q', search.trim()); }}>
         <label>Search <input type="search" value={search} placeholder="owner or address" onChange={(e) => setSearch(e.target.value)} /></label>
+        <label>Segment
+          <select value={filters.segment} onChange={(e) => set('segment', e.target.value)}>
+            <option value="">all leads</option>
+            {(segments.data?.data ?? []).map((g) => <option key={g.id} value={g.id}>{g.name}</option>)}
+          </select>
+        </label>
         <label>Status
           <select value={filters.status} onChange={(e) => set('status', e.target.value)}>
             <option value="">any</option>
@@ -85,6 +128,26 @@ export function Leads({ params }: { params: URLSearchParams }) {
         <label>Score at least <input type="number" min={0} max={100} value={filters.min_score} onChange={(e) => set('min_score', e.target.value)} /></label>
         {filtered ? <button type="button" className="link" onClick={() => navigate('/leads')}>Clear filters</button> : null}
       </form>
+      <div className="actions bulk" aria-label="With the selected leads">
+        <span>{picked.size ? `${picked.size} selected` : 'Select leads to change them together'}</span>
+        {picked.size ? (
+          <>
+            <select aria-label="Set status" value="" onChange={(e) => e.target.value && void bulk({ status: e.target.value }, `Status set to ${e.target.value.replaceAll('_', ' ')}`)}>
+              <option value="">Set status…</option>
+              {LEAD_STATUSES.map((s) => <option key={s} value={s}>{s.replaceAll('_', ' ')}</option>)}
+            </select>
+            <form onSubmit={(e) => { e.preventDefault(); if (bulkTag.trim()) void bulk({ add_tags: [bulkTag.trim()] }, `Tagged ${bulkTag.trim()}`).then(() => setBulkTag('')); }}>
+              <input aria-label="Tag to add" placeholder="tag" value={bulkTag} maxLength={50} onChange={(e) => setBulkTag(e.target.value)} />
+              <button type="submit" className="secondary">Add tag</button>
+            </form>
+            {me?.user ? <button type="button" className="secondary" onClick={() => void bulk({ assignee_id: me.user!.id }, 'Assigned to you')}>Assign to me</button> : null}
+            <button type="button" className="secondary" onClick={() => void bulk({ assignee_id: null }, 'Unassigned')}>Unassign</button>
+          </>
+        ) : null}
+        {me?.role !== 'agent' ? <button type="button" className="secondary" onClick={() => void exportCsv()}>Export these leads (CSV)</button> : null}
+      </div>
+      {done ? <p className="done" role="status">{done}</p> : null}
+      {bulkError ? <ErrorState error={bulkError} /> : null}
       {page.error ? <ErrorState error={page.error} retry={page.reload} />
         : !page.data ? <Loading what="leads" />
           : !page.data.data.length ? (
