@@ -2658,6 +2658,7 @@ FUNCTION lead_assignment_write() RETURNS trigger
 FUNCTION lead_field_audit_offer(lead_ids uuid[], fields text[], old_values jsonb[], new_values jsonb[]) RETURNS integer
 FUNCTION lead_field_audit_write() RETURNS trigger
 FUNCTION lead_quality_factors(org uuid, lead_ids uuid[], min_confidence numeric) RETURNS TABLE(lead_id uuid, score integer, prospective integer, factors jsonb)
+FUNCTION lead_search_ids(pattern text) RETURNS SETOF uuid
 FUNCTION lead_status_history_write() RETURNS trigger
 FUNCTION lead_statuses() RETURNS text[]
 FUNCTION lead_stops_enrollments() RETURNS trigger

@@ -163,6 +163,15 @@ describe('HTTP API', () => {
     expect((await get(`/v1/leads?sort=lead_score&cursor=${(await get('/v1/leads?limit=1&sort=-created_at')).json().next_cursor}`)).statusCode).toBe(400);
   });
 
+  it("finds for an agent, by search, only the leads they may see", async () => {
+    const [agent, other] = [await t.newUser(A.org.id, 'agent'), await t.newUser(A.org.id, 'agent')];
+    const theirs = await t.newLead(A.org.id, { assignee_id: other.user.id });
+    const name = (await get(`/v1/leads/${theirs.id}`)).json().person.last_name as string;
+    expect((await get(`/v1/leads?q=${name}`)).json().data.map((l: { id: string }) => l.id)).toEqual([theirs.id]);
+    expect((await get(`/v1/leads?q=${name}`, await t.newApiKey(A.org.id, agent.user.id))).json().data).toEqual([]);
+    expect((await get(`/v1/leads?q=${name}`, await t.newApiKey(A.org.id, other.user.id))).json().data.map((l: { id: string }) => l.id)).toEqual([theirs.id]);
+  });
+
   it('shows a lead with property, person, contact points (opened) and history', async () => {
     const lead = leadsA[0]!;
     const body = (await get(`/v1/leads/${lead.id}`)).json();

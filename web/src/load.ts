@@ -23,7 +23,7 @@ export function useLoad<T>(fn: () => Promise<T>, deps: readonly unknown[]): Load
     }).finally(() => {
       if (mine === seq.current) setLoading(false);
     });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // fn is a new closure each render: what it asks for is named by deps, and tick asks again
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((n) => n + 1), []);
   return { data, error, loading, reload, set: setData };

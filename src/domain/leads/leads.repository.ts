@@ -54,15 +54,9 @@ export function filterConditions(filter: LeadFilter): Expression<SqlBool>[] {
   else if (filter.assignee) c.push(sql<SqlBool>`l.assignee_id = ${filter.assignee}::uuid`);
   if (filter.q) {
     const like = `%${filter.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-    // the leads whose property or owner matches, each side through its trigram index
-    // (migrations/0022_lead_search.sql indexes exactly these expressions); an OR across the
-    // joined tables could use neither and would scan every lead
-    c.push(sql<SqlBool>`l.id IN (
-      SELECT s.id FROM lead s JOIN property sp ON sp.organization_id = s.organization_id AND sp.id = s.property_id
-      WHERE sp.organization_id = app_org_id() AND s.deleted_at IS NULL AND (coalesce(sp.address_line1, '') || ' ' || coalesce(sp.city, '')) ILIKE ${like}
-      UNION
-      SELECT s.id FROM lead s JOIN person sn ON sn.organization_id = s.organization_id AND sn.id = s.person_id
-      WHERE sn.organization_id = app_org_id() AND s.deleted_at IS NULL AND (coalesce(sn.full_name, '') || ' ' || coalesce(sn.last_name, '') || ' ' || coalesce(sn.company_name, '')) ILIKE ${like})`);
+    // the leads whose property or owner matches, through the trigram indexes (a function of
+    // migrations/0022_lead_search.sql, which says why); the lead's own policies still apply here
+    c.push(sql<SqlBool>`l.id IN (SELECT lead_search_ids(${like}))`);
   }
   return c;
 }
