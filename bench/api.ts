@@ -108,8 +108,10 @@ const table = [
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...results.map((r) => `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p90} | ${r.p97_5} | ${r.p99} | ${r.ratio.toFixed(2)} | ${r.seqScans} | ${r.errors} |`),
   '',
-  slow.length ? `**Target (p95 under ${TARGET_MS} ms, no sequential scan, no errors) missed by:** ${slow.map((r) => r.name).join('; ')}.`
-    : `**Target met:** every request kind's p97.5 (so its p95) is under ${TARGET_MS} ms, with no sequential scan of leads and no errors.`,
+  // the target is the server's; on the embedded engine the same line is for reference
+  `${engine === 'pg' ? '' : '(The target is for the server; on PGlite, for reference.) '}${slow.length
+    ? `**Target (p95 under ${TARGET_MS} ms, no sequential scan, no errors) missed by:** ${slow.map((r) => r.name).join('; ')}.`
+    : `**Target met:** every request kind's p97.5 (so its p95) is under ${TARGET_MS} ms, with no sequential scan of leads and no errors.`}`,
 ].join('\n');
 recordBenchmark(`api-${engine}`, `API: GET /v1/leads on ${label}`, table);
 if (json) process.stdout.write(`${JSON.stringify({ engine, leads: total, seedSeconds, connections, seconds, results }, null, 2)}\n`);
