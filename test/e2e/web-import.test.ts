@@ -70,7 +70,7 @@ describe.skipIf(chromiumMissing)('web app: import', () => {
     await progress.getByRole('link', { name: 'See the leads' }).click();
     await page.getByRole('region', { name: 'Leads' }).locator('tbody tr').first().waitFor();
     expect(new URL(page.url()).searchParams.get('source')).toBe('county-list');
-    expect(await page.getByRole('region', { name: 'Leads' }).locator('tbody tr').count()).toBe(40);
+    await expect.poll(() => page.getByRole('region', { name: 'Leads' }).locator('tbody tr').count()).toBe(40);
     const [n] = await rows<{ n: number; noted: number }>(t, actor, sql`SELECT count(*)::int AS n, count(*) FILTER (WHERE notes LIKE 'note %')::int AS noted FROM lead WHERE source = 'county-list'`);
     expect(n).toEqual({ n: 40, noted: 40 });
     expect(errors).toEqual([]);

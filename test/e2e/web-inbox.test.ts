@@ -55,7 +55,7 @@ describe.skipIf(chromiumMissing)('web app: sign-in and the nudge inbox', () => {
     expect(new URL(page.url()).pathname).toBe('/leads');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Nudges' }).click();
     await page.getByRole('tab', { name: 'To review' }).waitFor();
-    expect(await page.locator('.items li').count()).toBe(3);
+    await expect.poll(() => page.locator('.items li').count()).toBe(3);
     await screenshot(page, 'inbox');
     // the key is kept: a reload stays signed in; signing out forgets it
     await page.reload();
@@ -102,7 +102,7 @@ describe.skipIf(chromiumMissing)('web app: sign-in and the nudge inbox', () => {
     expect(msgs.every((m) => m.channel === 'email' && m.status === 'pending' && m.body.includes('a fenced yard near the park') && m.body.endsWith('https://example.com/zilker-guide'))).toBe(true);
     expect((await rows<{ usage_count: number }>(t, actor, sql`SELECT usage_count FROM content_resource`))[0]!.usage_count).toBe(1);
     // the approved one left "To review"; pausing and resuming work from its page
-    expect(await page.locator('.items li').count()).toBe(2);
+    await expect.poll(() => page.locator('.items li').count()).toBe(2);
     await detail.getByRole('button', { name: 'Pause sending' }).click();
     await detail.getByText('Paused: nothing more is sent').waitFor();
     expect((await status('1401 Bouldin')).status).toBe('PAUSED');
@@ -133,7 +133,7 @@ describe.skipIf(chromiumMissing)('web app: sign-in and the nudge inbox', () => {
     // the Dismissed tab has it
     await page.getByRole('tab', { name: 'Dismissed' }).click();
     await page.locator('.items li').first().waitFor();
-    expect(await page.locator('.items li').count()).toBe(1);
+    await expect.poll(() => page.locator('.items li').count()).toBe(1);
     expect(errors).toEqual([]);
     await close();
   });
