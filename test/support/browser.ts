@@ -54,7 +54,7 @@ export async function newPage(w: WebApp, size: 'laptop' | 'phone' = 'laptop') {
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => {
     // a failed request is the server's answer the test asked for; anything else the app logs is a bug
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text());
+    if (m.type() === 'error' && !m.text().includes('Failed to load resource')) errors.push(m.text());
   });
   return { page, errors, close: () => context.close() };
 }
