@@ -1,19 +1,30 @@
-import { StrictMode, useEffect } from 'react';
+import { StrictMode, useEffect, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import './app.css';
 import { Boundary } from './boundary.tsx';
+import { CallsPage } from './pages/calls.tsx';
+import { CampaignsPage } from './pages/campaigns.tsx';
+import { CompliancePage } from './pages/compliance.tsx';
+import { EnrichmentPage } from './pages/enrichment.tsx';
 import { ImportPage } from './pages/import.tsx';
 import { LeadPage } from './pages/lead.tsx';
 import { Leads } from './pages/leads.tsx';
 import { Nudges } from './pages/nudges.tsx';
 import { isReport, ReportsPage } from './pages/reports.tsx';
+import { SequencesPage } from './pages/sequences.tsx';
+import { SettingsPage } from './pages/settings.tsx';
 import { SignIn } from './pages/sign-in.tsx';
-import { Link, match, navigate, useLocation } from './router.tsx';
+import { Link, match, navigate, useLocation, type PageProps } from './router.tsx';
 import { SessionProvider, useSession } from './session.tsx';
 import { Shell } from './shell.tsx';
 import { Empty, Loading } from './ui.tsx';
 
 // The app: sign in, then the page the address names.
+
+const SECTIONS: [string, (p: PageProps) => ReactNode][] = [
+  ['/enrichment', EnrichmentPage], ['/sequences', SequencesPage], ['/campaigns', CampaignsPage],
+  ['/calls', CallsPage], ['/compliance', CompliancePage], ['/settings', SettingsPage],
+];
 
 function Pages() {
   const { path, params } = useLocation();
@@ -29,6 +40,10 @@ function Pages() {
   if (match('/leads', path)) return <Leads params={params} />;
   const nudge = match('/nudges/:id', path);
   if (nudge || match('/nudges', path)) return <Nudges id={nudge?.id ?? null} status={params.get('status')} />;
+  for (const [base, Page] of SECTIONS) {
+    const one = match(`${base}/:id`, path);
+    if (one || match(base, path)) return <Page id={one?.id ?? null} params={params} />;
+  }
   if (path === '/' || path === '') return <Loading what="your leads" />;
   return <Empty title="No such page"><p>There is nothing at {path}. <Link to="/leads">Go to your leads</Link>.</p></Empty>;
 }

@@ -3,6 +3,9 @@ import { useEffect, useState, type AnchorHTMLAttributes, type MouseEvent } from 
 // Pages are addresses: /nudges, /nudges/<id>. The server answers any of them with the app, and
 // the back button, reload and a pasted link all land on the same page.
 
+/** What a section's page is given: the part of the address after /<section>/ and the query. */
+export interface PageProps { id: string | null; params: URLSearchParams }
+
 const listeners = new Set<() => void>();
 
 export function navigate(to: string, replace = false) {

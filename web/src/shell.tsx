@@ -4,7 +4,11 @@ import { useSession } from './session.tsx';
 
 // The frame around every page: where you are, where else you can go, who you are signed in as.
 
-const NAV = [{ to: '/leads', label: 'Leads' }, { to: '/import', label: 'Import' }, { to: '/nudges', label: 'Nudges' }, { to: '/reports', label: 'Reports' }];
+const NAV = [
+  { to: '/leads', label: 'Leads' }, { to: '/import', label: 'Import' }, { to: '/enrichment', label: 'Enrichment' },
+  { to: '/sequences', label: 'Sequences' }, { to: '/campaigns', label: 'Campaigns' }, { to: '/nudges', label: 'Nudges' },
+  { to: '/calls', label: 'Calls' }, { to: '/compliance', label: 'Compliance' }, { to: '/reports', label: 'Reports' }, { to: '/settings', label: 'Settings' },
+];
 
 export function Shell({ children }: { children: ReactNode }) {
   const { me, signOut } = useSession();
