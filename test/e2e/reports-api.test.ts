@@ -1,3 +1,4 @@
+import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.ts';
@@ -47,6 +48,21 @@ describe('reports API', () => {
     expect((await call('GET', '/v1/reports/funnel?from=2026-11-01&to=2026-11-30')).json().rows.map((r: { leads: number }) => r.leads)).toEqual([5, 4, 3, 2, 2, 1]);
     // no dates: the month to date by the server's clock
     expect((await call('GET', '/v1/reports/usage')).json()).toMatchObject({ period: { from: '2026-11-01', to: '2026-11-20' }, plan: 'trial', rows: [{ month: '2026-11', remaining: 21 }] });
+  });
+
+  it('serves each report as CSV too: cents, a total row, and no cell a spreadsheet would run', async () => {
+    const csv = await call('GET', '/v1/reports/roi.csv?from=2026-11-01&to=2026-11-30');
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.headers['content-disposition']).toBe('attachment; filename="roi-2026-11-01-to-2026-11-30.csv"');
+    const rows = parse(csv.body, { columns: true }) as Record<string, string>[];
+    expect(rows.at(-1)).toMatchObject({ source: 'total', spend_cents: '165561', revenue_cents: '1500000' });
+    // a source someone typed as a formula comes out as text
+    expect((await call('PUT', '/v1/reports/source-costs', { source: '=HYPERLINK("http://x")', month: '2026-10', amount_cents: 100 })).statusCode).toBe(200);
+    const october = parse((await call('GET', '/v1/reports/roi.csv?from=2026-10-01&to=2026-10-31')).body, { columns: true }) as Record<string, string>[];
+    expect(october.map((r) => r.source)).toContain(`'=HYPERLINK("http://x")`);
+    expect(refusal(await call('GET', '/v1/reports/costs.csv?from=2026-11-31'))).toEqual([400, 'VALIDATION', ['from']]);
+    expect((await call('GET', '/v1/reports/costs.csv', undefined, 'agent')).statusCode).toBe(403);
   });
 
   it('refuses a bad period naming the field, and agents', async () => {

@@ -38,7 +38,7 @@ describe('porchlight report', { timeout: CLI_TEST_TIMEOUT }, () => {
     expect(csv.code, csv.stderr).toBe(0);
     const rows = parse(csv.stdout, { columns: true }) as Record<string, string>[];
     expect(rows).toEqual([expect.objectContaining({ day: `${month}-01`, provider: 'entered', stage: 'source_cost', entries: '1', spend_cents: '125045', entered_cents: '125045' })]);
-    expect(csv.stdout.split('\n')[0]).toBe('day,provider,stage,calls,void_calls,entries,spend_cents,charged_cents,in_doubt_cents,pending_cents,entered_cents');
+    expect(csv.stdout.split(/\r?\n/)[0]).toBe('day,provider,stage,calls,void_calls,entries,spend_cents,charged_cents,in_doubt_cents,pending_cents,entered_cents');
 
     const text = await runCli(['report', 'costs', '--org', 'acme'], env);
     expect(text.code, text.stderr).toBe(0);

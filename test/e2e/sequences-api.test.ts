@@ -76,6 +76,19 @@ describe('sequences API', () => {
     expect((await call('POST', `/v1/enrollments/${id}/stop`)).json()).toMatchObject({ status: 'stopped', stop_reason: 'MANUAL' });
   });
 
+  it('enrolls leads chosen in a list in one call, once each, and refuses two ways of choosing', async () => {
+    const [one, two] = [await t.newLead(a.org.id), await t.newLead(a.org.id)];
+    const s = (await call('GET', '/v1/sequences')).json().data.find((x: { name: string }) => x.name === 'Roofing follow-up');
+    const ids = [one.id, two.id, '00000000-0000-4000-8000-000000000001'];
+    const first = await call('POST', `/v1/sequences/${s.id}/enroll`, { lead_ids: ids });
+    expect(first.json()).toMatchObject({ matched: 2, enrolled: 2, already_enrolled: 0, enrollment: null });
+    expect((await call('POST', `/v1/sequences/${s.id}/enroll`, { lead_ids: ids })).json()).toMatchObject({ matched: 2, enrolled: 0, already_enrolled: 2 });
+    const both = await call('POST', `/v1/sequences/${s.id}/enroll`, { lead_id: one.id, lead_ids: [two.id] });
+    expect(both.statusCode).toBe(400);
+    expect(both.json().error.message).toMatch(/one of them/);
+    expect((await call('POST', `/v1/sequences/${s.id}/enroll`, { lead_ids: ['not-a-uuid'] })).json().error.details[0].field).toBe('lead_ids.0');
+  });
+
   it('tags the endpoints in the OpenAPI document', async () => {
     const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.paths['/v1/sequences'].post.tags).toEqual(['sequences']);

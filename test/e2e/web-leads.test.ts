@@ -26,6 +26,11 @@ describe.skipIf(chromiumMissing)('web app: leads', () => {
     for (let i = 0; i < 60; i++) leads.push(await t.newLead(o.org.id, { status: i % 3 === 0 ? 'qualified' : 'new', lead_score: i, tags: i === 7 ? ['pool'] : [] }));
     await rows(t, actor, sql`UPDATE contact_point SET dnc = true WHERE person_id = ${leads[7]!.person_id}::uuid AND kind = 'phone'`);
     await t.c.segments.create(actor, { name: 'Scored 50 to 59', filter: { lead_score: { min: 50, max: 59 } } });
+    await t.c.sequences.create(actor, {
+      name: 'Nurture', nodes: [{ key: 'start', type: 'START' }, { key: 'text', type: 'SMS', config: { template: { body: 'Hi {{person.first_name | "there"}}' } } },
+        { key: 'pause', type: 'WAIT', config: { days: 2 } }, { key: 'done', type: 'END' }],
+      edges: [{ from: 'start', to: 'text' }, { from: 'text', to: 'pause' }, { from: 'pause', to: 'done' }],
+    });
     w = await startWebApp(t);
   }, 180_000);
   afterAll(async () => {
@@ -112,6 +117,43 @@ describe.skipIf(chromiumMissing)('web app: leads', () => {
     const lines = fs.readFileSync((await saved.path())!, 'utf8').trim().split(/\r?\n/);
     expect(lines).toHaveLength(11);
     expect(lines.slice(1).every((l) => l.includes('mailer-3'))).toBe(true);
+    expect(errors).toEqual([]);
+    await close();
+  });
+
+  it('saves the filters as a segment, then enrolls the chosen leads in a sequence once each', async () => {
+    const { page, errors, close } = await newPage(w);
+    await page.goto(`/leads?status=qualified&min_score=30#key=${key}`);
+    const body = page.getByRole('region', { name: 'Leads' }).locator('tbody tr');
+    await body.first().waitFor();
+    const [matching] = await rows<{ n: number }>(t, actor, sql`SELECT count(*)::int AS n FROM lead WHERE status = 'qualified' AND lead_score >= 30 AND deleted_at IS NULL`);
+    const expected = matching!.n;
+    await expect.poll(() => body.count()).toBe(expected);
+    await page.getByRole('button', { name: 'Save as segment' }).click();
+    await page.getByLabel('Segment name').fill('Qualified, 30 and up');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect.poll(() => new URL(page.url()).searchParams.get('segment')).toMatch(/^[0-9a-f-]{36}$/);
+    const id = new URL(page.url()).searchParams.get('segment')!;
+    const segment = await t.c.segments.show(actor, id);
+    expect(segment).toMatchObject({ name: 'Qualified, 30 and up', filter: { status: { in: ['qualified'] }, lead_score: { min: 30 } }, lead_count: expected });
+    await expect.poll(() => body.count()).toBe(expected);
+    // the same name again is refused with the reason, and nothing is saved twice
+    await page.getByRole('button', { name: 'Save as segment' }).click();
+    await page.getByLabel('Segment name').fill('Qualified, 30 and up');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: /already/ }).waitFor();
+    expect((await t.c.segments.list(actor)).filter((g) => g.name === 'Qualified, 30 and up')).toHaveLength(1);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
+    await page.getByLabel('Select every lead on this page').check();
+    await page.getByLabel('Enroll in a sequence').selectOption({ label: 'Nurture' });
+    await page.getByText(`Enrolled ${expected} in Nurture.`).waitFor();
+    await page.getByLabel('Select every lead on this page').check();
+    await page.getByLabel('Enroll in a sequence').selectOption({ label: 'Nurture' });
+    await page.getByText(`Enrolled 0 in Nurture (${expected} already in it).`).waitFor();
+    const [e] = await rows<{ n: number; leads: number }>(t, actor, sql`SELECT count(*)::int AS n, count(DISTINCT lead_id)::int AS leads FROM sequence_enrollment`);
+    expect(e).toEqual({ n: expected, leads: expected });
+    await screenshot(page, 'leads-segment-enroll');
     expect(errors).toEqual([]);
     await close();
   });

@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissing, newPage, screenshot, startWebApp, type WebApp } from '../support/browser.ts';
 import { createTestContext, type TestContext } from '../support/context.ts';
@@ -43,6 +44,11 @@ describe.skipIf(chromiumMissing)('web app: reports', () => {
     expect(await mailers.locator('td').allTextContents()).toEqual(['mailers', '3', '2', '2', '$1,250.45', '$416.82', '$625.23', '$625.23', '$15,000.00', '1099.6%']);
     expect(new URL(page.url()).search).toBe('?from=2026-11-01&to=2026-11-30');
     await screenshot(page, 'report-roi');
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+    expect(file.suggestedFilename()).toBe('roi-2026-11-01-to-2026-11-30.csv');
+    const csv = fs.readFileSync((await file.path())!, 'utf8').trim().split(/\r?\n/);
+    expect(csv[0]).toMatch(/^source,attributed,provider,leads,/);
+    expect(csv.at(-1)).toMatch(/^total,.*,165561,/);
 
     await page.getByRole('link', { name: 'Spend' }).click();
     await page.getByRole('img', { name: /^Spend by day:/ }).waitFor();

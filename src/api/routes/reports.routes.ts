@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Container } from '../../app/container.ts';
 import { ReportPeriodQuery } from '../../domain/analytics/period.ts';
+import { reportCsv, type Report } from '../../domain/analytics/report-table.ts';
 import { DealInput, FunnelStagesInput, REPORT_NAMES, SourceCostInput, type ReportName } from '../../domain/analytics/reports.service.ts';
 import { IdParams } from './common.ts';
 
@@ -23,6 +24,13 @@ export function reportsRoutes(c: Pick<Container, 'reports'>): FastifyPluginAsync
       app.get(`/v1/reports/${name}`, {
         schema: { tags: ['reports'], summary: SUMMARIES[name], description: 'Managers and up. A bad date, from after to or a period over two years is VALIDATION.', querystring: ReportPeriodQuery },
       }, (req) => c.reports.run(req.actor, name, req.query));
+      app.get(`/v1/reports/${name}.csv`, {
+        schema: { tags: ['reports'], summary: `The same as CSV: one table, money in integer cents (${name})`, querystring: ReportPeriodQuery },
+      }, async (req, reply) => {
+        const r = (await c.reports.run(req.actor, name, req.query)) as Report;
+        const { from, to } = r.period as { from: string; to: string };
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}-${from}-to-${to}.csv"`).send(reportCsv(r));
+      });
     }
 
     app.get('/v1/reports/funnel/stages', {

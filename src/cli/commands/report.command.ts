@@ -1,7 +1,6 @@
 import { Option, type Command } from 'commander';
-import { stringify } from 'csv-stringify/sync';
 import { AppError } from '../../app/errors.ts';
-import { csvTable, reportTables, type Table } from '../../domain/analytics/report-table.ts';
+import { reportCsv, reportTables, type Table } from '../../domain/analytics/report-table.ts';
 import { REPORT_NAMES, type ReportName } from '../../domain/analytics/reports.service.ts';
 import { formatCents, parseDollars } from '../../domain/money/money.service.ts';
 import { command, table } from '../run.ts';
@@ -34,13 +33,6 @@ function readable(t: Table): string {
   return `${t.title}\n${table(rows, t.columns.map(head))}`;
 }
 
-export function toCsv(t: Omit<Table, 'title'>): string {
-  return stringify(t.rows, {
-    header: true, columns: t.columns,
-    cast: { boolean: (b) => String(b), date: (d) => d.toISOString(), object: (o) => JSON.stringify(o) },
-  });
-}
-
 const dollars = (field: string, text: string) => {
   const cents = parseDollars(text);
   if (cents === undefined) throw new AppError('VALIDATION', `--${field}: "${text}" is not an amount of dollars, 0 or more (e.g. 1250.00)`, [{ field, message: 'not an amount' }]);
@@ -61,7 +53,7 @@ export function registerReport(program: Command) {
       .addOption(new Option('--csv', 'one CSV table on stdout, money in integer cents').conflicts('json'))
       .action(command(`report ${name}`, async (ctx, o: { org: string; from?: string; to?: string; csv?: boolean }) => {
         const r = await ctx.c.reports.run(await ctx.operatorIn(o.org), name, { from: o.from, to: o.to });
-        return { json: r, text: o.csv ? toCsv(csvTable(r)) : reportTables(r).map(readable).join('\n\n') };
+        return { json: r, text: o.csv ? reportCsv(r) : reportTables(r).map(readable).join('\n\n') };
       }));
   }
 

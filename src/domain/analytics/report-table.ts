@@ -1,3 +1,4 @@
+import { toCsv } from '../ingest/csv-safe.ts';
 import type { ReportName, ReportsService } from './reports.service.ts';
 
 // Each report as tables: the ones a person reads (the CLI's text) and the one a spreadsheet
@@ -83,4 +84,13 @@ export function csvTable(r: Report): Omit<Table, 'title'> {
       return { columns: main!.columns, rows: main!.rows };
     }
   }
+}
+
+/**
+ * The CSV of a report (`report <name> --csv`, `GET /v1/reports/<name>.csv`): csvTable's table,
+ * with cells a spreadsheet would take for formulas (a source named `=HYPERLINK(…)`) made text.
+ */
+export function reportCsv(r: Report): string {
+  const t = csvTable(r);
+  return toCsv(t.columns, t.rows.map((row) => t.columns.map((c) => (row as Record<string, unknown>)[c])));
 }

@@ -41,8 +41,9 @@ export type CreateSequenceRequest = z.input<typeof CreateSequenceRequest>;
 
 export const EnrollRequest = z.strictObject({
   lead_id: z.string().optional().describe('one lead'),
+  lead_ids: z.array(z.uuid()).min(1).max(500).optional().describe('up to 500 leads, chosen in a list (the ones you cannot see are not enrolled)'),
   segment: z.string().min(1).optional().describe('every lead of a saved segment (id or name)'),
-}).refine((r) => (r.lead_id === undefined) !== (r.segment === undefined), 'give lead_id or segment, one of them');
+}).refine((r) => [r.lead_id, r.lead_ids, r.segment].filter((v) => v !== undefined).length === 1, 'give lead_id, lead_ids or segment, one of them');
 export type EnrollRequest = z.input<typeof EnrollRequest>;
 
 export const EnrollmentsQuery = z.object({
@@ -153,7 +154,9 @@ export function createSequencesService(deps: { db: Database; now?: () => Date })
         if (s.status === 'archived') throw new AppError('CONFLICT', `sequence ${s.name} is archived: nobody can be enrolled`);
         if (req.lead_id !== undefined && !isUuid(req.lead_id)) throw notFound('lead', req.lead_id);
         const where: Expression<SqlBool>[] = [...filterConditions({}),
-          ...(req.segment ? await segmentConditionsOf(req.segment, trx) : [sql<SqlBool>`l.id = ${req.lead_id!}::uuid`])];
+          ...(req.segment ? await segmentConditionsOf(req.segment, trx)
+            : req.lead_ids ? [sql<SqlBool>`l.id = ANY(${sql.val(req.lead_ids)}::uuid[])`]
+              : [sql<SqlBool>`l.id = ${req.lead_id!}::uuid`])];
         const r = await repo.enroll({ id: s.id, start: s.start_node }, where, clock(), trx);
         const out = { sequence_id: s.id, matched: r.matched, enrolled: r.enrolled, already_enrolled: r.matched - r.unreachable - r.enrolled, do_not_contact: r.unreachable };
         if (!req.lead_id) return { ...out, enrollment: null };

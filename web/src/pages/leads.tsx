@@ -8,6 +8,7 @@ import { useSession } from '../session.tsx';
 import { useLoad } from '../load.ts';
 import { Link, navigate } from '../router.tsx';
 import { Ago, Badge, Empty, ErrorState, Loading } from '../ui.tsx';
+import { BulkEnroll, SaveSegment } from './leads-bulk.tsx';
 
 // The leads table: filtered, sorted and paged by the server (a million rows never come to the
 // browser). The filters live in the address, so a view can be bookmarked or sent to a colleague;
@@ -142,8 +143,10 @@ export function Leads({ params }: { params: URLSearchParams }) {
             </form>
             {me?.user ? <button type="button" className="secondary" onClick={() => void bulk({ assignee_id: me.user!.id }, 'Assigned to you')}>Assign to me</button> : null}
             <button type="button" className="secondary" onClick={() => void bulk({ assignee_id: null }, 'Unassigned')}>Unassign</button>
+            <BulkEnroll ids={[...picked]} failed={setBulkError} done={(m) => { setBulkError(null); setDone(m); setPicked(new Set()); }} />
           </>
         ) : null}
+        {me?.role !== 'agent' && filtered ? <SaveSegment filters={filters} me={me?.user?.id ?? null} /> : null}
         {me?.role !== 'agent' ? <button type="button" className="secondary" onClick={() => void exportCsv()}>Export these leads (CSV)</button> : null}
       </div>
       {done ? <p className="done" role="status">{done}</p> : null}

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
-import { api, query } from '../api.ts';
+import { useState } from 'react';
+import { api, download, query } from '../api.ts';
 import { useLoad } from '../load.ts';
 import { Link, navigate } from '../router.tsx';
 import { ErrorState, Loading } from '../ui.tsx';
@@ -43,6 +44,13 @@ export function ReportsPage({ name, params }: { name: Name; params: URLSearchPar
   const report = useLoad(() => api<Reports[Name]>('GET', `/v1/reports/${name}${query({ from, to })}`), [name, from, to]);
   const go = (n: Name, f: string, t: string) => navigate(`/reports/${n}${query({ from: f, to: t })}`);
   const period = report.data?.period as { from: string; to: string } | undefined;
+  const [csvError, setCsvError] = useState<Error | null>(null);
+  const csv = () => {
+    setCsvError(null);
+    const f = from || period?.from || '';
+    const t = to || period?.to || '';
+    download(`/v1/reports/${name}.csv${query({ from: f, to: t })}`, `${name}-${f}-to-${t}.csv`).catch((e: unknown) => setCsvError(e instanceof Error ? e : new Error(String(e))));
+  };
 
   return (
     <section className="reports" aria-label="Reports">
@@ -54,7 +62,9 @@ export function ReportsPage({ name, params }: { name: Name; params: URLSearchPar
         <label>To <input type="date" value={to || period?.to || ''} onChange={(e) => go(name, from, e.target.value)} /></label>
         {presets().map((p) => <button key={p.label} type="button" className="secondary" aria-pressed={p.from === (from || period?.from) && p.to === (to || period?.to)}
           onClick={() => go(name, p.from, p.to)}>{p.label}</button>)}
+        <button type="button" className="secondary" onClick={csv} disabled={!period}>Download CSV</button>
       </form>
+      {csvError ? <ErrorState error={csvError} /> : null}
       <h1>{NAMES[name]}{period ? <span className="note"> {period.from} to {period.to}</span> : null}</h1>
       {report.error ? <ErrorState error={report.error} retry={report.reload} />
         // the last report stays on screen while the next loads, but only under its own name
