@@ -1709,7 +1709,7 @@ TABLE person (
   CONSTRAINT person_pkey PRIMARY KEY (organization_id, id)
 );
 ROW LEVEL SECURITY FORCED
-CREATE INDEX person_search_idx ON public.person USING gin ((((((COALESCE(full_name, ''::text) || ' '::text) || COALESCE(last_name, ''::text)) || ' '::text) || COALESCE(company_name, ''::text))) gin_trgm_ops)
+CREATE INDEX person_search_idx ON public.person USING gin ((((((COALESCE(full_name, ''::text) || ' '::text) || COALESCE(last_name, ''::text)) || ' '::text) || COALESCE(company_name, ''::text))) gin_trgm_ops) WITH (gin_pending_list_limit='512')
 POLICY agent_deletes RESTRICTIVE FOR DELETE USING (((app_user_role() <> 'agent'::text) OR lead_visible_for_person(organization_id, id)))
 POLICY agent_reads RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR lead_visible_for_person(organization_id, id)))
 POLICY agent_updates RESTRICTIVE FOR UPDATE USING (((app_user_role() <> 'agent'::text) OR lead_visible_for_person(organization_id, id)))
@@ -1844,7 +1844,7 @@ TABLE property (
 );
 ROW LEVEL SECURITY FORCED
 CREATE INDEX property_geo_idx ON public.property USING btree (organization_id, latitude, longitude) WHERE (latitude IS NOT NULL)
-CREATE INDEX property_search_idx ON public.property USING gin ((((COALESCE(address_line1, ''::text) || ' '::text) || COALESCE(city, ''::text))) gin_trgm_ops)
+CREATE INDEX property_search_idx ON public.property USING gin ((((COALESCE(address_line1, ''::text) || ' '::text) || COALESCE(city, ''::text))) gin_trgm_ops) WITH (gin_pending_list_limit='512')
 CREATE INDEX property_zip_idx ON public.property USING btree (organization_id, zip)
 CREATE UNIQUE INDEX property_addr_hash_key ON public.property USING btree (organization_id, addr_hash) WHERE (addr_hash IS NOT NULL)
 CREATE UNIQUE INDEX property_apn_key ON public.property USING btree (organization_id, apn) WHERE (apn IS NOT NULL)
