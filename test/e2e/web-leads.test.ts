@@ -158,6 +158,33 @@ describe.skipIf(chromiumMissing)('web app: leads', () => {
     await close();
   });
 
+  it("shows a lead's score factors and its compliance decisions, hands it to a colleague and lists the change", async () => {
+    const { page, errors, close } = await newPage(w);
+    const lead = leads[12]!;
+    const { user: colleague } = await t.newUser(actor.organizationId, 'agent');
+    await rows(t, actor, sql`INSERT INTO lead_score_history (organization_id, lead_id, scorer, version, score, factors)
+      VALUES (${actor.organizationId}::uuid, ${lead.id}::uuid, 'quality', 1, 45, '{"verified_phone": 30, "owner_occupied": 15, "vacant": 0}')`);
+    const decision = await t.c.compliance.check(actor, { lead_id: lead.id, channel: 'sms', at: '2026-11-22T03:00:00Z' }); // 9 at night in Austin
+    expect(decision.decision).not.toBe('allow');
+    await page.goto(`/leads/${lead.id}#key=${key}`);
+    const scores = page.getByRole('region', { name: 'Scores' });
+    await expect.poll(() => scores.getByRole('img', { name: /^Quality score factors:/ }).getAttribute('aria-label'))
+      .toBe('Quality score factors: verified phone 30, owner occupied 15, vacant 0');
+    const timeline = page.getByRole('region', { name: 'Timeline' });
+    await timeline.getByLabel('Show').selectOption('compliance');
+    await expect.poll(() => timeline.locator('li').count()).toBe(1);
+    expect(await timeline.locator('li').first().textContent()).toContain('compliance');
+
+    await page.getByLabel('Assigned to').selectOption({ value: colleague.id });
+    await expect.poll(async () => (await rows<{ assignee_id: string }>(t, actor, sql`SELECT assignee_id FROM lead WHERE id = ${lead.id}::uuid`))[0]!.assignee_id).toBe(colleague.id);
+    await page.getByRole('region', { name: 'Changes' }).locator('tr', { hasText: 'assignee id' }).getByText(colleague.email).waitFor();
+    await timeline.getByLabel('Show').selectOption('assignment');
+    await expect.poll(() => timeline.locator('li').count()).toBe(1);
+    await screenshot(page, 'lead-scores-timeline');
+    expect(errors).toEqual([]);
+    await close();
+  });
+
   it('fits a phone: the table scrolls in its box, the page does not', async () => {
     const { page, close } = await newPage(w, 'phone');
     await page.goto(`/leads#key=${key}`);

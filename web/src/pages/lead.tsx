@@ -1,11 +1,12 @@
 import { Fragment, useState } from 'react';
 import { LEAD_STATUSES } from '../../../src/db/schema.ts';
 import type { LeadsService } from '../../../src/domain/leads/leads.service.ts';
-import type { TimelineService } from '../../../src/domain/outreach/timeline.service.ts';
 import { api, type Answer } from '../api.ts';
 import { useLoad } from '../load.ts';
 import { Link } from '../router.tsx';
 import { Ago, Badge, dollars, ErrorState, Loading } from '../ui.tsx';
+import { Assignee, FieldChanges, Scores, TimelineSection } from './lead-parts.tsx';
+import { BulkEnroll } from './leads-bulk.tsx';
 
 // One lead: the property and its owner, every phone and e-mail with its verified and DNC marks,
 // the scores with what made them, and the timeline of touches, calls and changes. Status and
@@ -13,7 +14,6 @@ import { Ago, Badge, dollars, ErrorState, Loading } from '../ui.tsx';
 
 type Lead = Answer<LeadsService['show']>;
 const cents = (c: string | number | null) => (c == null ? null : dollars(Number(c) / 100));
-type Timeline = Answer<TimelineService['forLead']>;
 
 function Facts({ rows }: { rows: [string, unknown][] }) {
   const shown = rows.filter(([, v]) => v !== null && v !== undefined && v !== '');
@@ -22,7 +22,9 @@ function Facts({ rows }: { rows: [string, unknown][] }) {
 
 export function LeadPage({ id }: { id: string }) {
   const lead = useLoad(() => api<Lead>('GET', `/v1/leads/${id}`), [id]);
-  const timeline = useLoad(() => api<Timeline>('GET', `/v1/leads/${id}/timeline?limit=50`), [id]);
+  // a change reloads the timeline, which shows it
+  const [version, setVersion] = useState(0);
+  const [done, setDone] = useState<string | null>(null);
   const [tag, setTag] = useState('');
   const [error, setError] = useState<Error | null>(null);
 
@@ -30,7 +32,7 @@ export function LeadPage({ id }: { id: string }) {
     setError(null);
     try {
       lead.set(await api<Lead>('PATCH', `/v1/leads/${id}`, patch));
-      timeline.reload();
+      setVersion((v) => v + 1);
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));
     }
@@ -49,6 +51,7 @@ export function LeadPage({ id }: { id: string }) {
         <p className="meta">{p ? [p.address_line1, p.city, p.state, p.zip].filter(Boolean).join(', ') : 'No property'} · source {l.source} · added <Ago at={l.created_at} /></p>
       </header>
       {error ? <ErrorState error={error} /> : null}
+      {done ? <p className="done" role="status">{done}</p> : null}
       <div className="actions">
         <label>Status{' '}
           <select value={l.status} onChange={(e) => void change({ status: e.target.value })}>
@@ -61,6 +64,8 @@ export function LeadPage({ id }: { id: string }) {
         <form onSubmit={(e) => { e.preventDefault(); if (tag.trim()) void change({ add_tags: [tag.trim()] }).then(() => setTag('')); }}>
           <label>Add tag <input value={tag} maxLength={50} onChange={(e) => setTag(e.target.value)} /></label>
         </form>
+        <Assignee l={l} change={change} />
+        <BulkEnroll ids={[id]} failed={setError} done={(m) => { setError(null); setDone(m); setVersion((v) => v + 1); }} />
       </div>
 
       <div className="columns">
@@ -93,25 +98,13 @@ export function LeadPage({ id }: { id: string }) {
         ) : <p className="note">No phone or e-mail yet: enrichment finds them.</p>}
       </section>
 
-      <section aria-labelledby="scores-title">
-        <h2 id="scores-title">Scores</h2>
-        <p>Lead {l.lead_score ?? '—'} · quality {l.quality_score ?? '—'} · motivation {l.motivation_score ?? '—'} · tier {l.tier ?? '—'}</p>
-        {l.score_history.length ? (
-          <ol className="history">{l.score_history.slice(-8).reverse().map((s, i) => <li key={i}>{s.scorer} {String(s.score)} <Ago at={s.calculated_at} /></li>)}</ol>
-        ) : null}
-      </section>
-
-      <section aria-labelledby="timeline-title">
-        <h2 id="timeline-title">Timeline</h2>
-        {timeline.error ? <ErrorState error={timeline.error} retry={timeline.reload} />
-          : !timeline.data ? <Loading what="the timeline" />
-            : !timeline.data.data.length ? <p className="note">Nothing has happened yet.</p>
-              : <ol className="timeline">{timeline.data.data.map((e, i) => <li key={i}><Ago at={e.at} /> <strong>{e.kind.replaceAll('_', ' ')}</strong> {e.summary}</li>)}</ol>}
-      </section>
+      <Scores l={l} />
+      <TimelineSection id={id} version={version} />
       <section aria-labelledby="status-title">
         <h2 id="status-title">Status history</h2>
         <ol className="history">{l.status_history.map((h, i) => <li key={i}><Badge value={h.to_status} /> by {h.trigger_type} <Ago at={h.changed_at} /></li>)}</ol>
       </section>
+      <FieldChanges l={l} />
     </article>
   );
 }
