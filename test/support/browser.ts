@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
-import { buildServer } from '../../src/api/server.ts';
+import { buildServer, type ServerOptions } from '../../src/api/server.ts';
 import type { TestContext } from './context.ts';
 
 // The web app in a real browser: the app built by Vite into a folder of this test file's own,
@@ -22,7 +22,8 @@ const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-ru
 
 export interface WebApp { url: string; browser: Browser; app: FastifyInstance; close(): Promise<void> }
 
-export async function startWebApp(t: TestContext): Promise<WebApp> {
+/** opts.jobs: a queue for the routes that start jobs (pulls, enrichment, money): without one the server leaves them out. */
+export async function startWebApp(t: TestContext, opts: Pick<ServerOptions, 'jobs'> = {}): Promise<WebApp> {
   const webDir = fs.mkdtempSync(path.join(os.tmpdir(), 'porchlight-web-'));
   // under vitest NODE_ENV is 'test': React's development build, larger and stricter (its warnings
   // reach the console, which the tests read), so the size warning is not for this build
@@ -30,7 +31,7 @@ export async function startWebApp(t: TestContext): Promise<WebApp> {
     configFile: path.resolve(import.meta.dirname, '../../web/vite.config.ts'), logLevel: 'warn',
     build: { outDir: webDir, emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 4096 },
   });
-  const app = await buildServer(t.c, { webDir });
+  const app = await buildServer(t.c, { webDir, jobs: opts.jobs });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
