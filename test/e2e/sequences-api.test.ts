@@ -31,7 +31,7 @@ describe('sequences API', () => {
     await t.close();
   });
 
-  const call = (method: 'GET' | 'POST', url: string, body?: unknown, k = key) =>
+  const call = (method: 'GET' | 'POST' | 'PATCH', url: string, body?: unknown, k = key) =>
     app.inject({ method, url, headers: { authorization: `Bearer ${k}` }, ...(body === undefined ? {} : { payload: body as object }) });
 
   it('creates both examples, lists and shows them; another organization sees neither', async () => {
@@ -87,6 +87,25 @@ describe('sequences API', () => {
     expect(both.statusCode).toBe(400);
     expect(both.json().error.message).toMatch(/one of them/);
     expect((await call('POST', `/v1/sequences/${s.id}/enroll`, { lead_ids: ['not-a-uuid'] })).json().error.details[0].field).toBe('lead_ids.0');
+  });
+
+  it('changes working hours, days and name; refuses hours that end before they start, a taken name and agents', async () => {
+    const s = (await call('GET', '/v1/sequences')).json().data.find((x: { name: string }) => x.name === 'Roofing follow-up');
+    const changed = await call('PATCH', `/v1/sequences/${s.id}`, { working_hours_start: '08:30', working_hours_end: '18:00', working_days: [1, 2, 3, 4, 5, 6], timezone: 'America/Chicago' });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json()).toMatchObject({ working_hours_start: '08:30', working_hours_end: '18:00', working_days: [1, 2, 3, 4, 5, 6], timezone: 'America/Chicago', nodes: expect.any(Array) });
+    const backwards = await call('PATCH', `/v1/sequences/${s.id}`, { working_hours_end: '08:00' });
+    expect([backwards.statusCode, backwards.json().error.details[0].field]).toEqual([400, 'working_hours_end']);
+    const zone = await call('PATCH', `/v1/sequences/${s.id}`, { timezone: 'Mars/Olympus' });
+    expect([zone.statusCode, zone.json().error.details[0].field]).toEqual([400, 'timezone']);
+    expect((await call('PATCH', `/v1/sequences/${s.id}`, {})).statusCode).toBe(400);
+    const taken = (await call('GET', '/v1/sequences')).json().data.find((x: { name: string }) => x.name !== 'Roofing follow-up').name;
+    const clash = await call('PATCH', `/v1/sequences/${s.id}`, { name: taken });
+    expect([clash.statusCode, clash.json().error.details[0].field]).toEqual([409, 'name']);
+    const agent = await t.newUser(a.org.id, 'agent');
+    expect((await call('PATCH', `/v1/sequences/${s.id}`, { working_days: [1] }, await t.newApiKey(a.org.id, agent.user.id))).statusCode).toBe(403);
+    // nothing of the refused changes landed
+    expect((await call('GET', `/v1/sequences/${s.id}`)).json()).toMatchObject({ name: 'Roofing follow-up', working_hours_end: '18:00', working_days: [1, 2, 3, 4, 5, 6] });
   });
 
   it('tags the endpoints in the OpenAPI document', async () => {

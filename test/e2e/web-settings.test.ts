@@ -181,6 +181,30 @@ describe.skipIf(chromiumMissing)('web app: settings, enrichment and spend', () =
     await close();
   });
 
+  it("sets a sequence's working hours and days, and refuses hours that end before they start", async () => {
+    const s = await t.c.sequences.create(owner, {
+      name: 'Storm follow-up', timezone: 'America/Chicago', nodes: [{ key: 'start', type: 'START' }, { key: 'text', type: 'SMS', config: { template: { body: 'Hi' } } }, { key: 'done', type: 'END' }],
+      edges: [{ from: 'start', to: 'text' }, { from: 'text', to: 'done' }],
+    });
+    const { page, errors, close } = await newPage(w);
+    await page.goto(`/settings/hours#key=${key}`);
+    const form = page.getByRole('form', { name: 'Working hours of Storm follow-up' });
+    await form.getByLabel('Until').fill('07:00');
+    await form.getByRole('button', { name: 'Save hours' }).click();
+    await form.getByText('working hours end after they start').waitFor();
+    expect(await t.c.sequences.show(owner, s.id)).toMatchObject({ working_hours_start: '09:00', working_hours_end: '17:00' });
+
+    await form.getByLabel('From').fill('08:00');
+    await form.getByLabel('Until').fill('18:30');
+    await form.getByLabel('Sat').check();
+    await form.getByRole('button', { name: 'Save hours' }).click();
+    await page.getByText('Saved: Storm follow-up works 08:00 to 18:30, Mon, Tue, Wed, Thu, Fri, Sat (America/Chicago).').waitFor();
+    expect(await t.c.sequences.show(owner, s.id)).toMatchObject({ working_hours_start: '08:00', working_hours_end: '18:30', working_days: [1, 2, 3, 4, 5, 6] });
+    await screenshot(page, 'settings-hours');
+    expect(errors).toEqual([]);
+    await close();
+  });
+
   it('offers an agent only their own sections, and fits a phone', async () => {
     const a = await newPage(w);
     await a.page.goto(`/settings#key=${agentKey}`);

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Container } from '../../app/container.ts';
-import { CreateSequenceRequest, EnrollmentsQuery, EnrollRequest } from '../../domain/sequences/sequences.service.ts';
+import { CreateSequenceRequest, EnrollmentsQuery, EnrollRequest, UpdateSequenceRequest } from '../../domain/sequences/sequences.service.ts';
 import { IdParams } from './common.ts';
 
 // Sequences and their enrollments. The graph's own rules (one START, every node reachable, loops
@@ -23,6 +23,13 @@ export function sequencesRoutes(c: Pick<Container, 'sequences'>): FastifyPluginA
     app.get('/v1/sequences/:id', {
       schema: { tags: ['sequences'], summary: 'A sequence by id or name: settings, definition, metrics, and each node with its executions by status', params: IdParams },
     }, (req) => s.show(req.actor, req.params.id));
+
+    app.patch('/v1/sequences/:id', {
+      schema: {
+        tags: ['sequences'], summary: 'Rename a sequence or change its working hours, days and time zone (managers and up); the graph stays as it is',
+        params: IdParams, body: UpdateSequenceRequest,
+      },
+    }, (req) => s.update(req.actor, req.params.id, req.body));
 
     app.post('/v1/sequences/:id/enroll', {
       schema: { tags: ['sequences'], summary: 'Enroll a lead, or every lead of a segment (managers), once each', params: IdParams, body: EnrollRequest },

@@ -39,6 +39,16 @@ export const CreateSequenceRequest = z.strictObject({
 });
 export type CreateSequenceRequest = z.input<typeof CreateSequenceRequest>;
 
+/** What may change after a sequence is made: its name and when it works, not its graph (enrollments walk that). */
+export const UpdateSequenceRequest = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  description: z.string().trim().max(2000).nullish(),
+  timezone: z.string().refine(isValidZone, 'an IANA time zone, like America/Chicago').optional(),
+  working_hours_start: Hhmm.optional(),
+  working_hours_end: z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'HH:MM, up to 24:00').optional(),
+  working_days: z.array(z.number().int().min(1).max(7)).min(1).max(7).refine((d) => new Set(d).size === d.length, 'a day is listed twice').optional(),
+}).refine((r) => Object.values(r).some((v) => v !== undefined), 'nothing to change');
+
 export const EnrollRequest = z.strictObject({
   lead_id: z.string().optional().describe('one lead'),
   lead_ids: z.array(z.uuid()).min(1).max(500).optional().describe('up to 500 leads, chosen in a list (the ones you cannot see are not enrolled)'),
@@ -137,6 +147,28 @@ export function createSequencesService(deps: { db: Database; now?: () => Date })
 
     /** A sequence with its definition, metrics and each node's executions by status. */
     show: (actor: Actor, ref: string) => tenant(actor, (trx) => show(ref, trx)),
+
+    /** Rename it or change when it works; the next step of each enrollment keeps to the new hours. */
+    async update(actor: Actor, ref: string, input: unknown) {
+      requireRole(actor, 'manager', 'change sequences');
+      const req = parseInput(UpdateSequenceRequest, input);
+      return tenant(actor, async (trx) => {
+        const s = await findOrThrow(ref, trx);
+        const start = req.working_hours_start ?? s.working_hours_start;
+        const end = req.working_hours_end ?? s.working_hours_end;
+        if (start >= end) {
+          const field = req.working_hours_end !== undefined ? 'working_hours_end' : 'working_hours_start';
+          throw new AppError('VALIDATION', `${field}: working hours end after they start (${start} to ${end})`, [{ field, message: 'working hours end after they start' }]);
+        }
+        await repo.update(s.id, req, trx);
+        return show(s.id, trx);
+      }).catch((e: unknown) => {
+        if (e instanceof AppError && e.code === 'CONFLICT' && e.details[0]?.field === 'name') {
+          throw new AppError('CONFLICT', `a sequence named "${req.name}" already exists`, [{ field: 'name', message: 'already exists' }]);
+        }
+        throw e;
+      });
+    },
 
     pause: (actor: Actor, ref: string) => setStatus(actor, ref, 'paused'),
     resume: (actor: Actor, ref: string) => setStatus(actor, ref, 'active'),

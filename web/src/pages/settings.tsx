@@ -3,6 +3,7 @@ import { Link, type PageProps } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { Empty, ErrorState } from '../ui.tsx';
 import { atLeast, notAllowed, type Role } from './settings-form.tsx';
+import { HoursSection } from './settings-hours.tsx';
 import { ApiKeysSection } from './settings-keys.tsx';
 import { BudgetSection, ProvidersSection } from './settings-money.tsx';
 import { OrganizationSection, OutreachSection } from './settings-org.tsx';
@@ -11,8 +12,9 @@ import { ScoringSection } from './settings-scoring.tsx';
 
 // Settings, a section at a time (/settings/<section>): the people and their keys, the
 // organization, how leads are scored, which providers enrich them and the money they may spend,
-// and how outreach identifies itself. Each section is offered only to the roles that may use it;
-// within one, what only admins may change is shown to managers without the controls to change it.
+// how outreach identifies itself, and the hours its sequences work. Each section is offered
+// only to the roles that may use it; within one, what only admins may change is shown to
+// managers without the controls to change it.
 
 interface Section { id: string; label: string; min: Role; doing: string; render: (p: PageProps & { role: Role }) => ReactNode }
 
@@ -25,6 +27,7 @@ const SECTIONS: Section[] = [
   { id: 'providers', label: 'Providers', min: 'manager', doing: 'see the providers', render: (p) => <ProvidersSection {...p} /> },
   { id: 'budget', label: 'Budget', min: 'manager', doing: 'see the budget', render: (p) => <BudgetSection {...p} /> },
   { id: 'outreach', label: 'Outreach', min: 'manager', doing: 'see the outreach settings', render: (p) => <OutreachSection {...p} /> },
+  { id: 'hours', label: 'Working hours', min: 'manager', doing: 'change working hours', render: (p) => <HoursSection {...p} /> },
 ];
 
 export function SettingsPage({ id, params }: PageProps) {
