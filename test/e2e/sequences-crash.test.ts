@@ -68,6 +68,11 @@ describe('crash safety of the sequence engine (CLI, kill -9)', { timeout: CLI_TE
     const r = await ok(TICK, env);
     expect(r.json()).toMatchObject({ steps: { enrollments: LEADS, batches: 3, messages: LEADS, dispatch: { sent: LEADS } } });
     expect(await outcome(env)).toEqual(DONE);
+    // its hours change after the fact, from the command line too; a bad hour is exit 3 naming the option's field
+    const bad = await runCli(['sequences', 'update', 'Reminder', '--until', '25:00', '--org', 'acme', '--json'], env);
+    expect([bad.code, bad.stderr]).toEqual([3, expect.stringContaining('working_hours_end')]);
+    const changed = await ok(['sequences', 'update', 'Reminder', '--from', '08:00', '--until', '18:00', '--days', '1,2,3', '--org', 'acme', '--json'], env);
+    expect(changed.json()).toMatchObject({ working_hours_start: '08:00', working_hours_end: '18:00', working_days: [1, 2, 3] });
   });
 
   it.each(['sequences.batch.written:2', 'sequences.batch.committed:2', 'outbox.handed:2'])('a tick killed at %s is finished by the next, each message sent once', async (failpoint) => {

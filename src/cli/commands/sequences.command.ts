@@ -65,11 +65,28 @@ export function registerSequences(program: Command) {
       }));
   }
 
+  org(seq.command('update').description('rename a sequence or change when it works (its graph stays as it is)').argument('<sequence>', 'id or name'))
+    .option('--name <name>', 'a new name')
+    .option('--timezone <zone>', 'an IANA time zone, like America/Chicago')
+    .option('--from <HH:MM>', 'working hours start')
+    .option('--until <HH:MM>', 'working hours end')
+    .option('--days <days>', 'ISO days, comma-separated: 1 Monday .. 7 Sunday')
+    .action(command('sequences update', async (ctx, ref: string, o: { org: string; name?: string; timezone?: string; from?: string; until?: string; days?: string }) => {
+      // a day that is not a number reaches the validation as text, which names the field
+      const days = o.days?.split(',').map((d) => (/^\s*\d+\s*$/.test(d) ? Number(d) : d));
+      const s = await ctx.c.sequences.update(await ctx.operatorIn(o.org), ref, {
+        name: o.name, timezone: o.timezone, working_hours_start: o.from, working_hours_end: o.until, working_days: days,
+      });
+      return { json: s, text: `updated sequence ${s.name}\n${describeSequence(s)}` };
+    }));
+
   org(seq.command('enroll').description('enroll a lead or every lead of a segment (once each)').argument('<sequence>', 'id or name'))
-    .option('--lead <id>', 'one lead')
+    .option('--lead <id>', 'one lead, or several ids comma-separated (up to 500)')
     .option('--segment <segment>', 'a saved segment, by id or name')
     .action(command('sequences enroll', async (ctx, ref: string, o: { org: string; lead?: string; segment?: string }) => {
-      const r = await ctx.c.sequences.enroll(await ctx.operatorIn(o.org), ref, { lead_id: o.lead, segment: o.segment });
+      const ids = o.lead?.split(',').map((x) => x.trim()).filter(Boolean);
+      const leads = ids && ids.length > 1 ? { lead_ids: ids } : { lead_id: o.lead };
+      const r = await ctx.c.sequences.enroll(await ctx.operatorIn(o.org), ref, { ...leads, segment: o.segment });
       return { json: r, text: `enrolled ${r.enrolled} of ${r.matched} lead(s) (${r.already_enrolled} already enrolled, ${r.do_not_contact} do-not-contact)` };
     }));
 
