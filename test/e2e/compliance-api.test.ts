@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/api/server.ts';
@@ -90,8 +91,43 @@ describe('dnc, consents and compliance API', () => {
     expect((await call('GET', '/v1/compliance/decisions?limit=abc')).statusCode).toBe(400);
   });
 
+  it('filters the log by channel, reason and lead, pages it by cursor, and shows one decision with its facts', async () => {
+    const at = '2026-03-10T11:00:00-04:00';
+    const gate = (body: object) => call('POST', '/v1/compliance/check', { zip: '30303', state: 'GA', at, ...body });
+    const texted = (await gate({ phone: '+14045550177', channel: 'sms' })).json();
+    expect(texted).toMatchObject({ decision: 'deny', reason: 'PEWC_REQUIRED:SMS_MARKETING' });
+    const list = async (q: string) => (await call('GET', `/v1/compliance/decisions?${q}`)).json() as { data: { id: string; channel: string; reasons: string[] }[]; next_cursor: string | null };
+    expect((await list('channel=sms')).data.map((d) => d.id)).toEqual([texted.id]);
+    // a reason code without its suffix takes every suffix; a whole code matches only itself
+    expect((await list('reason=PEWC_REQUIRED')).data.map((d) => d.id)).toEqual([texted.id]);
+    expect((await list('reason=PEWC_REQUIRED:SMS_MARKETING')).data.map((d) => d.id)).toEqual([texted.id]);
+    expect((await list('reason=PEWC_REQUIRED:AI_MARKETING')).data).toEqual([]);
+    expect((await list('reason=NATIONAL_DNC')).data.every((d) => d.reasons.includes('NATIONAL_DNC'))).toBe(true);
+    expect((await list(`lead=${crypto.randomUUID()}`)).data).toEqual([]);
+
+    const all = await list('limit=100');
+    expect(all.next_cursor).toBeNull();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const p = await list(`limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...p.data.map((d) => d.id));
+      cursor = p.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(all.data.map((d) => d.id));
+    expect((await call('GET', '/v1/compliance/decisions?reason=not a code')).statusCode).toBe(400);
+    expect((await call('GET', '/v1/compliance/decisions?cursor=nonsense')).statusCode).toBe(400);
+
+    const one = await call('GET', `/v1/compliance/decisions/${texted.id}`);
+    expect(one.statusCode, one.body).toBe(200);
+    expect(one.json()).toMatchObject({ id: texted.id, decision: 'deny', reasons: ['PEWC_REQUIRED:SMS_MARKETING'], contact: '+1404•••0177', via: 'api',
+      facts: { channel: 'sms', consent: 'none', phone: '+1404•••0177', at: '2026-03-10T15:00:00.000Z' } });
+    expect((await call('GET', `/v1/compliance/decisions/${texted.id}`, undefined, otherKey)).statusCode).toBe(404);
+    expect((await call('GET', '/v1/compliance/decisions/not-an-id')).statusCode).toBe(404);
+  });
+
   it('documents the routes', async () => {
     const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/dnc/import', '/v1/dnc/check', '/v1/consents', '/v1/consents/revoke', '/v1/compliance/check', '/v1/compliance/decisions']));
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/dnc/import', '/v1/dnc/check', '/v1/consents', '/v1/consents/revoke', '/v1/compliance/check', '/v1/compliance/decisions', '/v1/compliance/decisions/{id}']));
   });
 });

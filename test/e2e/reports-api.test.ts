@@ -29,7 +29,7 @@ describe('reports API', () => {
     await t.close();
   });
 
-  const call = (method: 'GET' | 'PUT' | 'PATCH', url: string, body?: unknown, as: keyof typeof keys = 'manager') =>
+  const call = (method: 'GET' | 'PUT' | 'PATCH' | 'DELETE', url: string, body?: unknown, as: keyof typeof keys = 'manager') =>
     app.inject({ method, url, headers: { authorization: `Bearer ${keys[as]}` }, ...(body === undefined ? {} : { payload: body as object }) });
   const refusal = (r: { statusCode: number; json: () => { error: { code: string; details: { field: string }[] } } }) =>
     [r.statusCode, r.json().error.code, r.json().error.details.map((d) => d.field)];
@@ -99,6 +99,25 @@ describe('reports API', () => {
     expect(web).toMatchObject({ deals: 1, revenue_cents: 90_453, spend_cents: 30_151, roi: 2 }); // (90,453 - 30,151) / 30,151
     expect(refusal(await call('PUT', `/v1/leads/${f.leads.L4.id}/deal`, { revenue_cents: 1.5 }))).toEqual([400, 'VALIDATION', ['revenue_cents']]);
     expect((await call('PUT', '/v1/leads/00000000-0000-0000-0000-000000000000/deal', { revenue_cents: 1 })).statusCode).toBe(404);
+  });
+
+  it('takes back a source cost and a deal entered by mistake, and the reports stop counting them', async () => {
+    expect((await call('PUT', '/v1/reports/source-costs', { source: 'billboard', month: '2026-09', amount_cents: 5_000 })).statusCode).toBe(200);
+    const before = (await call('GET', '/v1/reports/costs?from=2026-09-01&to=2026-09-30')).json().totals.spend_cents;
+    expect((await call('DELETE', '/v1/reports/source-costs?source=billboard&month=2026-09', undefined, 'agent')).statusCode).toBe(403);
+    expect((await call('DELETE', '/v1/reports/source-costs?source=billboard&month=2026-09')).json()).toEqual({ source: 'billboard', month: '2026-09', removed: true });
+    expect((await call('GET', '/v1/reports/costs?from=2026-09-01&to=2026-09-30')).json().totals.spend_cents).toBe(before - 5_000);
+    expect(refusal(await call('DELETE', '/v1/reports/source-costs?source=billboard&month=2026-09'))).toEqual([404, 'NOT_FOUND', ['month']]);
+    expect(refusal(await call('DELETE', '/v1/reports/source-costs?source=billboard&month=September'))).toEqual([400, 'VALIDATION', ['month']]);
+
+    const lead = f.leads.L5.id;
+    expect((await call('GET', `/v1/leads/${lead}/deal`)).json()).toEqual({ deal: null });
+    await call('PUT', `/v1/leads/${lead}/deal`, { revenue_cents: 12_345, closed_on: '2026-08-15' });
+    expect((await call('GET', `/v1/leads/${lead}/deal`)).json().deal).toMatchObject({ lead_id: lead, revenue_cents: 12_345, closed_on: '2026-08-15' });
+    expect((await call('GET', '/v1/reports/roi?from=2026-08-01&to=2026-08-31')).json().totals.revenue_cents).toBe(12_345);
+    expect((await call('DELETE', `/v1/leads/${lead}/deal`)).json()).toEqual({ lead_id: lead, removed: true });
+    expect((await call('GET', '/v1/reports/roi?from=2026-08-01&to=2026-08-31')).json().totals.revenue_cents).toBe(0);
+    expect(refusal(await call('DELETE', `/v1/leads/${lead}/deal`))).toEqual([404, 'NOT_FOUND', ['lead']]);
   });
 
   it('documents the reports in the OpenAPI description', async () => {

@@ -126,6 +126,31 @@ describe('voice API with the local voice adapter', () => {
     expect((await call('GET', `/v1/bookings?lead=${lead.id}&status=cancelled`)).json().data.map((b: { id: string }) => b.id)).toEqual([first.json().id]);
   });
 
+  it('pages the calls by cursor, newest first, and filters them by direction', async () => {
+    const inbound = await call('POST', '/v1/calls/log', { lead_id: lead.id, direction: 'inbound', started_at: '2026-03-09T14:00:00-05:00', duration_seconds: 95, outcome: 'follow_up' });
+    expect(inbound.statusCode, inbound.body).toBe(201);
+    const all = (await call('GET', `/v1/calls?lead=${lead.id}`)).json();
+    expect(all.next_cursor).toBeNull();
+    expect(all.data.length).toBeGreaterThanOrEqual(3);
+    expect(all.data[0]).toMatchObject({ lead_name: expect.stringMatching(/^Pat Owner/), user_name: expect.any(String) });
+    expect(all.data[0]).not.toHaveProperty('at_key');
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const p: { data: { id: string }[]; next_cursor: string | null } = (await call('GET', `/v1/calls?lead=${lead.id}&limit=1${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      expect(p.data.length).toBe(1);
+      seen.push(p.data[0]!.id);
+      cursor = p.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(all.data.map((c: { id: string }) => c.id));
+    const inboundOnly = (await call('GET', `/v1/calls?lead=${lead.id}&direction=inbound`)).json().data;
+    expect(inboundOnly.map((c: { id: string }) => c.id)).toEqual([inbound.json().id]);
+    const bad = await call('GET', '/v1/calls?cursor=nonsense');
+    expect(bad.statusCode).toBe(400);
+    expect(fieldsOf(bad)).toContain('cursor');
+    expect(fieldsOf(await call('GET', '/v1/calls?direction=sideways'))).toContain('direction');
+  });
+
   it("keeps each user's voice and AI configuration: defaults, ranges named, an agent only their own", async () => {
     const url = (id: string, kind: string) => `/v1/users/${id}/config/${kind}`;
     expect((await call('GET', url(A.owner.id, 'voice'))).json()).toMatchObject({ user_id: A.owner.id, kind: 'voice', saved: false, max_retries: 2, retry_delay_minutes: 60, dnc_compliance: true, speaking_rate: 1, jurisdiction: 'US' });

@@ -14,10 +14,11 @@ describe.skipIf(chromiumMissing)('web app: reports', () => {
   let w: WebApp;
   let manager: string;
   let agent: string;
+  let f: Awaited<ReturnType<typeof reportFixture>>;
 
   beforeAll(async () => {
     t = await createTestContext({ now: () => NOW });
-    const f = await reportFixture(t);
+    f = await reportFixture(t);
     manager = await t.newApiKey(f.A.org.id, f.manager.user.id);
     agent = await t.newApiKey(f.A.org.id, f.Y.user.id);
     w = await startWebApp(t);
@@ -40,7 +41,7 @@ describe.skipIf(chromiumMissing)('web app: reports', () => {
     await page.getByRole('link', { name: 'ROI by source' }).click();
     await page.getByRole('img', { name: /^Spend by source:/ }).waitFor();
     expect(await page.getByText(/^Spent/).textContent()).toBe('Spent $1,655.61 for 5 leads ($331.12 a lead), 2 won ($827.81 each); revenue $15,000.00, return 806.0%.');
-    const mailers = page.locator('tr', { hasText: 'mailers' });
+    const mailers = page.getByRole('table', { name: 'ROI by source' }).locator('tr', { hasText: 'mailers' });
     expect(await mailers.locator('td').allTextContents()).toEqual(['mailers', '3', '2', '2', '$1,250.45', '$416.82', '$625.23', '$625.23', '$15,000.00', '1099.6%']);
     expect(new URL(page.url()).search).toBe('?from=2026-11-01&to=2026-11-30');
     await screenshot(page, 'report-roi');
@@ -73,5 +74,36 @@ describe.skipIf(chromiumMissing)('web app: reports', () => {
     await a.page.getByText('Not allowed').waitFor();
     expect(await a.page.getByRole('alert').textContent()).toMatch(/manager/);
     await a.close();
+  });
+
+  it('enters a source cost on the ROI page and takes it back; records a won lead\'s deal on its page', async () => {
+    const { page, errors, close } = await newPage(w);
+    await page.goto(`/reports/roi?from=2026-11-01&to=2026-11-30#key=${manager}`);
+    const spent = page.getByText(/^Spent/);
+    await expect.poll(() => spent.textContent()).toMatch(/^Spent \$1,655\.61 /);
+    const form = page.getByRole('form', { name: 'Enter a source cost' });
+    await form.getByLabel('Source').fill('billboard');
+    await form.getByLabel('Month').fill('2026-11');
+    await form.getByLabel('Amount ($)').fill('a lot');
+    await form.getByRole('button', { name: 'Save cost' }).click();
+    await form.locator('.field.invalid').filter({ hasText: 'Amount' }).waitFor();
+    expect((await t.c.reports.listSourceCosts(f.manager.actor, { from: '2026-11-01', to: '2026-11-30' })).data.map((c) => c.source)).not.toContain('billboard');
+    await form.getByLabel('Amount ($)').fill('100.00');
+    await form.getByRole('button', { name: 'Save cost' }).click();
+    await expect.poll(() => spent.textContent()).toMatch(/^Spent \$1,755\.61 /);
+    await screenshot(page, 'report-roi-source-cost');
+    await page.getByRole('button', { name: 'Remove billboard 2026-11' }).click();
+    await expect.poll(() => spent.textContent()).toMatch(/^Spent \$1,655\.61 /);
+
+    await page.goto(`/leads/${f.leads.L7.id}`);
+    const deal = page.getByRole('region', { name: 'Deal' });
+    await deal.getByText('$3,000.00, closed on 2026-11-15').waitFor();
+    await deal.getByLabel('Revenue ($)').fill('3,250.50');
+    await deal.getByLabel('Closed on').fill('2026-11-16');
+    await deal.getByRole('button', { name: 'Replace the deal' }).click();
+    await deal.getByRole('status').getByText('Deal recorded: $3,250.50, closed on 2026-11-16.').waitFor();
+    expect(await t.c.reports.deal(f.manager.actor, f.leads.L7.id)).toMatchObject({ revenue_cents: 325_050, closed_on: '2026-11-16' });
+    expect(errors).toEqual([]);
+    await close();
   });
 });

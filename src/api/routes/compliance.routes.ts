@@ -6,6 +6,7 @@ import { validation } from '../../app/errors.ts';
 import { CheckRequest, ConsentRequest, LogRequest, RevokeRequest } from '../../domain/compliance/compliance.service.ts';
 import { requireRole } from '../../domain/tenancy/tenancy.service.ts';
 import { multipartFile } from '../multipart.ts';
+import { IdParams } from './common.ts';
 
 // The compliance gate over HTTP: loading the do-not-call lists (the organization's own and its
 // copy of the national registry) and where a contact stands on them, consents, the gate's
@@ -80,7 +81,11 @@ export function complianceRoutes(c: Pick<Container, 'dnc' | 'compliance'>): Fast
     }, (req) => c.compliance.check(req.actor, req.body));
 
     app.get('/v1/compliance/decisions', {
-      schema: { tags: ['compliance'], summary: "The gate's answers, newest first", querystring: LogRequest },
-    }, async (req) => ({ data: await c.compliance.log(req.actor, req.query) }));
+      schema: { tags: ['compliance'], summary: "The gate's answers, newest first, a page at a time (next_cursor); by verdict, channel, reason or lead", querystring: LogRequest },
+    }, (req) => c.compliance.decisions(req.actor, req.query));
+
+    app.get('/v1/compliance/decisions/:id', {
+      schema: { tags: ['compliance'], summary: 'One answer of the gate with every fact it used (consent, lists, place, time) and who asked', params: IdParams },
+    }, (req) => c.compliance.decision(req.actor, req.params.id));
   };
 }

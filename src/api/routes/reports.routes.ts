@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Container } from '../../app/container.ts';
 import { ReportPeriodQuery } from '../../domain/analytics/period.ts';
 import { reportCsv, type Report } from '../../domain/analytics/report-table.ts';
-import { DealInput, FunnelStagesInput, REPORT_NAMES, SourceCostInput, type ReportName } from '../../domain/analytics/reports.service.ts';
+import { DealInput, FunnelStagesInput, REPORT_NAMES, SourceCostInput, SourceCostKey, type ReportName } from '../../domain/analytics/reports.service.ts';
 import { IdParams } from './common.ts';
 
 // The reports (managers and up) over a period of UTC days, default this month to date, and what
@@ -46,6 +46,17 @@ export function reportsRoutes(c: Pick<Container, 'reports'>): FastifyPluginAsync
     app.put('/v1/reports/source-costs', {
       schema: { tags: ['reports'], summary: 'What a source cost for a month; the same source and month again replaces the amount (managers and up)', body: SourceCostInput },
     }, (req) => c.reports.setSourceCost(req.actor, req.body));
+
+    app.delete('/v1/reports/source-costs', {
+      schema: { tags: ['reports'], summary: 'Remove the cost entered for a source and month (managers and up); 404 when none was', querystring: SourceCostKey },
+    }, (req) => c.reports.removeSourceCost(req.actor, req.query));
+
+    app.get('/v1/leads/:id/deal', {
+      schema: { tags: ['reports'], summary: "A lead's deal (revenue and the day it closed), or null", params: IdParams },
+    }, async (req) => ({ deal: await c.reports.deal(req.actor, req.params.id) }));
+    app.delete('/v1/leads/:id/deal', {
+      schema: { tags: ['reports'], summary: "Remove a lead's deal (it fell through): its revenue leaves the reports", params: IdParams },
+    }, (req) => c.reports.removeDeal(req.actor, req.params.id));
 
     app.put('/v1/leads/:id/deal', {
       schema: { tags: ['reports'], summary: "A closed lead's revenue and the day it closed; again, it replaces it", params: IdParams, body: DealInput },

@@ -22,8 +22,8 @@ export function voiceRoutes(c: Pick<Container, 'voice'>): FastifyPluginAsyncZod 
       schema: { tags: ['voice'], summary: 'Write down a call made or taken outside Porchlight (a desk phone, an inbound call)', body: LogCallRequest },
     }, async (req, reply) => reply.status(201).send(await v.calls.log(req.actor, req.body)));
 
-    app.get('/v1/calls', { schema: { tags: ['voice'], summary: 'Calls, newest first', querystring: ListCallsQuery } },
-      async (req) => ({ data: await v.calls.list(req.actor, req.query) }));
+    app.get('/v1/calls', { schema: { tags: ['voice'], summary: 'Calls, newest first, a page at a time (next_cursor)', querystring: ListCallsQuery } },
+      (req) => v.calls.page(req.actor, req.query));
 
     app.get('/v1/calls/:id', {
       schema: { tags: ['voice'], summary: 'A call: status, outcome, analysis, turns, events, booking, costs and latencies', params: IdParams },

@@ -94,7 +94,26 @@ export function registerReport(program: Command) {
       return { json: r, text: table(r.data.map((x) => ({ ...x, amount: formatCents(x.amount_cents) })), ['month', 'source', 'amount', 'note']) };
     }));
 
-  report.command('deal').description("a closed lead's revenue (counts in roi)").command('set')
+  costs.command('remove')
+    .requiredOption('--org <org>', 'organization id or slug')
+    .requiredOption('--source <source>', 'the lead source')
+    .requiredOption('--month <month>', 'YYYY-MM')
+    .option('--json', 'machine-readable output')
+    .action(command('report source-cost remove', async (ctx, o: { org: string; source: string; month: string }) => {
+      const r = await ctx.c.reports.removeSourceCost(await ctx.operatorIn(o.org), { source: o.source, month: o.month });
+      return { json: r, text: `removed the cost of ${r.source} for ${r.month}` };
+    }));
+
+  const deal = report.command('deal').description("a closed lead's revenue (counts in roi)");
+  deal.command('remove')
+    .argument('<lead>', 'lead id')
+    .requiredOption('--org <org>', 'organization id or slug')
+    .option('--json', 'machine-readable output')
+    .action(command('report deal remove', async (ctx, lead: string, o: { org: string }) => {
+      const r = await ctx.c.reports.removeDeal(await ctx.operatorIn(o.org), lead);
+      return { json: r, text: `removed the deal of lead ${r.lead_id}` };
+    }));
+  deal.command('set')
     .argument('<lead>', 'lead id')
     .requiredOption('--org <org>', 'organization id or slug')
     .requiredOption('--revenue <dollars>', 'what the deal brought, e.g. 12000.00; entered again, it replaces it')

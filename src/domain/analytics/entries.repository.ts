@@ -39,4 +39,23 @@ export const entriesRepository = {
       FROM d JOIN lead l ON l.organization_id = d.organization_id AND l.id = d.lead_id`.execute(trx);
     return r.rows[0];
   },
+
+  /** Forget a source's cost for a month; false when none was entered. */
+  async deleteSourceCost(source: string, month: string, trx: Trx): Promise<boolean> {
+    const r = await sql`DELETE FROM lead_source_cost WHERE organization_id = app_org_id() AND source = ${source} AND month = ${month}::date`.execute(trx);
+    return Number(r.numAffectedRows ?? 0) > 0;
+  },
+
+  async findDeal(leadId: string, trx: Trx): Promise<Deal | undefined> {
+    const r = await sql<Deal>`
+      SELECT d.lead_id, l.source, d.revenue_cents, to_char(d.closed_on, 'YYYY-MM-DD') AS closed_on, d.note, d.created_at, d.updated_at
+      FROM lead_deal d JOIN lead l ON l.organization_id = d.organization_id AND l.id = d.lead_id
+      WHERE d.organization_id = app_org_id() AND d.lead_id = ${leadId}::uuid`.execute(trx);
+    return r.rows[0];
+  },
+
+  async deleteDeal(leadId: string, trx: Trx): Promise<boolean> {
+    const r = await sql`DELETE FROM lead_deal WHERE organization_id = app_org_id() AND lead_id = ${leadId}::uuid`.execute(trx);
+    return Number(r.numAffectedRows ?? 0) > 0;
+  },
 };

@@ -42,6 +42,11 @@ export const SourceCostInput = z.object({
   note: z.string().trim().max(500).optional(),
 }).strict();
 
+export const SourceCostKey = z.object({
+  source: z.string().trim().min(1).max(100).describe('the lead source'),
+  month: MonthInput.describe('the month, YYYY-MM'),
+}).strict();
+
 export const DealInput = z.object({
   revenue_cents: z.number().int().min(0).max(MAX_CENTS).describe('what the deal brought, in cents'),
   closed_on: z.iso.date({ error: 'a date as YYYY-MM-DD' }).optional().describe('the day it closed (UTC); default today'),
@@ -145,6 +150,29 @@ export function createReportsService(deps: { db: Database; now?: () => Date }) {
       requireRole(actor, 'manager', 'see source costs');
       const p = resolvePeriod(query, now());
       return withTenant(db, actor, async (trx) => ({ period: periodOf(p), data: await entries.listSourceCosts(p.months, trx) }));
+    },
+
+    /** Take back a source cost entered by mistake: the reports no longer count it. */
+    async removeSourceCost(actor: Actor, input: unknown) {
+      requireRole(actor, 'manager', 'remove source costs');
+      const k = parseInput(SourceCostKey, input);
+      const gone = await withTenant(db, actor, (trx) => entries.deleteSourceCost(k.source, `${k.month}-01`, trx));
+      if (!gone) throw new AppError('NOT_FOUND', `no cost is entered for ${k.source} in ${k.month}`, [{ field: 'month', message: 'nothing entered' }]);
+      return { source: k.source, month: k.month, removed: true };
+    },
+
+    /** A lead's deal, or null when none is entered. */
+    async deal(actor: Actor, leadId: string) {
+      if (!isUuid(leadId)) throw notFound('lead', leadId);
+      return (await withTenant(db, actor, (trx) => entries.findDeal(leadId, trx))) ?? null;
+    },
+
+    /** Take back a lead's deal (it fell through): its revenue leaves the reports. */
+    async removeDeal(actor: Actor, leadId: string) {
+      if (!isUuid(leadId)) throw notFound('lead', leadId);
+      const gone = await withTenant(db, actor, (trx) => entries.deleteDeal(leadId, trx));
+      if (!gone) throw new AppError('NOT_FOUND', `lead ${leadId} has no deal entered`, [{ field: 'lead', message: 'no deal' }]);
+      return { lead_id: leadId, removed: true };
     },
 
     /** What a lead's deal brought; entered again, it replaces it. Anyone who can see the lead. */

@@ -14,6 +14,7 @@ import { insertDecisions } from './decisions.repository.ts';
 import { readOutreachSettings } from '../outreach/outreach-settings.ts';
 import { locateRecipient } from './recipient.ts';
 import { registryFacts } from './registry.repository.ts';
+import { decodeCursor, page } from '../outreach/page-cursor.ts';
 
 // The gate with its facts from the database: who the touch is for, their consents, revocations
 // and the organization's do-not-contact list, decided by decide() (gate.ts) and stored with every
@@ -60,8 +61,25 @@ export const RevokeRequest = z.object({
 
 export const LogRequest = z.object({
   decision: z.enum(['allow', 'deny', 'defer']).optional(),
+  channel: z.enum(['call', 'ai_call', 'sms', 'email']).optional(),
+  reason: z.string().trim().regex(/^[A-Z0-9_:]{2,100}$/, 'a reason code like NATIONAL_DNC or QUIET_HOURS_STATE:FL').optional()
+    .describe('decisions with this reason among their reasons; a code without its suffix (QUIET_HOURS_STATE) takes every suffix'),
+  lead: z.uuid().optional().describe("one lead's decisions"),
   limit: z.coerce.number().int().min(1).max(1000).default(50),
+  cursor: z.string().max(500).optional().describe('next_cursor of the previous page'),
 }).strict();
+
+/** A decision in the log: what was asked, the answer and every reason; the facts it used are in the one decision. */
+export interface DecisionLogRow {
+  id: string; decided_at: Date; at: Date; channel: Channel; purpose: string; contact: string | null; lead_id: string | null;
+  decision: 'allow' | 'deny' | 'defer'; reason: string | null; reasons: string[]; obligations: string[]; defer_until: Date | null;
+}
+
+/** A consent as it was kept. */
+export interface ConsentRow {
+  id: string; display: string; seller_name: string; scope: string[]; type: 'pec' | 'pewc'; method: string; captured_at: Date; evidence_uri: string | null;
+  revoked_at: Date | null; revoke_channel: string | null; revoke_text: string | null;
+}
 
 function contactOf(r: { phone?: string; email?: string }): { kind: 'phone' | 'email'; value: string } {
   if (r.phone) {
@@ -109,6 +127,27 @@ export function createComplianceService(deps: { db: Database; pii: Pii; now?: ()
     };
   }
 
+  async function decisions(actor: Actor, input: unknown = {}) {
+    const f = parseInput(LogRequest, input);
+    const after = f.cursor ? decodeCursor('decisions', f.cursor, 2) : null;
+    const rows = await tenant(actor, async (trx) => (await sql<DecisionLogRow & { at_key: string }>`
+      SELECT id, decided_at, at, channel, purpose, display AS contact, lead_id, decision, reason, reasons, obligations, defer_until,
+             to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_key
+      FROM compliance_decision
+      WHERE organization_id = app_org_id()
+        AND (${f.decision ?? null}::text IS NULL OR decision = ${f.decision ?? null})
+        AND (${f.channel ?? null}::text IS NULL OR channel = ${f.channel ?? null})
+        AND (${f.lead ?? null}::uuid IS NULL OR lead_id = ${f.lead ?? null}::uuid)
+        AND (${f.reason ?? null}::text IS NULL
+             OR EXISTS (SELECT 1 FROM unnest(reasons) r WHERE r = ${f.reason ?? null} OR starts_with(r, ${f.reason ?? null} || ':')))
+        -- newest first, then by id: the next page is what sorts after the cursor's row
+        AND (${after?.[0] ?? null}::timestamptz IS NULL OR decided_at < ${after?.[0] ?? null}::timestamptz
+             OR (decided_at = ${after?.[0] ?? null}::timestamptz AND id > ${after?.[1] ?? null}::uuid))
+      ORDER BY decided_at DESC, id LIMIT ${f.limit + 1}`.execute(trx)).rows);
+    const p = page(rows, f.limit, 'decisions', (r) => [r.at_key, r.id]);
+    return { data: p.data.map(({ at_key: _, ...r }) => r), next_cursor: p.next_cursor };
+  }
+
   return {
     /** Decide a touch and store the decision with the facts it used. */
     async check(actor: Actor, input: unknown): Promise<CheckAnswer> {
@@ -141,13 +180,24 @@ export function createComplianceService(deps: { db: Database; pii: Pii; now?: ()
       });
     },
 
-    /** The gate's decisions, newest first. */
-    async log(actor: Actor, input: unknown = {}) {
-      const { decision, limit } = parseInput(LogRequest, input);
-      return tenant(actor, async (trx) => (await sql<Record<string, unknown>>`
-        SELECT id, decided_at, at, channel, purpose, display AS contact, lead_id, decision, reason, reasons, obligations, defer_until
-        FROM compliance_decision WHERE organization_id = app_org_id() AND (${decision ?? null}::text IS NULL OR decision = ${decision ?? null})
-        ORDER BY decided_at DESC, id LIMIT ${limit}`.execute(trx)).rows);
+    /** The gate's decisions, newest first: one page, without the cursor (the CLI's log). */
+    log: async (actor: Actor, input: unknown = {}) => (await decisions(actor, input)).data,
+
+    /** The gate's decisions, newest first, a page at a time: the next page's cursor is null on the last. */
+    decisions,
+
+    /** One decision with the facts the gate used and who asked. */
+    async decision(actor: Actor, id: string) {
+      if (!z.uuid().safeParse(id).success) throw notFound('decision', id);
+      return tenant(actor, async (trx) => {
+        const row = (await sql<DecisionLogRow & { facts: Record<string, unknown>; decided_by: string | null; decided_by_name: string | null; via: string | null; kind: 'phone' | 'email' | null }>`
+          SELECT d.id, d.decided_at, d.at, d.channel, d.purpose, d.kind, d.display AS contact, d.lead_id, d.decision, d.reason, d.reasons, d.obligations, d.defer_until,
+                 d.facts, d.decided_by, coalesce(u.full_name, u.email) AS decided_by_name, d.via
+          FROM compliance_decision d LEFT JOIN app_user u ON u.organization_id = d.organization_id AND u.id = d.decided_by
+          WHERE d.organization_id = app_org_id() AND d.id = ${id}::uuid`.execute(trx)).rows[0];
+        if (!row) throw notFound('decision', id);
+        return row;
+      });
     },
 
     /** Keep a consent as given. */
@@ -182,7 +232,7 @@ export function createComplianceService(deps: { db: Database; pii: Pii; now?: ()
     /** A phone's or email's consents, revoked ones included. */
     async consents(actor: Actor, input: unknown) {
       const { kind, value } = contactOf(parseInput(z.object(Contact).strict(), input));
-      return tenant(actor, async (trx) => (await sql<Record<string, unknown>>`
+      return tenant(actor, async (trx) => (await sql<ConsentRow>`
         SELECT id, display, seller_name, scope, type, method, captured_at, evidence_uri, revoked_at, revoke_channel, revoke_text
         FROM consent WHERE organization_id = app_org_id() AND kind = ${kind} AND value_hash = ${deps.pii.hash(value)} ORDER BY captured_at DESC, id`.execute(trx)).rows);
     },

@@ -31,8 +31,25 @@ export interface CallDetail {
   first_audio_latency_ms: number | null; p95_latency_ms: number | null; barge_in_count: number; tool_calls_made: number; avg_confidence: number | null;
   initiated_at: Date; started_at: Date | null; ended_at: Date | null; retry_at: Date | null;
   gate_decision: string | null; gate_reason: string | null; gate_decision_id: string | null;
+  user_name: string | null; from_number: string | null;
+  /** What the analysis of the turns made of the call (Porchlight's rules, or the agent runtime's). */
+  ai_summary: { outcome?: string | null; interest_level?: string | null; objections?: string[]; next_steps?: string | null; summary?: string | null; analyzed_by?: string } | null;
   [column: string]: unknown;
 }
+
+/** A call in a list: who, which way, how it went. at_key is the cursor's key (initiated_at to the microsecond). */
+export interface CallListRow {
+  id: string; lead_id: string | null; lead_name: string | null; user_id: string | null; user_name: string | null; agent: 'ai' | 'human';
+  direction: 'outbound' | 'inbound'; source: string; to_number: string; status: string; outcome: string | null; interest_level: string | null;
+  duration_seconds: number; total_cost_cents: number | string; retry_attempts: number; blocked_reason: string | null;
+  initiated_at: Date; ended_at: Date | null; at_key: string;
+}
+
+/** What the carrier (or the agent runtime) reported of a call, in order. */
+export interface CallEventRow { event_type: string; provider: string; provider_event_id: string; occurred_at: Date; read: unknown }
+
+/** The booking a call made, if any. */
+export interface CallBookingRow { id: string; window_start: Date; window_end: Date; estimator_id: string; booking_type: string; status: string }
 
 export const callsQueries = {
   async detail(id: string, trx: Trx) {
@@ -40,30 +57,36 @@ export const callsQueries = {
   },
 
   async events(id: string, trx: Trx) {
-    return (await sql<Record<string, unknown>>`
+    return (await sql<CallEventRow>`
       SELECT event_type, provider, provider_event_id, occurred_at, payload -> 'porchlight' AS read
       FROM voice_call_event WHERE organization_id = app_org_id() AND call_id = ${id} ORDER BY occurred_at, created_at`.execute(trx)).rows;
   },
 
   async bookingOf(id: string, trx: Trx) {
-    return (await sql<Record<string, unknown>>`
+    return (await sql<CallBookingRow>`
       SELECT id, window_start, window_end, estimator_id, booking_type, status FROM voice_booking
       WHERE organization_id = app_org_id() AND call_id = ${id}`.execute(trx)).rows[0] ?? null;
   },
 
-  async list(f: z.output<typeof ListCallsQuery>, trx: Trx) {
-    return (await sql<Record<string, unknown>>`
-      SELECT c.id, c.lead_id, c.user_id, c.agent, c.direction, c.source, c.to_display AS to_number, c.status, c.outcome, c.interest_level,
-             c.duration_seconds, c.total_cost_cents, c.retry_attempts, c.blocked_reason, c.initiated_at, c.ended_at
+  /** A page of calls, newest first: limit + 1 rows (the extra one says there is a next page), after the cursor's call. */
+  async list(f: z.output<typeof ListCallsQuery>, after: { at: string; id: string } | null, trx: Trx) {
+    return (await sql<CallListRow>`
+      SELECT c.id, c.lead_id, pe.full_name AS lead_name, c.user_id, coalesce(u.full_name, u.email) AS user_name, c.agent, c.direction, c.source,
+             c.to_display AS to_number, c.status, c.outcome, c.interest_level, c.duration_seconds, c.total_cost_cents, c.retry_attempts, c.blocked_reason,
+             c.initiated_at, c.ended_at, to_char(c.initiated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_key
       FROM voice_call c
+      LEFT JOIN app_user u ON u.organization_id = c.organization_id AND u.id = c.user_id
+      LEFT JOIN person pe ON pe.organization_id = c.organization_id AND pe.id = c.person_id
       WHERE c.organization_id = app_org_id()
         AND (${f.lead ?? null}::uuid IS NULL OR c.lead_id = ${f.lead ?? null}::uuid)
         AND (${f.user ?? null}::uuid IS NULL OR c.user_id = ${f.user ?? null}::uuid)
         AND (${f.status ?? null}::text IS NULL OR c.status = ${f.status ?? null}::text)
         AND (${f.outcome ?? null}::text IS NULL OR c.outcome = ${f.outcome ?? null}::text)
+        AND (${f.direction ?? null}::text IS NULL OR c.direction = ${f.direction ?? null}::text)
         AND (${f.from ?? null}::timestamptz IS NULL OR c.initiated_at >= ${f.from ?? null}::timestamptz)
         AND (${f.to ?? null}::timestamptz IS NULL OR c.initiated_at < ${f.to ?? null}::timestamptz)
-      ORDER BY c.initiated_at DESC, c.id DESC LIMIT ${f.limit}`.execute(trx)).rows;
+        AND (${after?.at ?? null}::timestamptz IS NULL OR (c.initiated_at, c.id) < (${after?.at ?? null}::timestamptz, ${after?.id ?? null}::uuid))
+      ORDER BY c.initiated_at DESC, c.id DESC LIMIT ${f.limit + 1}`.execute(trx)).rows;
   },
 
   /** The local adapter's calls that were placed and have no event yet. */

@@ -12,6 +12,7 @@ import type { ScriptedCall, Scenario } from '../../providers/voice/local-script.
 import { inboundRepository } from '../inbound/inbound.repository.ts';
 import type { Outbox } from '../outreach/outbox.ts';
 import { readOutreachSettings } from '../outreach/outreach-settings.ts';
+import { decodeCursor, page as pageOf } from '../outreach/page-cursor.ts';
 import { loadRecipients } from '../outreach/recipients.repository.ts';
 import type { Pii } from '../pii/pii.ts';
 import type { Bookings } from './bookings.ts';
@@ -75,8 +76,10 @@ export const ListCallsQuery = z.object({
   lead: z.uuid().optional(), user: z.uuid().optional(),
   status: z.enum(['initiated', 'ringing', 'in_progress', 'completed', 'failed', 'no_answer']).optional(),
   outcome: z.enum(OUTCOMES).optional(),
+  direction: z.enum(['outbound', 'inbound']).optional(),
   from: isoInstant().optional(), to: isoInstant().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional().describe('next_cursor of the previous page'),
 });
 
 export interface VoiceDeps {
@@ -156,6 +159,14 @@ export function createCalls(deps: VoiceDeps) {
     });
   }
 
+  async function page(actor: Actor, input: unknown) {
+    const f = parseInput(ListCallsQuery, input);
+    const after = f.cursor ? decodeCursor('calls', f.cursor, 2) : null;
+    const rows = await tenant(actor, (trx) => q.list(f, after && { at: after[0]!, id: after[1]! }, trx));
+    const p = pageOf(rows, f.limit, 'calls', (r) => [r.at_key, r.id]);
+    return { data: p.data.map(({ at_key: _, ...r }) => r), next_cursor: p.next_cursor };
+  }
+
   return {
     show,
     playLocal,
@@ -232,7 +243,10 @@ export function createCalls(deps: VoiceDeps) {
       return show(actor, id);
     },
 
-    list: (actor: Actor, input: unknown) => tenant(actor, (trx) => q.list(parseInput(ListCallsQuery, input), trx)),
+    /** A page of calls, newest first, and the cursor of the next page (null on the last). */
+    page,
+    /** The calls of one page, without the cursor (the CLI's list). */
+    list: async (actor: Actor, input: unknown) => (await page(actor, input)).data,
 
     /**
      * Every minute: calls a crash left handed over but unrecorded are settled with the carrier

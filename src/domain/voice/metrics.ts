@@ -97,6 +97,9 @@ export async function recomputeMetrics(trx: Trx, from: string, to: string): Prom
   return r.rows[0]!;
 }
 
+/** A day's metrics of one user (user_id null: the organization's own agent). */
+export type MetricsRow = { day: string; user_id: string | null; user_name: string | null; updated_at: Date } & { [K in (typeof COLUMNS)[number]]: K extends 'asr_wer' ? number | null : number };
+
 export function createVoiceMetrics(deps: { db: Database; now?: () => Date }) {
   const now = deps.now ?? (() => new Date());
   return {
@@ -114,7 +117,7 @@ export function createVoiceMetrics(deps: { db: Database; now?: () => Date }) {
           FROM voice_metrics_daily m LEFT JOIN app_user u ON u.organization_id = m.organization_id AND u.id = m.user_id
           WHERE m.organization_id = app_org_id() AND m.day BETWEEN ${q.from}::date AND ${q.to}::date
             AND (${q.user ?? null}::uuid IS NULL OR m.user_id = ${q.user ?? null}::uuid)
-          ORDER BY m.day, user_name NULLS FIRST`.execute(trx)).rows.map(numeric);
+          ORDER BY m.day, user_name NULLS FIRST`.execute(trx)).rows.map(numeric) as MetricsRow[];
         return { from: q.from, to: q.to, rows, totals: totals(rows) };
       });
     },

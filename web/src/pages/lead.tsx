@@ -7,6 +7,7 @@ import { Link } from '../router.tsx';
 import { Ago, Badge, dollars, ErrorState, Loading } from '../ui.tsx';
 import { Assignee, FieldChanges, Scores, TimelineSection } from './lead-parts.tsx';
 import { BulkEnroll } from './leads-bulk.tsx';
+import { DealEntry } from './report-entries.tsx';
 
 // One lead: the property and its owner, every phone and e-mail with its verified and DNC marks,
 // the scores with what made them, and the timeline of touches, calls and changes. Status and
@@ -98,6 +99,7 @@ export function LeadPage({ id }: { id: string }) {
         ) : <p className="note">No phone or e-mail yet: enrichment finds them.</p>}
       </section>
 
+      <DealEntry leadId={id} won={l.status === 'closed_won'} />
       <Scores l={l} />
       <TimelineSection id={id} version={version} />
       <section aria-labelledby="status-title">

@@ -4,6 +4,7 @@ import { api, download, query } from '../api.ts';
 import { useLoad } from '../load.ts';
 import { Link, navigate } from '../router.tsx';
 import { ErrorState, Loading } from '../ui.tsx';
+import { SourceCosts } from './report-entries.tsx';
 import { CampaignsView, CostsView, FunnelView, QualityView, RoiView, TeamView, UsageView, type Reports } from './report-views.tsx';
 
 // The numbers: one report at a time over a period (the current month to date unless chosen),
@@ -70,6 +71,9 @@ export function ReportsPage({ name, params }: { name: Name; params: URLSearchPar
         // the last report stays on screen while the next loads, but only under its own name
         : report.data?.report !== name ? <Loading what="the report" />
           : <div aria-busy={report.loading}><View name={name} data={report.data as Reports[Name]} /></div>}
+      {name === 'roi' && period && report.data?.report === 'roi'
+        ? <SourceCosts from={period.from} to={period.to} changed={report.reload}
+          sources={[...new Set((report.data as Reports['roi']).rows.map((r) => r.source))]} /> : null}
     </section>
   );
 }
