@@ -66,6 +66,19 @@ describe.skipIf(chromiumMissing)('web app: leads', () => {
     await page.getByText('No lead matches these filters').waitFor();
     await page.getByRole('button', { name: 'Clear filters' }).first().click();
     await expect.poll(() => body.count()).toBe(50);
+
+    // typed filters apply on Enter, and land in the address like the others
+    await page.getByLabel('Tag', { exact: true }).fill('pool');
+    await page.getByLabel('Tag', { exact: true }).press('Enter');
+    await expect.poll(() => body.count()).toBe(1);
+    expect(new URL(page.url()).searchParams.get('tag')).toBe('pool');
+    await page.getByLabel('ZIP', { exact: true }).fill('78799');
+    await page.getByLabel('ZIP', { exact: true }).press('Enter');
+    await page.getByText('No lead matches these filters').waitFor();
+    expect(new URL(page.url()).searchParams.get('zip')).toBe('78799');
+    await page.getByRole('button', { name: 'Clear filters' }).first().click();
+    await expect.poll(() => body.count()).toBe(50);
+    expect(await page.getByLabel('ZIP', { exact: true }).inputValue()).toBe('');
     expect(errors).toEqual([]);
     await close();
   });

@@ -2,11 +2,12 @@ import { useMemo, useState, type FormEvent } from 'react';
 import type { TenancyService } from '../../../src/domain/tenancy/tenancy.service.ts';
 import type { Bookings as BookingsService } from '../../../src/domain/voice/bookings.ts';
 import { api, query, type Answer } from '../api.ts';
+import { Field, instant, localInput, Outcome, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { Badge, Empty, ErrorState, Loading } from '../ui.tsx';
-import { Field, instant, LeadPicker, localInput, useAction, when, words } from './calls-shared.tsx';
+import { LeadPicker, when, words } from './calls-shared.tsx';
 
 // Appointments: the upcoming ones first (or the past, or all), each with its estimator, place and
 // whether its confirmation and reminder went; booked here by hand, moved (a new confirmation and
@@ -67,8 +68,7 @@ export function Bookings({ params }: { params: URLSearchParams }) {
           </select>
         </label>
       </form>
-      {act.done ? <p className="done" role="status">{act.done}</p> : null}
-      {act.error ? <ErrorState error={act.error} /> : null}
+      <Outcome action={act} />
       {list.error ? <ErrorState error={list.error} retry={list.reload} />
         : !list.data ? <Loading what="bookings" />
           : !rows.length ? (
@@ -126,7 +126,7 @@ function Reschedule({ b, onMoved }: { b: Booking; onMoved: (b: Booking) => void 
       <Field id={`move-end-${b.id}`} label="New end" error={act.error} name="window_end">
         {(a) => <input {...a} type="datetime-local" value={end} onChange={(e) => setEnd(e.target.value)} />}
       </Field>
-      {act.error ? <ErrorState error={act.error} /> : null}
+      <Outcome action={act} />
       <button type="submit" disabled={act.busy}>Move it</button>
     </form>
   );
@@ -154,7 +154,7 @@ function NewBooking({ onBooked }: { onBooked: (b: Booking) => void }) {
   const err = act.error;
   return (
     <form className="cc-form" aria-label="Book an appointment" noValidate onSubmit={submit}>
-      {err ? <ErrorState error={err} /> : null}
+      <Outcome action={act} />
       <LeadPicker id="book-lead" value={lead} onChange={setLead} error={err} />
       <div className="cc-row">
         <Field id="book-estimator" label="Estimator" error={err} name="estimator_id">
@@ -173,7 +173,7 @@ function NewBooking({ onBooked }: { onBooked: (b: Booking) => void }) {
         <Field id="book-start" label="Starts" error={err} name="window_start">
           {(a) => <input {...a} type="datetime-local" value={start} onChange={(e) => setStart(e.target.value)} />}
         </Field>
-        <Field id="book-end" label="Ends" error={err} name="window_end" hint="an hour after the start if left empty">
+        <Field id="book-end" label="Ends" error={err} name="window_end" help="an hour after the start if left empty">
           {(a) => <input {...a} type="datetime-local" value={end} onChange={(e) => setEnd(e.target.value)} />}
         </Field>
       </div>

@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import type { Calls } from '../../../src/domain/voice/calls.service.ts';
 import { api, type Answer } from '../api.ts';
-import { ErrorState } from '../ui.tsx';
-import { Field, instant, LeadPicker, localInput, OUTCOMES, useAction, words } from './calls-shared.tsx';
+import { Field, instant, localInput, Outcome, useAction } from '../form.tsx';
+import { LeadPicker, OUTCOMES, words } from './calls-shared.tsx';
 
 // Writing down a call made or taken outside Porchlight (a desk phone, an inbound call): the
 // lead, when, how long, how it ended and what was said. The server checks every field and names
@@ -47,7 +47,7 @@ export function LogCall({ params, onLogged }: { params: URLSearchParams; onLogge
     <form className="cc-form" aria-label="Log a call" noValidate onSubmit={submit}>
       <h1>Log a call</h1>
       <p className="note">A call made from another phone, or one you took: it joins the lead's timeline and the metrics. Saying “stop calling” (outcome opt out) puts the number on your do-not-contact list.</p>
-      {err ? <ErrorState error={err} /> : null}
+      <Outcome action={act} />
       <LeadPicker id="log-lead" value={lead} onChange={setLead} error={err} />
       <div className="cc-row">
         <Field id="log-direction" label="Direction" error={err} name="direction">
@@ -56,7 +56,7 @@ export function LogCall({ params, onLogged }: { params: URLSearchParams; onLogge
         <Field id="log-started" label="Started" error={err} name="started_at">
           {(a) => <input {...a} type="datetime-local" value={startedAt} onChange={(e) => setStartedAt(e.target.value)} />}
         </Field>
-        <Field id="log-duration" label="Duration" error={err} name="duration_seconds" hint="minutes:seconds (3:05) or seconds">
+        <Field id="log-duration" label="Duration" error={err} name="duration_seconds" help="minutes:seconds (3:05) or seconds">
           {(a) => <input {...a} inputMode="numeric" value={length} onChange={(e) => setLength(e.target.value)} />}
         </Field>
       </div>
@@ -77,7 +77,7 @@ export function LogCall({ params, onLogged }: { params: URLSearchParams; onLogge
           )}
         </Field>
       </div>
-      <Field id="log-objections" label="Objections" error={err} name="objections" hint="comma-separated: price, timing">
+      <Field id="log-objections" label="Objections" error={err} name="objections" help="comma-separated: price, timing">
         {(a) => <input {...a} value={objections} onChange={(e) => setObjections(e.target.value)} />}
       </Field>
       <Field id="log-next" label="Next steps" error={err} name="next_steps">
@@ -91,7 +91,7 @@ export function LogCall({ params, onLogged }: { params: URLSearchParams; onLogge
         <Field id="log-transcript" label="Transcript" error={err} name="transcript">
           {(a) => <textarea {...a} rows={5} value={transcript} onChange={(e) => setTranscript(e.target.value)} />}
         </Field>
-        <Field id="log-recording" label="Recording link" error={err} name="recording_url" hint="https://…">
+        <Field id="log-recording" label="Recording link" error={err} name="recording_url" help="https://…">
           {(a) => <input {...a} type="url" value={recording} onChange={(e) => setRecording(e.target.value)} />}
         </Field>
       </details>

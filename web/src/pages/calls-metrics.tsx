@@ -2,11 +2,11 @@ import type { TenancyService } from '../../../src/domain/tenancy/tenancy.service
 import type { VoiceMetrics as MetricsService } from '../../../src/domain/voice/metrics.ts';
 import { api, query, type Answer } from '../api.ts';
 import { Bars, Columns } from '../charts.tsx';
+import { Outcome, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { navigate } from '../router.tsx';
 import { DataTable, money, num, pct } from '../table.tsx';
 import { Empty, ErrorState, Loading } from '../ui.tsx';
-import { useAction } from './calls-shared.tsx';
 
 // The daily voice metrics over a period: calls a day as columns, how they ended as bars, and
 // every figure in the tables under them (by day, by person). The figures are kept per user and
@@ -85,8 +85,7 @@ export function VoiceMetrics({ params }: { params: URLSearchParams }) {
         {PRESETS.map((p) => <button key={p.label} type="button" className="secondary" aria-pressed={from === daysAgo(p.days) && to === daysAgo(0)} onClick={() => go({ from: daysAgo(p.days), to: daysAgo(0) })}>{p.label}</button>)}
         <button type="button" className="secondary" disabled={act.busy} onClick={() => void recompute()}>Recompute now</button>
       </form>
-      {act.done ? <p className="done" role="status">{act.done}</p> : null}
-      {act.error ? <ErrorState error={act.error} /> : null}
+      <Outcome action={act} />
       {metrics.error ? <ErrorState error={metrics.error} retry={metrics.reload} />
         : !m ? <Loading what="the metrics" />
           : !t ? (

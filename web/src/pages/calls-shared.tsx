@@ -1,14 +1,14 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useState } from 'react';
 import type { z } from 'zod';
 import type { LeadsService } from '../../../src/domain/leads/leads.service.ts';
 import type { ListCallsQuery } from '../../../src/domain/voice/calls.service.ts';
-import { api, ApiError, query, type Answer } from '../api.ts';
+import { api, query, type Answer } from '../api.ts';
+import { Field } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link } from '../router.tsx';
 
-// What the calls and compliance pages share: phone numbers as people read them, a form's busy,
-// error and done states, a field with the error the server named for it, section tabs in the
-// address, times for the inputs, and picking a lead by name.
+// What the calls and compliance pages share: phone numbers as people read them, times and
+// durations, section tabs in the address, and picking a lead by name.
 
 type CallFilters = z.input<typeof ListCallsQuery>;
 export const STATUSES = ['initiated', 'ringing', 'in_progress', 'completed', 'failed', 'no_answer'] as const satisfies readonly NonNullable<CallFilters['status']>[];
@@ -43,67 +43,6 @@ export function seconds(s: number | null | undefined) {
   return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
 }
 
-/** A datetime-local value (the reader's zone) as an instant with its offset, or undefined when empty. */
-export const instant = (local: string) => (local ? new Date(local).toISOString() : undefined);
-
-/** An instant as a datetime-local value in the reader's zone. */
-export function localInput(d: Date) {
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
-/** A form's call to the API: busy while it runs, its error (with the fields the server named) or what it did. */
-export function useAction() {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  async function run<T>(fn: () => Promise<T>, said?: (r: T) => string): Promise<T | undefined> {
-    setBusy(true);
-    setError(null);
-    setDone(null);
-    try {
-      const r = await fn();
-      if (said) setDone(said(r));
-      return r;
-    } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
-      return undefined;
-    } finally {
-      setBusy(false);
-    }
-  }
-  const reset = () => {
-    setError(null);
-    setDone(null);
-  };
-  /** Say what happened elsewhere (a form of its own did it). */
-  const say = (text: string) => {
-    setError(null);
-    setDone(text);
-  };
-  return { busy, error, done, run, reset, say };
-}
-
-/** The server's message for this field, if it named it. */
-export function fieldError(error: Error | null, name: string) {
-  if (!(error instanceof ApiError)) return null;
-  return error.details.find((d) => d.field === name || d.field.startsWith(`${name}.`))?.message ?? null;
-}
-
-/** A labelled control with its hint and the error the server named for it (read out with the control). */
-export function Field({ id, label, error, name, hint, children }: { id: string; label: string; error: Error | null; name: string; hint?: ReactNode; children: (a: { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode }) {
-  const message = fieldError(error, name);
-  const described = [hint ? `${id}-hint` : null, message ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
-  return (
-    <div className="cc-field">
-      <label htmlFor={id}>{label}</label>
-      {children({ id, ...(message ? { 'aria-invalid': true as const } : {}), ...(described ? { 'aria-describedby': described } : {}) })}
-      {hint ? <span className="help" id={`${id}-hint`}>{hint}</span> : null}
-      {message ? <p className="field-error" id={`${id}-error`}>{message}</p> : null}
-    </div>
-  );
-}
-
 /** Sections of a page as links that keep the choice in the address (?tab=...). */
 export function SectionTabs({ label, base, tabs, current }: { label: string; base: string; tabs: { tab: string; label: string }[]; current: string }) {
   return (
@@ -130,7 +69,7 @@ export function LeadPicker({ id, value, onChange, error, name = 'lead_id', initi
   const found = leads.data?.data ?? [];
   return (
     <div className="cc-lead">
-      <Field id={`${id}-q`} label="Find the lead" error={null} name="" hint="owner name or address, at least 2 letters">
+      <Field id={`${id}-q`} label="Find the lead" help="owner name or address, at least 2 letters">
         {(a) => (
           <input {...a} type="search" value={typed} autoComplete="off" onChange={(e) => setTyped(e.target.value)}
             onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); setQ(typed.trim()); } }} />

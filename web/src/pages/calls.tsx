@@ -1,9 +1,8 @@
-import { useEffect, useState } from 'react';
 import type { Calls } from '../../../src/domain/voice/calls.service.ts';
 import { api, query, type Answer } from '../api.ts';
-import { useLoad } from '../load.ts';
+import { usePaged } from '../load.ts';
 import { Link, navigate, type PageProps } from '../router.tsx';
-import { Ago, Badge, Empty, ErrorState, Loading } from '../ui.tsx';
+import { Ago, Badge, Empty, ErrorState, Loading, ShowMore } from '../ui.tsx';
 import { Bookings } from './calls-bookings.tsx';
 import { CallDetail } from './calls-detail.tsx';
 import { LogCall } from './calls-log.tsx';
@@ -45,31 +44,11 @@ function CallsInbox({ id, params }: { id: string | null; params: URLSearchParams
   const key = FILTERS.map((k) => f[k]).join('|');
   const search = query(f);
   const href = (callId: string | null) => `/calls${callId ? `/${callId}` : ''}${search}`;
-  const ask = (cursor?: string | null) => api<Page>('GET', `/v1/calls${query({
+  const list = usePaged((cursor) => api<Page>('GET', `/v1/calls${query({
     status: f.status, outcome: f.outcome, direction: f.direction, from: dayStart(f.from), to: dayStart(f.to, true), limit: 50, cursor,
-  })}`);
-  const list = useLoad(() => ask(), [key]);
-  const [more, setMore] = useState<CallItem[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [moreError, setMoreError] = useState<Error | null>(null);
-  useEffect(() => {
-    setMore([]);
-    setCursor(list.data?.next_cursor ?? null);
-  }, [list.data]);
-  const items = [...(list.data?.data ?? []), ...more];
+  })}`), [key]);
+  const items = list.items;
   const filtered = FILTERS.some((k) => f[k]);
-
-  async function loadMore() {
-    if (!cursor) return;
-    setMoreError(null);
-    try {
-      const next = await ask(cursor);
-      setMore((m) => [...m, ...next.data]);
-      setCursor(next.next_cursor);
-    } catch (e) {
-      setMoreError(e instanceof Error ? e : new Error(String(e)));
-    }
-  }
 
   const set = (name: string, value: string) => {
     const next = new URLSearchParams(search);
@@ -129,8 +108,7 @@ function CallsInbox({ id, params }: { id: string | null; params: URLSearchParams
                 ))}
               </ol>
             )}
-        {moreError ? <ErrorState error={moreError} /> : null}
-        {cursor ? <button type="button" className="more" onClick={() => void loadMore()}>Show more</button> : null}
+        <ShowMore list={list} />
       </section>
       <section className="inbox-detail" aria-label={id === 'new' ? 'Log a call' : 'Call'}>
         {id ? <Link className="back" to={href(null)}>← All calls</Link> : null}

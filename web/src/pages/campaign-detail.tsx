@@ -3,13 +3,14 @@ import type { ReportsService } from '../../../src/domain/analytics/reports.servi
 import type { CampaignsService } from '../../../src/domain/campaigns/campaigns.service.ts';
 import { api, query, type Answer } from '../api.ts';
 import { Bars } from '../charts.tsx';
+import { errorsFor, FieldErrors, instant, localInput, Outcome, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { money, num, pct } from '../table.tsx';
-import { ErrorState, Loading } from '../ui.tsx';
+import { Ago, Badge, ErrorState, Loading } from '../ui.tsx';
 import { CampaignRecipients } from './campaign-recipients.tsx';
-import { Confirm, errorsFor, FieldErrors, Figures, Outcome, plural, Status, useAction, When } from './campaign-sequence-ui.tsx';
+import { Confirm, Figures, plural } from './campaign-sequence-ui.tsx';
 
 // One campaign: what it sends to whom, its verbs for its status (a draft is launched now or
 // scheduled; a scheduled or sending one paused or cancelled; a paused one resumed or
@@ -19,12 +20,11 @@ export type Campaign = Answer<CampaignsService['show']>;
 type Launched = Answer<CampaignsService['launch']>;
 type Report = Answer<ReportsService['campaigns']>;
 
-/** A datetime-local value ("2026-03-11T09:00") as an instant with its offset, in this browser's zone. */
-const instant = (local: string) => new Date(local).toISOString();
+/** The next whole hour after this one, as a datetime-local value: where a schedule starts. */
 const inAnHour = () => {
   const d = new Date(Date.now() + 3_600_000);
   d.setMinutes(0, 0, 0);
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  return localInput(d);
 };
 
 export function CampaignDetail({ id, params }: { id: string; params: URLSearchParams }) {
@@ -53,6 +53,8 @@ export function CampaignDetail({ id, params }: { id: string; params: URLSearchPa
   if (!c) return <Loading what="the campaign" />;
   const r = c.recipients_by_status;
   const e = c.engagement;
+  // a refused time is said beside the time, not again under the buttons
+  const atErrors = errorsFor(act.error, 'at');
   const refresh = () => {
     campaign.reload();
     setVersion((v) => v + 1);
@@ -63,7 +65,7 @@ export function CampaignDetail({ id, params }: { id: string; params: URLSearchPa
       <Link to="/campaigns">← All campaigns</Link>
       <header className="oc-head">
         <h1>{c.name}</h1>
-        <Status value={c.status} />
+        <Badge value={c.status} />
         <button type="button" className="link" onClick={refresh} disabled={campaign.loading}>Refresh</button>
       </header>
       {c.description ? <p>{c.description}</p> : null}
@@ -71,11 +73,11 @@ export function CampaignDetail({ id, params }: { id: string; params: URLSearchPa
         <dt>Sends</dt><dd>{c.channel === 'sms' ? 'a text' : 'an e-mail'}, template <strong>{c.template.name ?? c.template.id}</strong> ({c.purpose})</dd>
         <dt>To</dt><dd>{c.segment ? <>every lead of segment <strong>{c.segment.name}</strong></> : 'its segment was deleted'}</dd>
         <dt>Pace</dt><dd>{c.throttle_per_minute ? `at most ${plural(c.throttle_per_minute, 'message')} a minute` : 'all at once'}</dd>
-        {c.scheduled_for ? <><dt>First message</dt><dd><When at={c.scheduled_for} /></dd></> : null}
-        {c.launched_at ? <><dt>Launched</dt><dd><When at={c.launched_at} /></dd></> : null}
-        {c.paused_at ? <><dt>Paused</dt><dd><When at={c.paused_at} /></dd></> : null}
-        {c.completed_at ? <><dt>Completed</dt><dd><When at={c.completed_at} /></dd></> : null}
-        {c.cancelled_at ? <><dt>Cancelled</dt><dd><When at={c.cancelled_at} /></dd></> : null}
+        {c.scheduled_for ? <><dt>First message</dt><dd><Ago at={c.scheduled_for} /></dd></> : null}
+        {c.launched_at ? <><dt>Launched</dt><dd><Ago at={c.launched_at} /></dd></> : null}
+        {c.paused_at ? <><dt>Paused</dt><dd><Ago at={c.paused_at} /></dd></> : null}
+        {c.completed_at ? <><dt>Completed</dt><dd><Ago at={c.completed_at} /></dd></> : null}
+        {c.cancelled_at ? <><dt>Cancelled</dt><dd><Ago at={c.cancelled_at} /></dd></> : null}
       </dl>
 
       {manager ? (
@@ -87,9 +89,9 @@ export function CampaignDetail({ id, params }: { id: string; params: URLSearchPa
               <form className="oc-schedule" onSubmit={(ev) => { ev.preventDefault(); void verb('schedule', { at: instant(at) }, launched); }}>
                 <label htmlFor="campaign-at">or start at</label>
                 <input id="campaign-at" type="datetime-local" value={at} required onChange={(ev) => setAt(ev.target.value)}
-                  aria-invalid={errorsFor(act.error, 'at').length > 0 || undefined} aria-describedby={errorsFor(act.error, 'at').length ? 'campaign-at-errors' : undefined} />
+                  aria-invalid={atErrors.length > 0 || undefined} aria-describedby={atErrors.length ? 'campaign-at-errors' : undefined} />
                 <button type="submit" className="secondary" disabled={act.busy || !at}>Schedule</button>
-                <FieldErrors id="campaign-at-errors" errors={errorsFor(act.error, 'at')} />
+                <FieldErrors id="campaign-at-errors" errors={atErrors} />
               </form>
             </>
           ) : null}
@@ -102,7 +104,7 @@ export function CampaignDetail({ id, params }: { id: string; params: URLSearchPa
           {c.status === 'draft' ? <span className="note">Draft: nothing is sent until it is launched.</span> : null}
         </div>
       ) : null}
-      <Outcome done={act.done} error={errorsFor(act.error, 'at').length ? null : act.error} />
+      <Outcome action={atErrors.length ? { done: act.done, error: null } : act} />
 
       <section aria-labelledby="performance-title">
         <h2 id="performance-title">Performance</h2>

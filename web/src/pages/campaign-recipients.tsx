@@ -1,10 +1,8 @@
-import { useEffect, useState } from 'react';
 import type { CampaignsService } from '../../../src/domain/campaigns/campaigns.service.ts';
 import { api, query, type Answer } from '../api.ts';
-import { useLoad } from '../load.ts';
+import { usePaged } from '../load.ts';
 import { Link } from '../router.tsx';
-import { Empty, ErrorState, Loading } from '../ui.tsx';
-import { Status, When } from './campaign-sequence-ui.tsx';
+import { Ago, Badge, Empty, ErrorState, Loading, ShowMore } from '../ui.tsx';
 import type { Campaign } from './campaign-detail.tsx';
 
 // A campaign's recipients, a page of 100 at a time by the server's cursor, filtered by status
@@ -18,31 +16,13 @@ const STATUSES = ['', 'queued', 'sent', 'delivered', 'failed', 'skipped', 'cance
 function progress(r: Recipient) {
   const steps = [['replied', r.replied_at], ['clicked', r.clicked_at], ['opened', r.opened_at], ['delivered', r.delivered_at], ['sent', r.sent_at]] as const;
   const last = steps.find(([, at]) => at);
-  return last ? <>{last[0]} <When at={last[1]} /></> : r.status === 'queued' ? <>due <When at={r.scheduled_for} /></> : '—';
+  return last ? <>{last[0]} <Ago at={last[1]} /></> : r.status === 'queued' ? <>due <Ago at={r.scheduled_for} /></> : '—';
 }
 
 export function CampaignRecipients({ campaign, version, status, onStatus }: { campaign: Campaign; version: number; status: string; onStatus: (s: string) => void }) {
-  const [more, setMore] = useState<Recipient[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [moreError, setMoreError] = useState<Error | null>(null);
-  const page = useLoad(() => api<Page>('GET', `/v1/campaigns/${campaign.id}/recipients${query({ status, limit: 100 })}`), [campaign.id, status, version]);
-  useEffect(() => {
-    setMore([]);
-    setCursor(page.data?.next_cursor ?? null);
-  }, [page.data]);
-  const rows = [...(page.data?.data ?? []), ...more];
+  const page = usePaged((cursor) => api<Page>('GET', `/v1/campaigns/${campaign.id}/recipients${query({ status, limit: 100, cursor })}`), [campaign.id, status, version]);
+  const rows = page.items;
   const counts = campaign.recipients_by_status;
-
-  async function loadMore() {
-    if (!cursor) return;
-    try {
-      const next = await api<Page>('GET', `/v1/campaigns/${campaign.id}/recipients${query({ status, limit: 100, cursor })}`);
-      setMore((m) => [...m, ...next.data]);
-      setCursor(next.next_cursor);
-    } catch (e) {
-      setMoreError(e instanceof Error ? e : new Error(String(e)));
-    }
-  }
 
   return (
     <section aria-labelledby="recipients-title">
@@ -71,8 +51,8 @@ export function CampaignRecipients({ campaign, version, status, onStatus }: { ca
                     <tr key={r.lead_id} data-lead={r.lead_id}>
                       <td><Link to={`/leads/${r.lead_id}`}>{r.owner_name ?? 'Unknown owner'}</Link></td>
                       <td>{r.to ?? '—'}</td>
-                      <td><Status value={r.status} /></td>
-                      <td>{r.message_status ? <><Status value={r.message_status} /> </> : null}{progress(r)}</td>
+                      <td><Badge value={r.status} /></td>
+                      <td>{r.message_status ? <><Badge value={r.message_status} /> </> : null}{progress(r)}</td>
                       <td>{r.skip_reason ?? r.message_reason ?? ''}</td>
                     </tr>
                   ))}
@@ -80,8 +60,7 @@ export function CampaignRecipients({ campaign, version, status, onStatus }: { ca
               </table>
             </div>
           )}
-      {moreError ? <ErrorState error={moreError} /> : null}
-      {cursor ? <button type="button" className="secondary more" onClick={() => void loadMore()}>Show more</button> : null}
+      <ShowMore list={page} className="secondary more" />
     </section>
   );
 }

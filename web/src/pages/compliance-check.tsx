@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import type { ComplianceService } from '../../../src/domain/compliance/compliance.service.ts';
 import { api, type Answer } from '../api.ts';
+import { Field, instant, Outcome, useAction } from '../form.tsx';
 import { Link } from '../router.tsx';
-import { ErrorState } from '../ui.tsx';
-import { contact, Field, instant, LeadPicker, useAction, when } from './calls-shared.tsx';
+import { contact, LeadPicker, when } from './calls-shared.tsx';
 import { Codes, explain, GateFacts, OBLIGATIONS, Verdict } from './compliance-shared.tsx';
 
 // Asking the gate before sending: a lead (its owner's best phone or e-mail and mailing place) or
@@ -56,10 +56,10 @@ export function CheckForm() {
               <Field id="check-contact" label="Phone or e-mail" error={err} name={value.includes('@') ? 'email' : 'phone'}>
                 {(a) => <input {...a} value={value} autoComplete="off" onChange={(e) => setValue(e.target.value)} />}
               </Field>
-              <Field id="check-zip" label="ZIP" error={err} name="zip" hint="where they live, if known">
+              <Field id="check-zip" label="ZIP" error={err} name="zip" help="where they live, if known">
                 {(a) => <input {...a} value={zip} inputMode="numeric" maxLength={5} onChange={(e) => setZip(e.target.value)} />}
               </Field>
-              <Field id="check-state" label="State" error={err} name="state" hint="2 letters">
+              <Field id="check-state" label="State" error={err} name="state" help="2 letters">
                 {(a) => <input {...a} value={state} maxLength={2} onChange={(e) => setState(e.target.value)} />}
               </Field>
             </div>
@@ -71,7 +71,7 @@ export function CheckForm() {
           <Field id="check-purpose" label="Purpose" error={err} name="purpose">
             {(a) => <select {...a} value={purpose} onChange={(e) => setPurpose(e.target.value)}><option value="marketing">marketing</option><option value="informational">informational</option></select>}
           </Field>
-          <Field id="check-at" label="When" error={err} name="at" hint="now if left empty">
+          <Field id="check-at" label="When" error={err} name="at" help="now if left empty">
             {(a) => <input {...a} type="datetime-local" value={at} onChange={(e) => setAt(e.target.value)} />}
           </Field>
         </div>
@@ -84,7 +84,7 @@ export function CheckForm() {
         ) : null}
         <div className="actions"><button type="submit" disabled={act.busy}>Ask the gate</button></div>
       </form>
-      {err ? <ErrorState error={err} /> : null}
+      <Outcome action={act} />
       {answer ? (
         <section className={`cc-verdict ${answer.decision}`} aria-label="The gate's answer" role="status">
           <h2><Verdict value={answer.decision} /> {contact(answer.contact)}</h2>

@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import type { ComplianceService } from '../../../src/domain/compliance/compliance.service.ts';
 import { api, query, type Answer } from '../api.ts';
+import { Field, fieldError, instant, Outcome, useAction } from '../form.tsx';
 import { DataTable } from '../table.tsx';
-import { Empty, ErrorState } from '../ui.tsx';
-import { contact, Field, fieldError, instant, useAction, when, words } from './calls-shared.tsx';
+import { Empty } from '../ui.tsx';
+import { contact, when, words } from './calls-shared.tsx';
 
 // Consents as the law wants them kept: a phone's or e-mail's consents looked up (revoked ones
 // too), a new one recorded as it was given (never changed afterwards), and a revocation by any
@@ -38,7 +39,7 @@ export function Consents() {
         </Field>
         <button type="submit" disabled={act.busy || !value.trim()}>Look up</button>
       </form>
-      {act.error ? <ErrorState error={act.error} /> : null}
+      <Outcome action={act} />
       {rows && looked ? (
         rows.length ? (
           <DataTable caption={`Consents of ${looked}`} rows={rows} columns={[
@@ -77,6 +78,7 @@ function RecordConsent({ onRecorded }: { onRecorded: (contact: string) => void }
     }), () => 'Consent recorded: it is kept as given and cannot be changed.').then((r) => { if (r) onRecorded(value); });
   };
   const err = act.error;
+  const scopeError = fieldError(err, 'scope');
   return (
     <form className="cc-form" aria-label="Record a consent" noValidate onSubmit={submit}>
       <h2>Record a consent</h2>
@@ -86,10 +88,10 @@ function RecordConsent({ onRecorded }: { onRecorded: (contact: string) => void }
       <Field id="consent-seller" label="Seller it names" error={err} name="seller_name">
         {(a) => <input {...a} value={seller} maxLength={200} onChange={(e) => setSeller(e.target.value)} />}
       </Field>
-      <fieldset className="cc-checks" aria-describedby={fieldError(err, 'scope') ? 'consent-scope-error' : undefined}>
+      <fieldset className="cc-checks" aria-describedby={scopeError ? 'consent-scope-error' : undefined}>
         <legend>It allows</legend>
         {SCOPES.map(([k, label]) => <label key={k}><input type="checkbox" checked={scope.includes(k)} onChange={(e) => setScope((s) => (e.target.checked ? [...s, k] : s.filter((x) => x !== k)))} /> {label}</label>)}
-        {fieldError(err, 'scope') ? <p className="field-error" id="consent-scope-error">{fieldError(err, 'scope')}</p> : null}
+        {scopeError ? <p className="field-error" id="consent-scope-error">{scopeError}</p> : null}
       </fieldset>
       <div className="cc-row">
         <Field id="consent-type" label="Kind" error={err} name="type">
@@ -98,19 +100,18 @@ function RecordConsent({ onRecorded }: { onRecorded: (contact: string) => void }
         <Field id="consent-method" label="How it was given" error={err} name="method">
           {(a) => <select {...a} value={method} onChange={(e) => setMethod(e.target.value)}>{METHODS.map((m) => <option key={m} value={m}>{words(m)}</option>)}</select>}
         </Field>
-        <Field id="consent-captured" label="When" error={err} name="captured_at" hint="now if left empty">
+        <Field id="consent-captured" label="When" error={err} name="captured_at" help="now if left empty">
           {(a) => <input {...a} type="datetime-local" value={captured} onChange={(e) => setCaptured(e.target.value)} />}
         </Field>
       </div>
-      <Field id="consent-disclosure" label="Disclosure exactly as shown" error={err} name="disclosure_text" hint="written consent needs it, or the evidence">
+      <Field id="consent-disclosure" label="Disclosure exactly as shown" error={err} name="disclosure_text" help="written consent needs it, or the evidence">
         {(a) => <textarea {...a} rows={3} value={disclosure} onChange={(e) => setDisclosure(e.target.value)} />}
       </Field>
-      <Field id="consent-evidence" label="Evidence" error={err} name="evidence_uri" hint="where the recording or signed form is">
+      <Field id="consent-evidence" label="Evidence" error={err} name="evidence_uri" help="where the recording or signed form is">
         {(a) => <input {...a} value={evidence} maxLength={2000} onChange={(e) => setEvidence(e.target.value)} />}
       </Field>
       <div className="actions"><button type="submit" disabled={act.busy}>Record it</button></div>
-      {act.done ? <p className="done" role="status">{act.done}</p> : null}
-      {err ? <ErrorState error={err} /> : null}
+      <Outcome action={act} />
     </form>
   );
 }
@@ -136,12 +137,11 @@ function RevokeConsent({ onRevoked }: { onRevoked: (contact: string) => void }) 
       <Field id="revoke-channel" label="Said by" error={act.error} name="channel">
         {(a) => <select {...a} value={channel} onChange={(e) => setChannel(e.target.value)}><option value="sms">text</option><option value="call">call</option><option value="email">e-mail</option><option value="web">web</option></select>}
       </Field>
-      <Field id="revoke-text" label="What they said" error={act.error} name="text" hint="optional: “STOP”, “don't call again”">
+      <Field id="revoke-text" label="What they said" error={act.error} name="text" help="optional: “STOP”, “don't call again”">
         {(a) => <input {...a} value={text} maxLength={2000} onChange={(e) => setText(e.target.value)} />}
       </Field>
       <div className="actions"><button type="submit" className="danger" disabled={act.busy}>Revoke</button></div>
-      {act.done ? <p className="done" role="status">{act.done}</p> : null}
-      {act.error ? <ErrorState error={act.error} /> : null}
+      <Outcome action={act} />
     </form>
   );
 }

@@ -1,9 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { ComplianceService } from '../../../src/domain/compliance/compliance.service.ts';
 import { api, query, type Answer } from '../api.ts';
-import { useLoad } from '../load.ts';
+import { useLoad, usePaged } from '../load.ts';
 import { Link, navigate } from '../router.tsx';
-import { Ago, Empty, ErrorState, Loading } from '../ui.tsx';
+import { Ago, Empty, ErrorState, Loading, ShowMore } from '../ui.tsx';
 import { contact, when, words } from './calls-shared.tsx';
 import { Codes, GateFacts, OBLIGATIONS, REASONS, Verdict } from './compliance-shared.tsx';
 
@@ -12,7 +12,6 @@ import { Codes, GateFacts, OBLIGATIONS, REASONS, Verdict } from './compliance-sh
 // shows the facts it used: the consent on file, the lists, the place and the hour.
 
 type Page = Answer<ComplianceService['decisions']>;
-type Item = Page['data'][number];
 type Decision = Answer<ComplianceService['decision']>;
 const FILTERS = ['decision', 'channel', 'reason', 'lead'] as const;
 const CHANNELS = { call: 'call', ai_call: 'AI call', sms: 'text', email: 'e-mail' } as const;
@@ -22,31 +21,12 @@ export function Decisions({ id, params }: { id: string | null; params: URLSearch
   const key = FILTERS.map((k) => f[k]).join('|');
   const search = query(f);
   const href = (decisionId: string | null) => `/compliance${decisionId ? `/${decisionId}` : ''}${search}`;
-  const ask = (cursor?: string | null) => api<Page>('GET', `/v1/compliance/decisions${query({ ...f, limit: 50, cursor })}`);
-  const list = useLoad(() => ask(), [key]);
-  const [more, setMore] = useState<Item[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [moreError, setMoreError] = useState<Error | null>(null);
-  useEffect(() => {
-    setMore([]);
-    setCursor(list.data?.next_cursor ?? null);
-  }, [list.data]);
-  const items = [...(list.data?.data ?? []), ...more];
+  const list = usePaged((cursor) => api<Page>('GET', `/v1/compliance/decisions${query({ ...f, limit: 50, cursor })}`), [key]);
+  const items = list.items;
   const filtered = FILTERS.some((k) => f[k]);
   const [reason, setReason] = useState(f.reason);
   useEffect(() => setReason(f.reason), [f.reason]);
 
-  async function loadMore() {
-    if (!cursor) return;
-    setMoreError(null);
-    try {
-      const next = await ask(cursor);
-      setMore((m) => [...m, ...next.data]);
-      setCursor(next.next_cursor);
-    } catch (e) {
-      setMoreError(e instanceof Error ? e : new Error(String(e)));
-    }
-  }
   const set = (name: string, value: string) => {
     const next = new URLSearchParams(search);
     if (value) next.set(name, value);
@@ -100,8 +80,7 @@ export function Decisions({ id, params }: { id: string | null; params: URLSearch
                 ))}
               </ol>
             )}
-        {moreError ? <ErrorState error={moreError} /> : null}
-        {cursor ? <button type="button" className="more" onClick={() => void loadMore()}>Show more</button> : null}
+        <ShowMore list={list} />
       </section>
       <section className="inbox-detail" aria-label="Decision">
         {id ? (

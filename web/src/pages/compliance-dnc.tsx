@@ -1,12 +1,13 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { DncService } from '../../../src/domain/routing/dnc.service.ts';
 import { api, query, upload, type Answer } from '../api.ts';
+import { Field, Outcome, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { DataTable, num } from '../table.tsx';
 import { Ago, Empty, ErrorState, Loading } from '../ui.tsx';
-import { contact, Field, useAction, when } from './calls-shared.tsx';
+import { contact, when } from './calls-shared.tsx';
 
 // The do-not-contact list: who is on it and why (the values masked, as the server keeps only
 // their keyed hash), searched and paged here; a number checked against it, the national
@@ -93,12 +94,11 @@ function CheckNumber({ onChanged }: { onChanged: () => void }) {
   return (
     <form className="cc-form" aria-label="Check a number" noValidate onSubmit={check}>
       <h2>Check a number</h2>
-      <Field id="dnc-check" label="Phone or e-mail" error={act.error} name={field} hint="the full number: the list keeps only a fingerprint of it">
+      <Field id="dnc-check" label="Phone or e-mail" error={act.error} name={field} help="the full number: the list keeps only a fingerprint of it">
         {(a) => <input {...a} value={value} autoComplete="off" onChange={(e) => { setValue(e.target.value); setAnswer(null); }} />}
       </Field>
       <div className="actions"><button type="submit" disabled={act.busy || !value.trim()}>Check</button></div>
-      {act.done ? <p className="done" role="status">{act.done}</p> : null}
-      {act.error ? <ErrorState error={act.error} /> : null}
+      <Outcome action={act} />
       {answer ? (
         <div className="cc-answer" role="status" aria-label="Where it stands">
           <p><strong>{contact(answer.contact)}</strong>{' '}
@@ -139,7 +139,7 @@ function AddEntry({ onAdded }: { onAdded: () => void }) {
       <Field id="dnc-add" label="Phone or e-mail to add" error={act.error} name={field}>
         {(a) => <input {...a} value={value} autoComplete="off" onChange={(e) => setValue(e.target.value)} />}
       </Field>
-      <Field id="dnc-reason" label="Reason" error={act.error} name="reason" hint="optional: “asked not to be called”">
+      <Field id="dnc-reason" label="Reason" error={act.error} name="reason" help="optional: “asked not to be called”">
         {(a) => <input {...a} value={reason} maxLength={500} onChange={(e) => setReason(e.target.value)} />}
       </Field>
       <fieldset className="cc-checks">
@@ -149,8 +149,7 @@ function AddEntry({ onAdded }: { onAdded: () => void }) {
         ))}
       </fieldset>
       <div className="actions"><button type="submit" disabled={act.busy}>Add</button></div>
-      {act.done ? <p className="done" role="status">{act.done}</p> : null}
-      {act.error ? <ErrorState error={act.error} /> : null}
+      <Outcome action={act} />
     </form>
   );
 }
@@ -180,7 +179,7 @@ function ImportFile({ onLoaded }: { onLoaded: () => void }) {
       <summary>Load a file</summary>
       <form className="cc-form" aria-label="Load a file" noValidate onSubmit={load}>
         <div className="cc-row">
-          <Field id="dnc-kind" label="What it is" error={null} name="">
+          <Field id="dnc-kind" label="What it is">
             {(a) => (
               <select {...a} value={kind} onChange={(e) => setKind(e.target.value as 'own' | 'national')}>
                 <option value="own">your own list (CSV: phone and/or email, reason, source)</option>
@@ -197,13 +196,13 @@ function ImportFile({ onLoaded }: { onLoaded: () => void }) {
             <Field id="dnc-asof" label="Downloaded on" error={act.error} name="as_of">
               {(a) => <input {...a} type="date" value={asOf} onChange={(e) => setAsOf(e.target.value)} />}
             </Field>
-            <Field id="dnc-codes" label="Area codes it covers" error={act.error} name="area_codes" hint="optional, like 512,737: those in the file otherwise">
+            <Field id="dnc-codes" label="Area codes it covers" error={act.error} name="area_codes" help="optional, like 512,737: those in the file otherwise">
               {(a) => <input {...a} value={codes} onChange={(e) => setCodes(e.target.value)} />}
             </Field>
           </div>
         ) : null}
         <div className="actions"><button type="submit" disabled={act.busy || !file}>Load it</button></div>
-        {act.error ? <ErrorState error={act.error} /> : null}
+        <Outcome action={act} />
         {own ? <p className="done" role="status">{num(own.rows)} rows read: {num(own.added)} added, {num(own.already_listed)} already listed, {num(own.rejected)} refused.</p> : null}
         {national ? <p className="done" role="status">Area codes {national.area_codes.join(', ')} as of {national.as_of}: {num(national.numbers_added)} numbers added, {num(national.numbers_removed)} removed, {num(national.rows_rejected)} lines refused.{national.stale ? ' This download is already too old to rely on.' : ''}</p> : null}
         {issues.length ? <DataTable caption="Refused lines" rows={issues} columns={[{ label: 'Line', value: (i) => i.line, numeric: true }, { label: 'Why', value: (i) => i.reason }]} /> : null}

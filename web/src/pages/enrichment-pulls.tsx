@@ -1,12 +1,13 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { PullRun } from '../../../src/domain/pulls/pull.service.ts';
 import { api, query, type Json } from '../api.ts';
+import { Field, fieldError, Outcome, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { DataTable, money, num } from '../table.tsx';
 import { Ago, Badge, Empty, ErrorState, Loading } from '../ui.tsx';
-import { atLeast, Field, fieldError, Outcome, useAction } from './settings-form.tsx';
+import { atLeast } from './settings-form.tsx';
 import type { Providers } from './settings-money.tsx';
 
 // Vendor pulls: a property search paged through a vendor, each page merged into the leads as an

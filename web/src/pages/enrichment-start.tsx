@@ -4,10 +4,10 @@ import type { EnrichmentService } from '../../../src/domain/enrichment/enrichmen
 import type { LeadsService } from '../../../src/domain/leads/leads.service.ts';
 import type { SegmentsService } from '../../../src/domain/segments/segments.service.ts';
 import { api, ApiError, query, type Answer } from '../api.ts';
+import { Field, fieldError, Outcome, toCents, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link, navigate } from '../router.tsx';
 import { DataTable, money, num } from '../table.tsx';
-import { fieldError, Field, Outcome, toCents, useAction } from './settings-form.tsx';
 import type { Budget } from './settings-money.tsx';
 
 // Starting an enrichment run: pick the leads (by status, source or tag, a saved segment, or a

@@ -1,12 +1,12 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { LeadsService } from '../../../src/domain/leads/leads.service.ts';
 import type { TimelineService } from '../../../src/domain/outreach/timeline.service.ts';
 import type { TenancyService } from '../../../src/domain/tenancy/tenancy.service.ts';
 import { api, query, type Answer } from '../api.ts';
 import { Bars } from '../charts.tsx';
-import { useLoad } from '../load.ts';
+import { useLoad, usePaged } from '../load.ts';
 import { useSession } from '../session.tsx';
-import { Ago, ErrorState, Loading } from '../ui.tsx';
+import { Ago, ErrorState, Loading, ShowMore } from '../ui.tsx';
 
 // The parts of a lead's page that have more to them than a list of facts: the scores with the
 // points behind them, the timeline with a filter by kind and older pages, and the field changes.
@@ -52,35 +52,23 @@ export function Scores({ l }: { l: Lead }) {
 /** The timeline, newest first, one kind or all, with older entries on request. */
 export function TimelineSection({ id, version }: { id: string; version: number }) {
   const [kind, setKind] = useState('');
-  const [older, setOlder] = useState<Timeline['data']>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const first = useLoad(() => api<Timeline>('GET', `/v1/leads/${id}/timeline${query({ limit: 30, kind })}`), [id, kind, version]);
-  useEffect(() => {
-    setOlder([]);
-    setCursor(first.data?.next_cursor ?? null);
-  }, [first.data]);
-  async function more() {
-    if (!cursor) return;
-    const next = await api<Timeline>('GET', `/v1/leads/${id}/timeline${query({ limit: 30, kind, cursor })}`);
-    setOlder((o) => [...o, ...next.data]);
-    setCursor(next.next_cursor);
-  }
-  const entries = [...(first.data?.data ?? []), ...older];
+  const timeline = usePaged((cursor) => api<Timeline>('GET', `/v1/leads/${id}/timeline${query({ limit: 30, kind, cursor })}`), [id, kind, version]);
+  const entries = timeline.items;
   return (
     <section aria-labelledby="timeline-title">
       <h2 id="timeline-title">Timeline</h2>
       <label className="inline">Show <select value={kind} onChange={(e) => setKind(e.target.value)}>
         {KINDS.map(([k, label]) => <option key={k} value={k}>{label}</option>)}
       </select></label>
-      {first.error ? <ErrorState error={first.error} retry={first.reload} />
-        : !first.data ? <Loading what="the timeline" />
+      {timeline.error ? <ErrorState error={timeline.error} retry={timeline.reload} />
+        : !timeline.data ? <Loading what="the timeline" />
           : !entries.length ? <p className="note">{kind ? 'Nothing of this kind yet.' : 'Nothing has happened yet.'}</p>
             : (
               <ol className="timeline">{entries.map((e, i) => (
                 <li key={`${e.kind}-${e.ref_id}-${i}`}><Ago at={e.at} /> <strong>{e.kind.replaceAll('_', ' ')}</strong> {e.summary}</li>
               ))}</ol>
             )}
-      {cursor ? <button type="button" className="secondary" onClick={() => void more()}>Older entries</button> : null}
+      <ShowMore list={timeline} className="secondary" label="Older entries" />
     </section>
   );
 }

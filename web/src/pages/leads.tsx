@@ -38,6 +38,18 @@ const columns = (picked: Set<string>, pick: (ids: string[], on: boolean) => void
   { id: 'created_at', header: 'Added', cell: ({ row: { original: l } }) => <Ago at={l.created_at} /> },
 ];
 
+// typed filters take effect on Enter or on leaving the field, not at every key
+const TEXT_FILTERS = [['zip', 'ZIP', '78704, 78745'], ['source', 'Source', 'e.g. probate'], ['tag', 'Tag', 'e.g. pool']] as const;
+
+function TextFilter({ label, hint, value, apply }: { label: string; hint: string; value: string; apply: (v: string) => void }) {
+  const [text, setText] = useState(value);
+  const commit = () => text.trim() !== value && apply(text.trim());
+  return (
+    <label>{label} <input className="short" value={text} placeholder={hint} onChange={(e) => setText(e.target.value)} onBlur={commit}
+      onKeyDown={(e) => { if (e.key === 'Enter') { e.preventDefault(); commit(); } }} /></label>
+  );
+}
+
 export function Leads({ params }: { params: URLSearchParams }) {
   const filters = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ''])) as Record<(typeof FILTERS)[number], string>;
   const sort = filters.sort || '-created_at';
@@ -127,6 +139,7 @@ export function Leads({ params }: { params: URLSearchParams }) {
           </select>
         </label>
         <label>Score at least <input type="number" min={0} max={100} value={filters.min_score} onChange={(e) => set('min_score', e.target.value)} /></label>
+        {TEXT_FILTERS.map(([name, label, hint]) => <TextFilter key={`${name}-${filters[name]}`} label={label} hint={hint} value={filters[name]} apply={(v) => set(name, v)} />)}
         {filtered ? <button type="button" className="link" onClick={() => navigate('/leads')}>Clear filters</button> : null}
       </form>
       <div className="actions bulk" aria-label="With the selected leads">

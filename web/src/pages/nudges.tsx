@@ -1,10 +1,10 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import type { NudgesService } from '../../../src/domain/nudges/nudges.service.ts';
 import { api, query, type Answer } from '../api.ts';
-import { useLoad } from '../load.ts';
+import { usePaged } from '../load.ts';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
-import { Ago, Badge, Empty, ErrorState, Loading } from '../ui.tsx';
+import { Ago, Badge, Empty, ErrorState, Loading, ShowMore } from '../ui.tsx';
 import { NudgeDetail } from './nudge.tsx';
 
 // The nudge inbox: drafts first, newest first; pick one to read its audience and draft, then
@@ -23,21 +23,8 @@ const href = (id: string | null, status: string) => `/nudges${id ? `/${id}` : ''
 export function Nudges({ id, status: raw }: { id: string | null; status: string | null }) {
   const status = raw === 'all' ? '' : (raw ?? 'DRAFT');
   const { me } = useSession();
-  const [more, setMore] = useState<NudgeItem[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const list = useLoad(() => api<Page>('GET', `/v1/nudges${query({ status, limit: 50 })}`), [status]);
-  useEffect(() => {
-    setMore([]);
-    setCursor(list.data?.next_cursor ?? null);
-  }, [list.data]);
-  const items = [...(list.data?.data ?? []), ...more];
-
-  async function loadMore() {
-    if (!cursor) return;
-    const next = await api<Page>('GET', `/v1/nudges${query({ status, limit: 50, cursor })}`);
-    setMore((m) => [...m, ...next.data]);
-    setCursor(next.next_cursor);
-  }
+  const list = usePaged((cursor) => api<Page>('GET', `/v1/nudges${query({ status, limit: 50, cursor })}`), [status]);
+  const items = list.items;
 
   // j/k and the arrows move the selection; typing in a field is left alone
   useEffect(() => {
@@ -86,7 +73,7 @@ export function Nudges({ id, status: raw }: { id: string | null; status: string 
                 ))}
               </ol>
             )}
-        {cursor ? <button type="button" className="more" onClick={() => void loadMore()}>Show more</button> : null}
+        <ShowMore list={list} />
         <p className="keys" aria-hidden="true"><kbd>j</kbd>/<kbd>k</kbd> move · <kbd>a</kbd> approve · <kbd>e</kbd> edit · <kbd>d</kbd> dismiss</p>
       </section>
       <section className="inbox-detail" aria-label="Nudge">

@@ -1,10 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import type { ReportsService } from '../../../src/domain/analytics/reports.service.ts';
 import { api, query, type Answer } from '../api.ts';
+import { Field, Outcome, toCents, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { DataTable, money } from '../table.tsx';
 import { ErrorState, Loading } from '../ui.tsx';
-import { Field, Outcome, toCents, useAction } from './settings-form.tsx';
 
 // What people enter for the ROI report: what a lead source cost each month (a mailing list, a
 // billboard, a vendor's invoice), and what a closed lead's deal brought. Both replace what was

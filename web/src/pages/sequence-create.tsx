@@ -1,7 +1,7 @@
 import { useMemo, useState, type FormEvent, type ReactNode } from 'react';
-import { api, ApiError, type ErrorDetail } from '../api.ts';
+import { api, ApiError } from '../api.ts';
+import { errorsFor, Field, FieldErrors, useAction, type FieldProps } from '../form.tsx';
 import { ErrorState } from '../ui.tsx';
-import { errorsFor, FieldErrors } from './campaign-sequence-ui.tsx';
 import type { Sequence } from './sequence-detail.tsx';
 import { SequenceGraph, type GraphNode } from './sequence-graph.tsx';
 
@@ -61,90 +61,70 @@ function previewOf(v: Record<string, unknown>): { nodes: GraphNode[]; start: str
   return { nodes, start: nodes.find((n) => n.type === 'START')?.key ?? nodes[0]?.key ?? '' };
 }
 
-type Described = { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string };
-
-/** A labelled input with the errors the server named for it underneath. */
-function Field({ id, label, error, wide, children }: { id: string; label: string; error: Error | null; wide?: boolean; children: (a: Described) => ReactNode }) {
-  const errors = errorsFor(error, id);
-  return (
-    <div className={`oc-field${wide ? ' oc-wide' : ''}`}>
-      <label htmlFor={`sequence-${id}`}>{label}</label>
-      {children({ id: `sequence-${id}`, ...(errors.length ? { 'aria-invalid': true, 'aria-describedby': `${id}-errors` } : {}) })}
-      <FieldErrors id={`${id}-errors`} errors={errors} />
-    </div>
-  );
+/** A field of the new sequence: its input is sequence-<name>, its errors <name>-errors. */
+function SequenceField({ name, ...rest }: { name: string; label: string; error: Error | null; className?: string; children: (a: FieldProps) => ReactNode }) {
+  return <Field id={`sequence-${name}`} errorId={`${name}-errors`} name={name} {...rest} />;
 }
 
 export function SequenceCreate({ onCreated, onCancel }: { onCreated: (s: Sequence) => void; onCancel: () => void }) {
   const [form, setForm] = useState({ name: '', description: '', purpose: 'marketing', timezone: 'America/New_York', working_hours_start: '09:00', working_hours_end: '17:00' });
   const [days, setDays] = useState([1, 2, 3, 4, 5]);
   const [text, setText] = useState(JSON.stringify(EXAMPLES.graph, null, 2));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const act = useAction();
+  const { error } = act;
   const parsed = useMemo(() => parse(text), [text]);
   const preview = 'value' in parsed ? previewOf(parsed.value) : null;
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [k]: e.target.value }));
 
   // the server's problems: those about a field go beside it, the rest (the graph's) under the JSON
   const details = error instanceof ApiError ? error.details : [];
-  const known = (d: ErrorDetail) => FIELDS.some((f) => errorsFor(error, f).includes(d));
-  const definitionErrors = details.filter((d) => !known(d) || errorsFor(error, ...DEFINITION).includes(d));
+  const beside = errorsFor(error, ...FIELDS);
+  const definitionErrors = details.filter((d) => !beside.includes(d) || errorsFor(error, ...DEFINITION).includes(d));
   const faulty = new Set(details.flatMap((d) => {
     const m = d.field.match(/^nodes\[(.+)\]$/) ?? d.message.match(/^([^:]+):/);
     return m ? [m[1]!] : [];
   }));
 
-  async function submit(e: FormEvent) {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (!('value' in parsed)) {
-      setError(new ApiError(400, 'VALIDATION', 'The steps are not valid JSON', [{ field: 'definition', message: parsed.problem }]));
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      const body = { ...parsed.value, ...form, description: form.description.trim() || null, working_days: days };
-      onCreated(await api<Sequence>('POST', '/v1/sequences', body));
-    } catch (err) {
-      setError(err instanceof Error ? err : new Error(String(err)));
-    } finally {
-      setBusy(false);
-    }
-  }
+    if (!('value' in parsed)) return act.fail(new ApiError(400, 'VALIDATION', 'The steps are not valid JSON', [{ field: 'definition', message: parsed.problem }]));
+    const body = { ...parsed.value, ...form, description: form.description.trim() || null, working_days: days };
+    void act.run(() => api<Sequence>('POST', '/v1/sequences', body)).then((s) => s && onCreated(s));
+  };
 
   const validation = error instanceof ApiError && error.details.length > 0;
   return (
-    <form className="oc-form" aria-label="New sequence" onSubmit={(e) => void submit(e)} noValidate>
+    <form className="oc-form" aria-label="New sequence" onSubmit={submit} noValidate>
       <h2>New sequence</h2>
       <div className="oc-fields">
-        <Field id="name" label="Name" error={error}>
+        <SequenceField name="name" label="Name" error={error}>
           {(a) => <input {...a} value={form.name} required maxLength={200} onChange={set('name')} />}
-        </Field>
-        <Field id="purpose" label="Purpose" error={error}>
+        </SequenceField>
+        <SequenceField name="purpose" label="Purpose" error={error}>
           {(a) => (
             <select {...a} value={form.purpose} onChange={set('purpose')}>
               <option value="marketing">marketing</option>
               <option value="informational">informational</option>
             </select>
           )}
-        </Field>
-        <Field id="description" label="Description (optional)" error={error} wide>
+        </SequenceField>
+        <SequenceField name="description" label="Description (optional)" error={error} className="oc-wide">
           {(a) => <input {...a} value={form.description} maxLength={2000} onChange={set('description')} />}
-        </Field>
-        <Field id="timezone" label="Time zone of the working hours" error={error}>
+        </SequenceField>
+        <SequenceField name="timezone" label="Time zone of the working hours" error={error}>
           {(a) => (
             <>
               <input {...a} value={form.timezone} list="sequence-zones" autoComplete="off" onChange={set('timezone')} />
               <datalist id="sequence-zones">{ZONES.map((z) => <option key={z} value={z} />)}</datalist>
             </>
           )}
-        </Field>
-        <Field id="working_hours_start" label="Steps run from" error={error}>
+        </SequenceField>
+        <SequenceField name="working_hours_start" label="Steps run from" error={error}>
           {(a) => <input {...a} type="time" value={form.working_hours_start} onChange={set('working_hours_start')} />}
-        </Field>
-        <Field id="working_hours_end" label="until" error={error}>
+        </SequenceField>
+        <SequenceField name="working_hours_end" label="until" error={error}>
           {(a) => <input {...a} type="time" value={form.working_hours_end} onChange={set('working_hours_end')} />}
-        </Field>
+        </SequenceField>
         <fieldset className="oc-days oc-wide" aria-describedby={errorsFor(error, 'working_days').length ? 'working_days-errors' : undefined}>
           <legend>On</legend>
           {DAYS.map((d, i) => (
@@ -172,7 +152,7 @@ export function SequenceCreate({ onCreated, onCancel }: { onCreated: (s: Sequenc
       {validation ? <p className="field-error" role="alert">Not created: {error.message.length > 160 ? `${details.length} problems` : error.message}. Each is marked beside its field.</p>
         : error ? <ErrorState error={error} /> : null}
       <div className="actions">
-        <button type="submit" disabled={busy}>Create sequence</button>
+        <button type="submit" disabled={act.busy}>Create sequence</button>
         <button type="button" className="secondary" onClick={onCancel}>Cancel</button>
       </div>
     </form>

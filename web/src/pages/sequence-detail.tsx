@@ -1,12 +1,13 @@
 import { useState } from 'react';
 import type { SequencesService } from '../../../src/domain/sequences/sequences.service.ts';
 import { api, query, type Answer } from '../api.ts';
+import { Outcome, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { pct } from '../table.tsx';
-import { ErrorState, Loading } from '../ui.tsx';
-import { Confirm, Figures, Outcome, Status, useAction } from './campaign-sequence-ui.tsx';
+import { Badge, ErrorState, Loading } from '../ui.tsx';
+import { Confirm, Figures } from './campaign-sequence-ui.tsx';
 import { Enroll, Enrollments } from './sequence-enrollments.tsx';
 import { branchesOf, hasCounts, kindOf, ordered, SequenceGraph, summaryOf, through, type GraphNode } from './sequence-graph.tsx';
 
@@ -57,7 +58,7 @@ export function SequenceDetail({ id, params }: { id: string; params: URLSearchPa
       <Link to="/sequences">← All sequences</Link>
       <header className="oc-head">
         <h1>{s.name}</h1>
-        <Status value={s.status} />
+        <Badge value={s.status} />
       </header>
       {s.description ? <p>{s.description}</p> : null}
       <p className="note">{s.kind === 'nurture' ? 'Nurture steps' : 'Graph'} · {s.purpose} · steps run {days(s.working_days)} {s.working_hours_start}–{s.working_hours_end} ({s.timezone})</p>
@@ -77,7 +78,7 @@ export function SequenceDetail({ id, params }: { id: string; params: URLSearchPa
       ) : null}
       {s.status === 'archived' ? <p className="notice">Archived: nobody can be enrolled and nothing runs. Create a new sequence to change it.</p> : null}
       {s.status === 'paused' ? <p className="notice">Paused: enrollments keep their place, and no step runs until it is resumed.</p> : null}
-      <Outcome done={act.done} error={act.error} />
+      <Outcome action={act} />
 
       <section aria-labelledby="graph-title">
         <h2 id="graph-title">Steps</h2>

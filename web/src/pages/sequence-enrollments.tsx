@@ -3,11 +3,12 @@ import type { LeadsService } from '../../../src/domain/leads/leads.service.ts';
 import type { SegmentsService } from '../../../src/domain/segments/segments.service.ts';
 import type { SequencesService } from '../../../src/domain/sequences/sequences.service.ts';
 import { api, query, type Answer } from '../api.ts';
+import { Outcome, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link } from '../router.tsx';
 import { useSession } from '../session.tsx';
-import { Ago, Empty, ErrorState, Loading } from '../ui.tsx';
-import { Outcome, plural, Status, useAction, When } from './campaign-sequence-ui.tsx';
+import { Ago, Badge, Empty, ErrorState, Loading } from '../ui.tsx';
+import { plural } from './campaign-sequence-ui.tsx';
 import { kindOf } from './sequence-graph.tsx';
 import type { Sequence } from './sequence-detail.tsx';
 
@@ -110,7 +111,7 @@ export function Enroll({ sequence, onEnrolled }: { sequence: Sequence; onEnrolle
           </form>
         ) : null}
       </div>
-      <Outcome done={act.done} error={act.error} />
+      <Outcome action={act} />
     </section>
   );
 }
@@ -140,7 +141,7 @@ export function Enrollments({ sequence, version, status, at, onFilter, onChanged
         {STATUSES.map((s) => <button key={s || 'all'} type="button" className="link" aria-pressed={status === s} onClick={() => onFilter({ status: s })}>{s || 'all'}</button>)}
       </div>
       {at ? <p className="notice">At step <code>{at}</code> only. <button type="button" className="link" onClick={() => onFilter({ at: '' })}>Show every step</button></p> : null}
-      <Outcome done={act.done} error={act.error} />
+      <Outcome action={act} />
       {list.error ? <ErrorState error={list.error} retry={list.reload} />
         : !list.data ? <Loading what="enrollments" />
           : !rows.length ? (
@@ -157,11 +158,11 @@ export function Enrollments({ sequence, version, status, at, onFilter, onChanged
                     <Fragment key={e.id}>
                       <tr data-enrollment={e.id}>
                         <td>{e.lead_id ? <Link to={`/leads/${e.lead_id}`}>{e.lead_name ?? 'Unknown owner'}</Link> : <span className="note">lead deleted</span>}</td>
-                        <td><Status value={e.status} />{e.converted_at ? <> <Status value="converted" /></> : null}
+                        <td><Badge value={e.status} />{e.converted_at ? <> <Badge value="converted" /></> : null}
                           {e.stop_reason ? <span className="note"> {e.stop_reason.toLowerCase().replaceAll('_', ' ')}</span> : null}
                           {e.last_error ? <p className="field-error">{e.last_error}</p> : null}</td>
                         <td><code>{e.current_node}</code> <span className="note">{kindOf(typeOf.get(e.current_node) ?? '')}</span></td>
-                        <td>{e.status === 'active' ? <When at={e.next_run_at} /> : '—'}</td>
+                        <td>{e.status === 'active' ? <Ago at={e.next_run_at} /> : '—'}</td>
                         <td><Ago at={e.enrolled_at} /></td>
                         <td className="oc-row-actions">
                           {e.status === 'active' ? <button type="button" className="secondary" disabled={act.busy} onClick={() => void move(e, 'pause')}>Pause</button> : null}
@@ -194,12 +195,12 @@ function EnrollmentPath({ id }: { id: string }) {
     <ol className="oc-path" aria-label="Steps taken">
       {path.data.steps.map((x) => (
         <li key={x.step}>
-          <span className="note">{x.step}.</span> <code>{x.node_key}</code> {kindOf(x.node_type)} <Status value={x.status} />
+          <span className="note">{x.step}.</span> <code>{x.node_key}</code> {kindOf(x.node_type)} <Badge value={x.status} />
           {x.branch ? <> took <strong>{x.branch}</strong></> : null}
-          {x.message_status ? <> · message <Status value={x.message_status} />{x.message_reason ? <span className="note"> {x.message_reason}</span> : null}</> : null}
+          {x.message_status ? <> · message <Badge value={x.message_status} />{x.message_reason ? <span className="note"> {x.message_reason}</span> : null}</> : null}
           {x.status === 'skipped' && typeof x.detail.reason === 'string' ? <span className="note"> {x.detail.reason}</span> : null}
           {x.error ? <span className="field-error"> {x.error}</span> : null}
-          {' '}<When at={x.started_at} />
+          {' '}<Ago at={x.started_at} />
         </li>
       ))}
     </ol>

@@ -3,8 +3,7 @@ import { api, type Answer } from '../api.ts';
 import { useLoad } from '../load.ts';
 import { Link, navigate, type PageProps } from '../router.tsx';
 import { useSession } from '../session.tsx';
-import { Empty, ErrorState, Loading } from '../ui.tsx';
-import { Status } from './campaign-sequence-ui.tsx';
+import { Badge, Empty, ErrorState, Loading } from '../ui.tsx';
 import { SequenceCreate } from './sequence-create.tsx';
 import { SequenceDetail } from './sequence-detail.tsx';
 import { pct } from '../table.tsx';
@@ -55,7 +54,7 @@ function SequenceList({ creating }: { creating: boolean }) {
                   {rows.map((s) => (
                     <tr key={s.id} data-id={s.id}>
                       <td><Link to={`/sequences/${s.id}`}>{s.name}</Link>{s.kind === 'nurture' ? <span className="note"> nurture</span> : null}</td>
-                      <td><Status value={s.status} /></td>
+                      <td><Badge value={s.status} /></td>
                       <td className="num">{s.enrolled}</td><td className="num">{s.active}</td><td className="num">{s.paused}</td>
                       <td className="num">{s.completed}</td><td className="num">{s.converted}</td><td className="num">{s.stopped}</td>
                       <td className="num">{s.failed}</td><td className="num">{pct(s.conversion_rate)}</td>

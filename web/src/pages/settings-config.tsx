@@ -1,10 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { VoiceConfigService } from '../../../src/domain/voice/config.service.ts';
 import { api, type Answer } from '../api.ts';
+import { Field, numberOrText, Outcome, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link } from '../router.tsx';
 import { ErrorState, Loading } from '../ui.tsx';
-import { Field, Outcome, numberOrText, useAction, words } from './settings-form.tsx';
+import { words } from './settings-form.tsx';
 
 // A user's voice or AI configuration (GET/PATCH /v1/users/:id/config/:kind) as a form drawn from
 // what the API answers: a switch for each yes/no, a number field for each number, text for the

@@ -1,10 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import type { SequencesService } from '../../../src/domain/sequences/sequences.service.ts';
 import { api, type Answer } from '../api.ts';
+import { Field, Outcome, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link, type PageProps } from '../router.tsx';
 import { Empty, ErrorState, Loading } from '../ui.tsx';
-import { Field, Outcome, useAction, type Role } from './settings-form.tsx';
+import { type Role } from './settings-form.tsx';
 
 // Working hours: when each sequence's steps may send, in its own time zone and on its days. The
 // law's calling hours and each lead's quiet hours apply on top (the compliance gate keeps them);

@@ -1,12 +1,13 @@
 import { useRef, useState, type FormEvent } from 'react';
 import type { TenancyService } from '../../../src/domain/tenancy/tenancy.service.ts';
 import { api, type Answer } from '../api.ts';
+import { Field, Outcome, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { type PageProps } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { DataTable } from '../table.tsx';
 import { Ago, ErrorState, Loading } from '../ui.tsx';
-import { atLeast, Field, Outcome, useAction, type Role } from './settings-form.tsx';
+import { atLeast, type Role } from './settings-form.tsx';
 
 // API keys: the web app, scripts and the command line all sign in with one. A new key is shown
 // once, here, with a button to copy it: the server keeps only its hash. Revoking asks first,

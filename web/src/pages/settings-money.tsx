@@ -3,11 +3,12 @@ import type { EnrichmentService } from '../../../src/domain/enrichment/enrichmen
 import type { MoneyService } from '../../../src/domain/money/money.service.ts';
 import type { ProviderRegistry } from '../../../src/providers/registry.ts';
 import { api, ApiError, type Answer } from '../api.ts';
+import { Field, numberOrText, Outcome, toCents, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link, type PageProps } from '../router.tsx';
 import { DataTable, money, num } from '../table.tsx';
 import { Ago, Empty, ErrorState, Loading } from '../ui.tsx';
-import { atLeast, Field, Outcome, numberOrText, toCents, useAction, words, type Role } from './settings-form.tsx';
+import { atLeast, words, type Role } from './settings-form.tsx';
 
 // The providers that find and check owners' contacts, the waterfall that calls them (which
 // adapter each stage uses, its price and daily cap, when a lead is good enough) and the budget

@@ -2,11 +2,12 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { MessagesService } from '../../../src/domain/outreach/messages.service.ts';
 import type { TenancyService } from '../../../src/domain/tenancy/tenancy.service.ts';
 import { api, type Answer } from '../api.ts';
+import { Field, numberOrText, Outcome, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link, type PageProps } from '../router.tsx';
 import { money } from '../table.tsx';
 import { Ago, ErrorState, Loading } from '../ui.tsx';
-import { atLeast, Field, Outcome, numberOrText, useAction, words, type Role } from './settings-form.tsx';
+import { atLeast, words, type Role } from './settings-form.tsx';
 
 // The organization (its name; what else it holds is shown with where to change it) and how its
 // outreach identifies itself: sender, addresses, what each channel costs, its own frequency cap.

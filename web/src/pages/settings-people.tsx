@@ -1,13 +1,14 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { TenancyService } from '../../../src/domain/tenancy/tenancy.service.ts';
 import { api, query, type Answer } from '../api.ts';
+import { Field, Outcome, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link, type PageProps } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { DataTable } from '../table.tsx';
 import { Ago, Empty, ErrorState, Loading } from '../ui.tsx';
 import { ConfigEditor, type Kind } from './settings-config.tsx';
-import { atLeast, Field, Outcome, ROLES, useAction, type Role } from './settings-form.tsx';
+import { atLeast, ROLES, type Role } from './settings-form.tsx';
 
 // The people of the organization: who they are, their role, whether they may still sign in and
 // the zone their days are counted in; adding someone; and each person's voice and AI

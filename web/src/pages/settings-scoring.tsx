@@ -1,11 +1,12 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { ScoringService } from '../../../src/domain/scoring/scoring.service.ts';
 import { api, type Answer } from '../api.ts';
+import { Field, numberOrText, Outcome, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { type PageProps } from '../router.tsx';
 import { DataTable, money, num } from '../table.tsx';
 import { ErrorState, Loading } from '../ui.tsx';
-import { atLeast, Field, Outcome, numberOrText, useAction, words, type Role } from './settings-form.tsx';
+import { atLeast, words, type Role } from './settings-form.tsx';
 
 // The scoring weights and thresholds of each scorer (docs/SCORING.md explains each), defaults
 // filled in. Admins change them (only what changed is sent; the API checks the whole and names a
