@@ -514,6 +514,9 @@ TABLE compliance_decision (
 ROW LEVEL SECURITY FORCED
 CREATE INDEX compliance_decision_lead_idx ON public.compliance_decision USING btree (organization_id, lead_id) WHERE (lead_id IS NOT NULL)
 CREATE INDEX compliance_decision_time_idx ON public.compliance_decision USING btree (organization_id, decided_at DESC)
+POLICY agent_reads RESTRICTIVE FOR SELECT USING (((app_user_role() <> 'agent'::text) OR (lead_id IS NULL) OR (EXISTS ( SELECT 1
+   FROM lead l
+  WHERE ((l.organization_id = compliance_decision.organization_id) AND (l.id = compliance_decision.lead_id))))))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))
 
 TABLE consent (

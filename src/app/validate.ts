@@ -1,3 +1,4 @@
+import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { AppError } from './errors.ts';
 
@@ -17,3 +18,8 @@ export const isoInstant = () => z.preprocess(
   (v) => (v instanceof Date ? v.toISOString() : v),
   z.iso.datetime({ offset: true, error: 'an ISO 8601 time with its offset, like 2026-03-10T09:00:00-05:00' }),
 ).transform((s) => new Date(s));
+
+// The shape the database's checks on every timezone column accept (Area/Location names): luxon
+// also takes EST5EDT, GMT0 or UTC+5, which those checks refuse, so both say no alike.
+const ZONE_SHAPE = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/;
+export const isValidZone = (zone: string) => ZONE_SHAPE.test(zone) && IANAZone.isValidZone(zone);

@@ -126,6 +126,28 @@ describe('dnc, consents and compliance API', () => {
     expect((await call('GET', '/v1/compliance/decisions/not-an-id')).statusCode).toBe(404);
   });
 
+  it("shows an agent only the decisions about leads they can see, or about no lead", async () => {
+    const o = await t.newOrganization('Agents');
+    const mine = await t.newUser(o.org.id, 'agent');
+    const theirs = await t.newUser(o.org.id, 'agent');
+    const [own, other, open] = [await t.newLead(o.org.id, { assignee_id: mine.user.id }), await t.newLead(o.org.id, { assignee_id: theirs.user.id }), await t.newLead(o.org.id)];
+    const manager = await t.newApiKey(o.org.id, o.owner.id);
+    const agent = await t.newApiKey(o.org.id, mine.user.id);
+    const at = '2026-03-10T11:00:00-04:00';
+    const decided: Record<string, string> = {};
+    for (const [name, body] of Object.entries({ own: { lead_id: own.id }, other: { lead_id: other.id }, open: { lead_id: open.id }, byHand: { phone: '+14045550123', zip: '30303' } })) {
+      const r = await call('POST', '/v1/compliance/check', { channel: 'sms', at, ...body }, manager);
+      expect(r.statusCode, r.body).toBe(200);
+      decided[name] = r.json().id;
+    }
+    const ids = async (k: string, q = '') => ((await call('GET', `/v1/compliance/decisions?limit=100${q}`, undefined, k)).json().data as { id: string }[]).map((d) => d.id).sort();
+    expect(await ids(manager)).toEqual(Object.values(decided).sort());
+    expect(await ids(agent)).toEqual([decided.own, decided.open, decided.byHand].sort());
+    expect(await ids(agent, `&lead=${other.id}`)).toEqual([]);
+    expect((await call('GET', `/v1/compliance/decisions/${decided.other}`, undefined, agent)).statusCode).toBe(404);
+    expect((await call('GET', `/v1/compliance/decisions/${decided.own}`, undefined, agent)).statusCode).toBe(200);
+  });
+
   it('documents the routes', async () => {
     const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/dnc/import', '/v1/dnc/check', '/v1/consents', '/v1/consents/revoke', '/v1/compliance/check', '/v1/compliance/decisions', '/v1/compliance/decisions/{id}']));

@@ -107,7 +107,7 @@ describe('reports API', () => {
     expect((await call('DELETE', '/v1/reports/source-costs?source=billboard&month=2026-09', undefined, 'agent')).statusCode).toBe(403);
     expect((await call('DELETE', '/v1/reports/source-costs?source=billboard&month=2026-09')).json()).toEqual({ source: 'billboard', month: '2026-09', removed: true });
     expect((await call('GET', '/v1/reports/costs?from=2026-09-01&to=2026-09-30')).json().totals.spend_cents).toBe(before - 5_000);
-    expect(refusal(await call('DELETE', '/v1/reports/source-costs?source=billboard&month=2026-09'))).toEqual([404, 'NOT_FOUND', ['month']]);
+    expect(refusal(await call('DELETE', '/v1/reports/source-costs?source=billboard&month=2026-09'))).toEqual([404, 'NOT_FOUND', ['source', 'month']]);
     expect(refusal(await call('DELETE', '/v1/reports/source-costs?source=billboard&month=September'))).toEqual([400, 'VALIDATION', ['month']]);
 
     const lead = f.leads.L5.id;
@@ -118,6 +118,12 @@ describe('reports API', () => {
     expect((await call('DELETE', `/v1/leads/${lead}/deal`)).json()).toEqual({ lead_id: lead, removed: true });
     expect((await call('GET', '/v1/reports/roi?from=2026-08-01&to=2026-08-31')).json().totals.revenue_cents).toBe(0);
     expect(refusal(await call('DELETE', `/v1/leads/${lead}/deal`))).toEqual([404, 'NOT_FOUND', ['lead']]);
+    // a lead that is not there, or not the caller's to see, has no deal to read or take back
+    expect((await call('GET', '/v1/leads/00000000-0000-4000-8000-000000000000/deal')).statusCode).toBe(404);
+    const theirs = f.leads.L2.id; // assigned to agent X, not to agent Y
+    expect((await call('GET', `/v1/leads/${theirs}/deal`, undefined, 'agent')).statusCode).toBe(404);
+    expect((await call('DELETE', `/v1/leads/${theirs}/deal`, undefined, 'agent')).statusCode).toBe(404);
+    expect((await call('GET', `/v1/leads/${theirs}/deal`)).json()).toEqual({ deal: null });
   });
 
   it('documents the reports in the OpenAPI description', async () => {

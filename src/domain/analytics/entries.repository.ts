@@ -46,6 +46,12 @@ export const entriesRepository = {
     return Number(r.numAffectedRows ?? 0) > 0;
   },
 
+  /** Whether the caller can see the lead (row-level security) and it is not deleted: a deal is read and taken back only then, as it is entered. */
+  async leadShown(leadId: string, trx: Trx): Promise<boolean> {
+    const r = await sql`SELECT 1 FROM lead WHERE organization_id = app_org_id() AND id = ${leadId}::uuid AND deleted_at IS NULL`.execute(trx);
+    return r.rows.length > 0;
+  },
+
   async findDeal(leadId: string, trx: Trx): Promise<Deal | undefined> {
     const r = await sql<Deal>`
       SELECT d.lead_id, l.source, d.revenue_cents, to_char(d.closed_on, 'YYYY-MM-DD') AS closed_on, d.note, d.created_at, d.updated_at

@@ -157,20 +157,26 @@ export function createReportsService(deps: { db: Database; now?: () => Date }) {
       requireRole(actor, 'manager', 'remove source costs');
       const k = parseInput(SourceCostKey, input);
       const gone = await withTenant(db, actor, (trx) => entries.deleteSourceCost(k.source, `${k.month}-01`, trx));
-      if (!gone) throw new AppError('NOT_FOUND', `no cost is entered for ${k.source} in ${k.month}`, [{ field: 'month', message: 'nothing entered' }]);
+      if (!gone) throw new AppError('NOT_FOUND', `no cost is entered for ${k.source} in ${k.month}`, [{ field: 'source', message: 'nothing entered this month' }, { field: 'month', message: 'nothing entered for this source' }]);
       return { source: k.source, month: k.month, removed: true };
     },
 
     /** A lead's deal, or null when none is entered. */
     async deal(actor: Actor, leadId: string) {
       if (!isUuid(leadId)) throw notFound('lead', leadId);
-      return (await withTenant(db, actor, (trx) => entries.findDeal(leadId, trx))) ?? null;
+      return withTenant(db, actor, async (trx) => {
+        if (!(await entries.leadShown(leadId, trx))) throw notFound('lead', leadId);
+        return (await entries.findDeal(leadId, trx)) ?? null;
+      });
     },
 
     /** Take back a lead's deal (it fell through): its revenue leaves the reports. */
     async removeDeal(actor: Actor, leadId: string) {
       if (!isUuid(leadId)) throw notFound('lead', leadId);
-      const gone = await withTenant(db, actor, (trx) => entries.deleteDeal(leadId, trx));
+      const gone = await withTenant(db, actor, async (trx) => {
+        if (!(await entries.leadShown(leadId, trx))) throw notFound('lead', leadId);
+        return entries.deleteDeal(leadId, trx);
+      });
       if (!gone) throw new AppError('NOT_FOUND', `lead ${leadId} has no deal entered`, [{ field: 'lead', message: 'no deal' }]);
       return { lead_id: leadId, removed: true };
     },

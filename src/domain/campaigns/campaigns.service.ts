@@ -225,7 +225,7 @@ export function createCampaignsService(deps: { db: Database; pii: Pii; outbox: P
 
     async recipients(actor: Actor, ref: string, query: unknown = {}) {
       const q = parseInput(RecipientsQuery, query);
-      const after = q.cursor ? decodeCursor('recipients', q.cursor, 1)[0] : undefined;
+      const after = q.cursor ? decodeCursor('recipients', q.cursor, ['id'])[0] : undefined;
       return tenant(actor, async (trx) => {
         const c = await findOrThrow(ref, trx);
         const rows = await repo.recipients(c.id, { status: q.status }, { limit: q.limit, afterLeadId: after }, trx);

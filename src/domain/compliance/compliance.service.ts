@@ -129,7 +129,7 @@ export function createComplianceService(deps: { db: Database; pii: Pii; now?: ()
 
   async function decisions(actor: Actor, input: unknown = {}) {
     const f = parseInput(LogRequest, input);
-    const after = f.cursor ? decodeCursor('decisions', f.cursor, 2) : null;
+    const after = f.cursor ? decodeCursor('decisions', f.cursor, ['at', 'id']) : null;
     const rows = await tenant(actor, async (trx) => (await sql<DecisionLogRow & { at_key: string }>`
       SELECT id, decided_at, at, channel, purpose, display AS contact, lead_id, decision, reason, reasons, obligations, defer_until,
              to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_key
@@ -140,10 +140,11 @@ export function createComplianceService(deps: { db: Database; pii: Pii; now?: ()
         AND (${f.lead ?? null}::uuid IS NULL OR lead_id = ${f.lead ?? null}::uuid)
         AND (${f.reason ?? null}::text IS NULL
              OR EXISTS (SELECT 1 FROM unnest(reasons) r WHERE r = ${f.reason ?? null} OR starts_with(r, ${f.reason ?? null} || ':')))
-        -- newest first, then by id: the next page is what sorts after the cursor's row
-        AND (${after?.[0] ?? null}::timestamptz IS NULL OR decided_at < ${after?.[0] ?? null}::timestamptz
-             OR (decided_at = ${after?.[0] ?? null}::timestamptz AND id > ${after?.[1] ?? null}::uuid))
-      ORDER BY decided_at DESC, id LIMIT ${f.limit + 1}`.execute(trx)).rows);
+        -- newest first, then by id, both descending: the next page is what sorts after the
+        -- cursor's row, a row comparison the (organization_id, decided_at DESC) index answers
+        -- as a range instead of reading every newer row again
+        AND (${after?.[0] ?? null}::timestamptz IS NULL OR (decided_at, id) < (${after?.[0] ?? null}::timestamptz, ${after?.[1] ?? null}::uuid))
+      ORDER BY decided_at DESC, id DESC LIMIT ${f.limit + 1}`.execute(trx)).rows);
     const p = page(rows, f.limit, 'decisions', (r) => [r.at_key, r.id]);
     return { data: p.data.map(({ at_key: _, ...r }) => r), next_cursor: p.next_cursor };
   }

@@ -150,7 +150,7 @@ export function createClientsService(deps: { db: Database; pii: Pii; embeddings:
 
     async list(actor: Actor, query: unknown = {}) {
       const q = parseInput(ListClientsQuery, query);
-      const afterId = q.cursor ? decodeCursor('clients', q.cursor, 1)[0] : undefined;
+      const afterId = q.cursor ? decodeCursor('clients', q.cursor, ['id'])[0] : undefined;
       return tenant(actor, async (trx) => {
         // an agent's clients are their own: another user's are not there for them (as their inbox)
         const userId = actor.role === 'agent' ? actor.userId : q.user_email ? await userIdByEmail(q.user_email, trx) : null;

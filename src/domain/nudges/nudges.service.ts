@@ -114,7 +114,7 @@ export function createNudgesService(deps: { db: Database; outbox: Pick<Outbox, '
 
     async list(actor: Actor, query: unknown = {}) {
       const q = parseInput(ListNudgesQuery, query);
-      const afterId = q.cursor ? decodeCursor('nudges', q.cursor, 1)[0] : undefined;
+      const afterId = q.cursor ? decodeCursor('nudges', q.cursor, ['id'])[0] : undefined;
       return tenant(actor, async (trx) => {
         const userId = actor.role === 'agent' ? actor.userId : q.user_email ? await userIdByEmail(q.user_email, trx) : null;
         if (q.user_email && !userId) throw notFound('user', q.user_email);

@@ -118,7 +118,7 @@ export function createMessagesService(deps: { db: Database; pii: Pii; outbox: Pi
 
     async list(actor: Actor, query: unknown = {}) {
       const q = parseInput(ListMessagesQuery, query);
-      const afterId = q.cursor ? decodeCursor('messages', q.cursor, 1)[0] : undefined;
+      const afterId = q.cursor ? decodeCursor('messages', q.cursor, ['id'])[0] : undefined;
       const rows = await tenant(actor, (trx) => repo.list(
         { lead_id: q.lead, channel: q.channel, direction: q.direction, status: q.status, source: q.source, campaign_id: q.campaign },
         { limit: q.limit, afterId }, trx));
@@ -130,7 +130,7 @@ export function createMessagesService(deps: { db: Database; pii: Pii; outbox: Pi
     /** What the local adapters wrote instead of sending. */
     async outbox(actor: Actor, query: unknown = {}) {
       const q = parseInput(OutboxQuery, query);
-      const afterId = q.cursor ? decodeCursor('outbox', q.cursor, 1)[0] : undefined;
+      const afterId = q.cursor ? decodeCursor('outbox', q.cursor, ['id'])[0] : undefined;
       const rows = await tenant(actor, (trx) => repo.outbox({ channel: q.channel }, { limit: q.limit, afterId }, trx));
       return page(rows, q.limit, 'outbox', (r) => [r.id]);
     },

@@ -8,10 +8,22 @@ export function encodeCursor(listing: string, key: string[]): string {
   return Buffer.from(JSON.stringify([listing, ...key])).toString('base64url');
 }
 
-export function decodeCursor(listing: string, cursor: string, parts: number): string[] {
+// What each part of a cursor must look like, so a cursor that decodes but was tampered with is
+// refused as a cursor, not passed on to the database to fail there without naming the field.
+const PART = {
+  id: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+  at: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/,
+  text: /^.{1,200}$/s,
+};
+export type CursorPart = keyof typeof PART;
+
+export function decodeCursor(listing: string, cursor: string, parts: CursorPart[]): string[] {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(v) && v.length === parts + 1 && v[0] === listing && v.every((x) => typeof x === 'string')) return v.slice(1) as string[];
+    if (Array.isArray(v) && v.length === parts.length + 1 && v[0] === listing
+      && v.slice(1).every((x, i) => typeof x === 'string' && PART[parts[i]!].test(x) && (parts[i] !== 'at' || !Number.isNaN(Date.parse(x))))) {
+      return v.slice(1) as string[];
+    }
   } catch {
     // not base64url JSON: the same answer as a cursor of another listing
   }

@@ -25,7 +25,7 @@ export function createTimelineService(deps: { db: Database }) {
   return {
     async forLead(actor: Actor, leadId: string, query: unknown = {}) {
       const q = parseInput(TimelineQuery, query);
-      const after = q.cursor ? decodeCursor('timeline', q.cursor, 3) : undefined;
+      const after = q.cursor ? decodeCursor('timeline', q.cursor, ['at', 'text', 'text']) : undefined;
       return withTenant(deps.db, actor, async (trx) => {
         // the view's message and decision branches carry no agent policy: the lead's decides
         if (!z.uuid().safeParse(leadId).success || !(await repo.leadVisible(leadId, trx))) throw notFound('lead', leadId);

@@ -85,6 +85,10 @@ export const sequencesRepository = {
       ORDER BY (n.type = 'START') DESC, (n.type = 'END'), n.key`.execute(trx)).rows;
   },
 
+  async lock(id: string, trx: Trx) {
+    await sql`SELECT 1 FROM sequence WHERE id = ${id}::uuid FOR UPDATE`.execute(trx);
+  },
+
   async update(id: string, set: { name?: string; description?: string | null; timezone?: string; working_hours_start?: string; working_hours_end?: string; working_days?: number[] }, trx: Trx) {
     await trx.updateTable('sequence').set(set).where('id', '=', id).execute();
   },

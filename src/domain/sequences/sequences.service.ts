@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { sql, type Expression, type SqlBool } from 'kysely';
 import { AppError, notFound } from '../../app/errors.ts';
-import { isUuid, parseInput } from '../../app/validate.ts';
+import { isUuid, isValidZone, parseInput } from '../../app/validate.ts';
 import type { Database } from '../../db/database.ts';
 import { ENROLLMENT_STATUSES, type EnrollmentStatus } from '../../db/schema-sequences.ts';
 import { withTenant, type Actor, type Trx } from '../../db/tenant.ts';
@@ -10,7 +10,6 @@ import { segmentConditionsOf } from '../segments/segments.service.ts';
 import { requireRole } from '../tenancy/tenancy.service.ts';
 import { nurtureToGraph, validateGraph, type SequenceGraph } from './graph.ts';
 import { sequencesRepository as repo, type NodeRow } from './sequences.repository.ts';
-import { isValidZone } from './working-hours.ts';
 
 // Sequences as users manage them: written from JSON (a graph of nodes, or Epic 3's nurture
 // steps, which become a graph), checked whole before anything is saved (every problem reported
@@ -153,6 +152,9 @@ export function createSequencesService(deps: { db: Database; now?: () => Date })
       requireRole(actor, 'manager', 'change sequences');
       const req = parseInput(UpdateSequenceRequest, input);
       return tenant(actor, async (trx) => {
+        // locked first and read again, so two changes at once (one to the start, one to the end)
+        // are checked one after the other, not each against the hours before the other
+        await repo.lock((await findOrThrow(ref, trx)).id, trx);
         const s = await findOrThrow(ref, trx);
         const start = req.working_hours_start ?? s.working_hours_start;
         const end = req.working_hours_end ?? s.working_hours_end;

@@ -49,5 +49,3 @@ export function nextTimeOfDay(at: Date, hhmm: string, zone: string): Date {
 export function addWait(at: Date, wait: { days?: number; hours?: number; minutes?: number }, zone: string): Date {
   return DateTime.fromJSDate(at, { zone }).plus({ days: wait.days ?? 0 }).plus({ hours: wait.hours ?? 0, minutes: wait.minutes ?? 0 }).toJSDate();
 }
-
-export const isValidZone = (zone: string) => DateTime.local().setZone(zone).isValid;

@@ -1,7 +1,6 @@
-import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { AppError, notFound } from '../../app/errors.ts';
-import { parseInput } from '../../app/validate.ts';
+import { isValidZone, parseInput } from '../../app/validate.ts';
 import type { Database } from '../../db/database.ts';
 import type { Role } from '../../db/schema.ts';
 import { withLookup, withOwner, withTenant, type Actor, type Via } from '../../db/tenant.ts';
@@ -33,7 +32,7 @@ export const UpdateUserInput = z.object({
   role: z.enum(ROLES).optional(),
   is_active: z.boolean().optional(),
   /** Where the user works: their days (the daily voice metrics) are days in this zone. */
-  timezone: z.string().refine((z) => IANAZone.isValidZone(z), 'an IANA time zone like America/Chicago').optional(),
+  timezone: z.string().refine(isValidZone, 'an IANA time zone like America/Chicago').optional(),
 });
 export const CreateApiKeyInput = z.object({
   user: z.string().min(1).optional(),

@@ -161,7 +161,7 @@ export function createCalls(deps: VoiceDeps) {
 
   async function page(actor: Actor, input: unknown) {
     const f = parseInput(ListCallsQuery, input);
-    const after = f.cursor ? decodeCursor('calls', f.cursor, 2) : null;
+    const after = f.cursor ? decodeCursor('calls', f.cursor, ['at', 'id']) : null;
     const rows = await tenant(actor, (trx) => q.list(f, after && { at: after[0]!, id: after[1]! }, trx));
     const p = pageOf(rows, f.limit, 'calls', (r) => [r.at_key, r.id]);
     return { data: p.data.map(({ at_key: _, ...r }) => r), next_cursor: p.next_cursor };
