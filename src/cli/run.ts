@@ -96,8 +96,7 @@ export function parseJsonOption(name: string, text: string | undefined): unknown
   }
 }
 
-/** A plain text table: columns sized to their widest cell. */
-/** Rows as a text table of the given columns (any objects: their other fields are left out). */
+/** Rows as a plain text table of the given columns, each sized to its widest cell (any objects: their other fields are left out). */
 export function table(records: readonly object[], columns: string[]): string {
   if (records.length === 0) return '(none)';
   const rows = records as readonly Record<string, unknown>[];

@@ -1,10 +1,13 @@
+import { num } from './table.tsx';
+import { dollars } from './ui.tsx';
+
 // Charts as plain SVG: horizontal bars for categories (a funnel's stages, spend by source) and
 // columns over time (spend by day). Each chart is an image with a text alternative, and every
 // figure it draws is also in the table beside it, so nothing is only in the picture.
 
 export interface Bar { label: string; value: number; note?: string; tone?: 'a' | 'b' | 'c' }
 
-const fmt = (v: number, unit?: 'cents') => (unit === 'cents' ? (v / 100).toLocaleString('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 }) : v.toLocaleString('en-US'));
+const fmt = (v: number, unit?: 'cents') => (unit === 'cents' ? dollars(v / 100) : num(v));
 
 /** One bar per row, longest = widest; each labelled with its value and an optional note. */
 export function Bars({ title, rows, unit }: { title: string; rows: Bar[]; unit?: 'cents' }) {
@@ -58,7 +61,7 @@ export function Meter({ label, used, limit }: { label: string; used: number; lim
   const tone = !limit ? 'a' : share >= 1 ? 'bad' : share >= 0.8 ? 'warn' : 'a';
   return (
     <div className="meter">
-      <span>{label}: <strong>{used.toLocaleString('en-US')}</strong>{limit ? ` of ${limit.toLocaleString('en-US')}` : ' (no limit)'}</span>
+      <span>{label}: <strong>{num(used)}</strong>{limit ? ` of ${num(limit)}` : ' (no limit)'}</span>
       {limit ? <div className="track" role="meter" aria-label={label} aria-valuemin={0} aria-valuemax={limit} aria-valuenow={used}><div className={`fill ${tone}`} style={{ width: `${share * 100}%` }} /></div> : null}
     </div>
   );

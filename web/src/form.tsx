@@ -133,3 +133,6 @@ export function localInput(d: Date) {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
+
+/** An instant's day in UTC (YYYY-MM-DD), as the reports and the cost ledger count days. */
+export const utcDay = (d: Date) => d.toISOString().slice(0, 10);

@@ -17,17 +17,23 @@ import { sequencesRepository as repo, type NodeRow } from './sequences.repositor
 // leads enrolled one at a time or a segment at once; enrollments paused, resumed, stopped, and
 // their paths shown. The engine that walks them is engine.ts.
 
+// the settings a sequence is made with and may change later: one definition for both requests
+const Name = z.string().trim().min(1).max(200);
+const Description = z.string().trim().max(2000).nullish();
+const Zone = z.string().refine(isValidZone, 'an IANA time zone, like America/Chicago');
 const Hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM, 00:00 to 23:59');
+const HhmmEnd = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'HH:MM, up to 24:00');
+const WorkingDays = z.array(z.number().int().min(1).max(7)).min(1).max(7).refine((d) => new Set(d).size === d.length, 'a day is listed twice');
+
 export const CreateSequenceRequest = z.strictObject({
-  name: z.string().trim().min(1).max(200).describe('unique in the organization, whatever its case'),
-  description: z.string().trim().max(2000).nullish(),
+  name: Name.describe('unique in the organization, whatever its case'),
+  description: Description,
   purpose: z.enum(['marketing', 'informational']).default('marketing')
     .describe('what the gate is told: marketing texts need written consent and keep calling hours'),
-  timezone: z.string().default('America/New_York').refine(isValidZone, 'an IANA time zone, like America/Chicago'),
+  timezone: Zone.default('America/New_York'),
   working_hours_start: Hhmm.default('09:00'),
-  working_hours_end: z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'HH:MM, up to 24:00').default('17:00'),
-  working_days: z.array(z.number().int().min(1).max(7)).min(1).max(7)
-    .refine((d) => new Set(d).size === d.length, 'a day is listed twice').default([1, 2, 3, 4, 5]).describe('ISO days: 1 Monday .. 7 Sunday'),
+  working_hours_end: HhmmEnd.default('17:00'),
+  working_days: WorkingDays.default([1, 2, 3, 4, 5]).describe('ISO days: 1 Monday .. 7 Sunday'),
   nodes: z.array(z.unknown()).optional().describe('a graph: START, EMAIL, SMS, VOICE_CALL, WAIT, CONDITION, RESEARCH, END nodes'),
   edges: z.array(z.unknown()).optional(),
   steps: z.array(z.unknown()).optional().describe("a nurture sequence: steps with delay_days, channel and template (Epic 3)"),
@@ -40,12 +46,12 @@ export type CreateSequenceRequest = z.input<typeof CreateSequenceRequest>;
 
 /** What may change after a sequence is made: its name and when it works, not its graph (enrollments walk that). */
 export const UpdateSequenceRequest = z.strictObject({
-  name: z.string().trim().min(1).max(200).optional(),
-  description: z.string().trim().max(2000).nullish(),
-  timezone: z.string().refine(isValidZone, 'an IANA time zone, like America/Chicago').optional(),
+  name: Name.optional(),
+  description: Description,
+  timezone: Zone.optional(),
   working_hours_start: Hhmm.optional(),
-  working_hours_end: z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'HH:MM, up to 24:00').optional(),
-  working_days: z.array(z.number().int().min(1).max(7)).min(1).max(7).refine((d) => new Set(d).size === d.length, 'a day is listed twice').optional(),
+  working_hours_end: HhmmEnd.optional(),
+  working_days: WorkingDays.optional(),
 }).refine((r) => Object.values(r).some((v) => v !== undefined), 'nothing to change');
 
 export const EnrollRequest = z.strictObject({

@@ -1,7 +1,8 @@
 import { useState, type ReactNode } from 'react';
+import { num } from '../table.tsx';
 
 // What the sequences and campaigns pages share: the figures row, a second step for what cannot
-// be undone, and counted words.
+// be undone, counted words, and the names of a sequence's working days.
 
 /** A row of figures: each a label and a number, readable at any width. */
 export function Figures({ label, items }: { label: string; items: { label: string; value: ReactNode; note?: string }[] }) {
@@ -30,4 +31,7 @@ export function Confirm({ label, question, busy, onConfirm }: { label: string; q
   );
 }
 
-export const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+export const plural = (n: number, one: string, many = `${one}s`) => `${num(n)} ${n === 1 ? one : many}`;
+
+/** ISO days 1 (Monday) to 7, as a sequence's working_days counts them: DAYS[d - 1]. */
+export const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];

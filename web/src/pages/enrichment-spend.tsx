@@ -1,6 +1,7 @@
 import type { MoneyService } from '../../../src/domain/money/money.service.ts';
 import { api, query, type Answer } from '../api.ts';
 import { Bars, Columns } from '../charts.tsx';
+import { utcDay as day } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link, navigate } from '../router.tsx';
 import { DataTable, money, num } from '../table.tsx';
@@ -15,7 +16,6 @@ type Costs = Answer<MoneyService['costs']>;
 type Row = Costs['rows'][number];
 const spent = (r: Row) => r.charged_cents + r.in_doubt_cents + r.pending_cents;
 
-const day = (d: Date) => d.toISOString().slice(0, 10);
 function presets(today = new Date()) {
   return [
     { label: 'All time', from: '', to: '' },

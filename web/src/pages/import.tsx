@@ -3,6 +3,7 @@ import { IMPORT_FIELDS } from '../../../src/domain/ingest/import-fields.ts';
 import { PRESETS } from '../../../src/domain/ingest/presets.ts';
 import type { IngestService, ImportSummary } from '../../../src/domain/ingest/ingest.service.ts';
 import { api, download, query, upload, type Answer, type Json } from '../api.ts';
+import { useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link } from '../router.tsx';
 import { Ago, Badge, ErrorState } from '../ui.tsx';
@@ -24,24 +25,12 @@ export function ImportPage() {
   const [overrides, setOverrides] = useState<Record<string, string>>({});
   const [preview, setPreview] = useState<Summary | null>(null);
   const [running, setRunning] = useState<Imported | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
+  const { busy, error, run, fail } = useAction();
   const recent = useLoad(() => api<{ data: Imported[] }>('GET', '/v1/imports'), []);
 
   const params = (dry: boolean) => query({ source: source.trim() || undefined, preset: preset || undefined, file_name: file?.name, dry_run: dry ? 'true' : undefined })
     + Object.entries(overrides).map(([h, t]) => `&map=${encodeURIComponent(`${h}=${t}`)}`).join('');
 
-  async function run<T>(fn: () => Promise<T>) {
-    setBusy(true);
-    setError(null);
-    try {
-      return await fn();
-    } catch (e) {
-      setError(e instanceof Error ? e : new Error(String(e)));
-    } finally {
-      setBusy(false);
-    }
-  }
   const check = (e?: FormEvent) => {
     e?.preventDefault();
     if (file) void run(async () => setPreview(await upload<Summary>(`/v1/imports${params(true)}`, file)));
@@ -54,7 +43,7 @@ export function ImportPage() {
       if (running) recent.reload();
       return;
     }
-    const t = setTimeout(() => void api<Imported>('GET', `/v1/imports/${running.id}`).then(setRunning, setError), 400);
+    const t = setTimeout(() => void api<Imported>('GET', `/v1/imports/${running.id}`).then(setRunning, fail), 400);
     return () => clearTimeout(t);
   }, [running]);
 
@@ -106,7 +95,7 @@ export function ImportPage() {
             <>
               <p>{num(running.leads_inserted)} new leads, {num(running.leads_merged)} merged into ones you had, {num(running.rows_rejected)} rows refused, {num(running.warnings)} warnings.
                 {' '}<Link to={`/leads${query({ source: running.source })}`}>See the leads</Link></p>
-              {running.rows_rejected ? <button type="button" className="secondary" onClick={() => void download(`/v1/imports/${running.id}/errors`, `import-${running.id}-errors.csv`).catch(setError)}>Download the refused rows</button> : null}
+              {running.rows_rejected ? <button type="button" className="secondary" onClick={() => void download(`/v1/imports/${running.id}/errors`, `import-${running.id}-errors.csv`).catch(fail)}>Download the refused rows</button> : null}
               {running.error ? <p className="field-error">{running.error}</p> : null}
             </>
           ) : null}

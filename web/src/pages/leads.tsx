@@ -4,6 +4,7 @@ import { LEAD_STATUSES, TIERS } from '../../../src/db/schema.ts';
 import type { LeadsService } from '../../../src/domain/leads/leads.service.ts';
 import type { SegmentsService } from '../../../src/domain/segments/segments.service.ts';
 import { api, download, query, type Answer } from '../api.ts';
+import { Outcome, useAction } from '../form.tsx';
 import { useSession } from '../session.tsx';
 import { useLoad } from '../load.ts';
 import { Link, navigate } from '../router.tsx';
@@ -87,21 +88,15 @@ export function Leads({ params }: { params: URLSearchParams }) {
   });
   const onPage = (page.data?.data ?? []).map((l) => l.id);
   const [bulkTag, setBulkTag] = useState('');
-  const [done, setDone] = useState<string | null>(null);
-  const [bulkError, setBulkError] = useState<Error | null>(null);
+  const act = useAction();
   async function bulk(change: Record<string, unknown>, what: string) {
-    setDone(null);
-    setBulkError(null);
-    try {
-      const r = await api<Bulk>('POST', '/v1/leads/bulk', { ids: [...picked], ...change });
-      setDone(`${what}: ${r.updated} ${r.updated === 1 ? 'lead' : 'leads'}${r.not_found.length ? ` (${r.not_found.length} no longer there)` : ''}.`);
-      setPicked(new Set());
-      page.reload();
-    } catch (e) {
-      setBulkError(e instanceof Error ? e : new Error(String(e)));
-    }
+    const r = await act.run(() => api<Bulk>('POST', '/v1/leads/bulk', { ids: [...picked], ...change }),
+      (r) => `${what}: ${r.updated} ${r.updated === 1 ? 'lead' : 'leads'}${r.not_found.length ? ` (${r.not_found.length} no longer there)` : ''}.`);
+    if (!r) return;
+    setPicked(new Set());
+    page.reload();
   }
-  const exportCsv = () => download(`/v1/leads/export${query({ ...filters, sort: undefined })}`, 'leads.csv').catch((e: unknown) => setBulkError(e instanceof Error ? e : new Error(String(e))));
+  const exportCsv = () => download(`/v1/leads/export${query({ ...filters, sort: undefined })}`, 'leads.csv').catch(act.fail);
 
   const table = useReactTable({ data: page.data?.data ?? [], columns: columns(picked, pick, onPage), getCoreRowModel: getCoreRowModel(), manualSorting: true, manualPagination: true });
   const sortBy = (id: string) => {
@@ -156,14 +151,13 @@ export function Leads({ params }: { params: URLSearchParams }) {
             </form>
             {me?.user ? <button type="button" className="secondary" onClick={() => void bulk({ assignee_id: me.user!.id }, 'Assigned to you')}>Assign to me</button> : null}
             <button type="button" className="secondary" onClick={() => void bulk({ assignee_id: null }, 'Unassigned')}>Unassign</button>
-            <BulkEnroll ids={[...picked]} failed={setBulkError} done={(m) => { setBulkError(null); setDone(m); setPicked(new Set()); }} />
+            <BulkEnroll ids={[...picked]} failed={act.fail} done={(m) => { act.say(m); setPicked(new Set()); }} />
           </>
         ) : null}
         {me?.role !== 'agent' && filtered ? <SaveSegment filters={filters} me={me?.user?.id ?? null} /> : null}
         {me?.role !== 'agent' ? <button type="button" className="secondary" onClick={() => void exportCsv()}>Export these leads (CSV)</button> : null}
       </div>
-      {done ? <p className="done" role="status">{done}</p> : null}
-      {bulkError ? <ErrorState error={bulkError} /> : null}
+      <Outcome action={act} />
       {page.error ? <ErrorState error={page.error} retry={page.reload} />
         : !page.data ? <Loading what="leads" />
           : !page.data.data.length ? (

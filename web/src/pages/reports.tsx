@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { useState } from 'react';
 import { api, download, query } from '../api.ts';
+import { utcDay as day } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link, navigate } from '../router.tsx';
 import { ErrorState, Loading } from '../ui.tsx';
@@ -14,7 +15,6 @@ const NAMES = { funnel: 'Funnel', roi: 'ROI by source', costs: 'Spend', quality:
 type Name = keyof typeof NAMES;
 export const isReport = (n: string): n is Name => n in NAMES;
 
-const day = (d: Date) => d.toISOString().slice(0, 10);
 function presets(today = new Date()) {
   const y = today.getUTCFullYear();
   const m = today.getUTCMonth();

@@ -2,6 +2,7 @@ import { useMemo, useState, type FormEvent, type ReactNode } from 'react';
 import { api, ApiError } from '../api.ts';
 import { errorsFor, Field, FieldErrors, useAction, type FieldProps } from '../form.tsx';
 import { ErrorState } from '../ui.tsx';
+import { DAYS } from './campaign-sequence-ui.tsx';
 import type { Sequence } from './sequence-detail.tsx';
 import { SequenceGraph, type GraphNode } from './sequence-graph.tsx';
 
@@ -33,7 +34,6 @@ const EXAMPLES = {
   },
 };
 const ZONES = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
-const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const FIELDS = ['name', 'description', 'purpose', 'timezone', 'working_hours_start', 'working_hours_end', 'working_days'];
 const DEFINITION = ['nodes', 'edges', 'steps', 'graph', 'definition', '(input)'];
 

@@ -7,7 +7,7 @@ import { Link, navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { pct } from '../table.tsx';
 import { Badge, ErrorState, Loading } from '../ui.tsx';
-import { Confirm, Figures } from './campaign-sequence-ui.tsx';
+import { Confirm, DAYS, Figures } from './campaign-sequence-ui.tsx';
 import { Enroll, Enrollments } from './sequence-enrollments.tsx';
 import { branchesOf, hasCounts, kindOf, ordered, SequenceGraph, summaryOf, through, type GraphNode } from './sequence-graph.tsx';
 
@@ -17,7 +17,6 @@ import { branchesOf, hasCounts, kindOf, ordered, SequenceGraph, summaryOf, throu
 // enrollments (by status, and by the step they are at).
 
 export type Sequence = Answer<SequencesService['show']>;
-const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const MOVED = { pause: 'Paused: no step runs until you resume it.', resume: 'Resumed: due steps run at the next pass.', archive: 'Archived: its waiting enrollments are stopped.' };
 
 function days(d: number[]) {

@@ -5,6 +5,7 @@ import { Field, Outcome, useAction } from '../form.tsx';
 import { useLoad } from '../load.ts';
 import { Link, type PageProps } from '../router.tsx';
 import { Empty, ErrorState, Loading } from '../ui.tsx';
+import { DAYS } from './campaign-sequence-ui.tsx';
 import { type Role } from './settings-form.tsx';
 
 // Working hours: when each sequence's steps may send, in its own time zone and on its days. The
@@ -14,7 +15,6 @@ import { type Role } from './settings-form.tsx';
 type Sequences = { data: Answer<SequencesService['list']> };
 type Sequence = Sequences['data'][number];
 type Props = PageProps & { role: Role };
-const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 const FIELDS = ['timezone', 'working_hours_start', 'working_hours_end', 'working_days'];
 
 function HoursForm({ s, saved }: { s: Sequence; saved: () => void }) {
