@@ -788,6 +788,7 @@ TABLE dnc_entry (
   CONSTRAINT dnc_entry_value_hash_check CHECK ((length(value_hash) = 32))
 );
 ROW LEVEL SECURITY FORCED
+CREATE INDEX dnc_entry_created_idx ON public.dnc_entry USING btree (organization_id, created_at DESC, id DESC)
 POLICY manager_deletes RESTRICTIVE FOR DELETE USING ((app_user_role() <> 'agent'::text))
 POLICY manager_updates RESTRICTIVE FOR UPDATE USING ((app_user_role() <> 'agent'::text))
 POLICY tenant_isolation PERMISSIVE FOR ALL USING ((organization_id = app_org_id())) WITH CHECK ((organization_id = app_org_id()))

@@ -73,6 +73,30 @@ describe('scoring, routing and contagion API', () => {
     expect((await app.inject({ method: 'DELETE', url: '/v1/dnc', headers: { authorization: `Bearer ${key}` }, payload: { phone: '+15125550142' } })).json()).toMatchObject({ removed: true });
   });
 
+  it('pages the do-not-contact list newest first and searches what it shows, the reason and the source', async () => {
+    const csv = ['phone,email,reason', ...Array.from({ length: 7 }, (_, i) => `+1512555${String(2000 + i)},,${i === 3 ? 'sold the house' : 'asked'}`), ',owner@example.org,asked'].join('\n');
+    expect((await call('POST', '/v1/dnc/import', csv, otherKey, 'text/csv')).json()).toMatchObject({ added: 8 });
+    const get = async (q: string) => (await call('GET', `/v1/dnc?${q}`, undefined, otherKey)).json() as { data: { id: string; display: string; reason: string | null }[]; next_cursor: string | null; total: number };
+    const all = await get('limit=100');
+    expect([all.data.length, all.total, all.next_cursor]).toEqual([8, 8, null]);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const p = await get(`limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(p.total).toBe(8);
+      seen.push(...p.data.map((e) => e.id));
+      cursor = p.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual(all.data.map((e) => e.id)); // every entry once, in the same order
+    expect((await get('q=2003')).data.map((e) => e.display)).toEqual(['+1512•••2003']);
+    expect((await get(`q=${encodeURIComponent('(512)')}`)).total).toBe(7);
+    expect((await get('q=sold')).data.map((e) => e.reason)).toEqual(['sold the house']);
+    expect((await get('q=example.org&kind=email')).total).toBe(1);
+    expect((await get('q=100%25')).total).toBe(0); // a % is a character, not a wildcard
+    expect((await call('GET', '/v1/dnc?cursor=nonsense', undefined, otherKey)).json().error.details).toEqual([{ field: 'cursor', message: 'invalid' }]);
+    expect((await call('GET', '/v1/dnc?limit=0', undefined, otherKey)).statusCode).toBe(400);
+  });
+
   it('imports permits from the request body, runs contagion and lists the clusters', async () => {
     const csv = fs.readFileSync(path.join(AUSTIN, '2015-03-03.csv'));
     const r = await call('POST', '/v1/permits?preset=austin', csv, key, 'text/csv');

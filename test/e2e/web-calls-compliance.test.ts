@@ -191,6 +191,17 @@ describe.skipIf(chromiumMissing)('web app: calls, bookings and compliance', () =
     expect((await t.c.dnc.check(actor, { phone: '5125550188' })).organization_list.listed).toBe(true);
     await expect.poll(() => entries.count()).toBe(3);
     await screenshot(page, 'dnc');
+    // the server searches the list: the reason, or the last digits as the list shows them
+    const search = page.getByRole('search', { name: /Your list/ }).getByLabel('Search');
+    await search.fill('moved');
+    await expect.poll(() => entries.count()).toBe(1);
+    expect(await entries.first().locator('td').first().textContent()).toBe('(512) •••-0188');
+    expect(new URL(page.url()).searchParams.get('q')).toBe('moved');
+    await search.fill('0177');
+    await expect.poll(() => entries.first().locator('td').first().textContent()).toBe('(512) •••-0177');
+    await expect.poll(() => entries.count()).toBe(1);
+    await search.fill('');
+    await expect.poll(() => entries.count()).toBe(3);
 
     // a consent: written consent without its disclosure is refused by name; kept, then revoked
     await page.getByRole('navigation', { name: 'Compliance' }).getByRole('link', { name: 'Consents' }).click();

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Container } from '../../app/container.ts';
 import { validation } from '../../app/errors.ts';
+import { DncListQuery } from '../../domain/routing/dnc.service.ts';
 import { requireRole } from '../../domain/tenancy/tenancy.service.ts';
 import { IdParams } from './common.ts';
 
@@ -45,7 +46,9 @@ export function scoringRoutes(c: Pick<Container, 'scoring' | 'feedback' | 'routi
       schema: { tags: ['routing'], summary: 'Billable usage per period and metric', querystring: z.object({ from: z.string().optional(), to: z.string().optional() }) },
     }, async (req) => ({ data: await c.routing.usage(req.actor, req.query) }));
 
-    app.get('/v1/dnc', { schema: { tags: ['routing'], summary: 'The do-not-contact list (values masked)' } }, async (req) => ({ data: await c.dnc.list(req.actor) }));
+    app.get('/v1/dnc', {
+      schema: { tags: ['routing'], summary: 'The do-not-contact list, newest first, a page at a time (values masked; q searches them, the reason and the source)', querystring: DncListQuery },
+    }, (req) => c.dnc.page(req.actor, req.query));
     app.post('/v1/dnc', { schema: { tags: ['routing'], summary: 'Put a phone or email on the do-not-contact list (phone or email, reason)', body: Body } },
       async (req, reply) => {
         const r = await c.dnc.add(req.actor, req.body);

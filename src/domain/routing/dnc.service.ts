@@ -11,6 +11,7 @@ import { prepareRegistryStage, registryCopies, registryFacts, replaceRegistryAre
 import { normalizeEmail, normalizePhone } from '../identity/normalize-contact.ts';
 import { fileError } from '../ingest/ingest.service.ts';
 import { isRowError, openCsv } from '../ingest/read-csv.ts';
+import { decodeCursor, page } from '../outreach/page-cursor.ts';
 import { maskContact, type Pii } from '../pii/pii.ts';
 import { requireRole } from '../tenancy/tenancy.service.ts';
 import { consentsOf, findListEntry, mergeListRows, prepareListStage, stageListRows, type ListRow } from './dnc.repository.ts';
@@ -45,6 +46,13 @@ function contactOf(e: z.output<typeof Entry>): { kind: 'phone' | 'email'; value:
 const CheckInput = z.object({ phone: z.string().trim().min(1).optional(), email: z.string().trim().min(1).optional() }).strict()
   .refine((e) => !!e.phone !== !!e.email, { message: 'give a phone or an email (one of them)' });
 
+export const DncListQuery = z.object({
+  q: z.string().trim().min(1).max(100).optional().describe('in the masked value (its last digits, an e-mail domain), the reason or the source'),
+  kind: z.enum(['phone', 'email']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(500).optional().describe('next_cursor of the previous page'),
+}).strict();
+
 const ListImport = z.object({ source: z.string().trim().min(1).max(100).optional() }).strict();
 
 // "512,737", 512 or ["512", 737]: the area codes a registry file covers, whatever it holds
@@ -59,6 +67,8 @@ const NationalImport = z.object({
   area_codes: AreaCodes.optional(),
   file_name: z.string().max(500).optional(),
 }).strict();
+
+interface DncRow { id: string; kind: string; display: string; reason: string | null; source: string; channels: string[] | null; created_at: Date }
 
 export interface LineIssue {
   line: number;
@@ -138,8 +148,32 @@ export function createDncService(deps: { db: Database; pii: Pii; now?: () => Dat
       });
     },
 
-    list: (actor: Actor) => tenant(actor, async (trx) => (await sql<{ id: string; kind: string; display: string; reason: string | null; source: string; channels: string[] | null; created_at: Date }>`
+    list: (actor: Actor) => tenant(actor, async (trx) => (await sql<DncRow>`
       SELECT id, kind, display, reason, source, channels, created_at FROM dnc_entry WHERE organization_id = app_org_id() ORDER BY created_at DESC, id`.execute(trx)).rows),
+
+    /**
+     * The list a page at a time, newest first, searched in what it shows: the masked value
+     * (punctuation aside, so "(512)" finds +1512…), the reason and the source; with how many match.
+     */
+    async page(actor: Actor, query: unknown = {}) {
+      const q = parseInput(DncListQuery, query);
+      const after = q.cursor ? decodeCursor('dnc', q.cursor, ['at', 'id']) : null;
+      const text = q.q?.replace(/[\s()-]/g, '');
+      const like = text ? `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%` : null;
+      const words = q.q ? `%${q.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%` : null;
+      return tenant(actor, async (trx) => {
+        const match = sql`organization_id = app_org_id() AND (${q.kind ?? null}::text IS NULL OR kind = ${q.kind ?? null})
+          AND (${words}::text IS NULL OR regexp_replace(display, '[[:space:]()-]', '', 'g') ILIKE ${like} OR reason ILIKE ${words} OR source ILIKE ${words})`;
+        const rows = (await sql<DncRow & { at_key: string }>`
+          SELECT id, kind, display, reason, source, channels, created_at, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_key
+          FROM dnc_entry WHERE ${match}
+            AND (${after?.[0] ?? null}::timestamptz IS NULL OR (created_at, id) < (${after?.[0] ?? null}::timestamptz, ${after?.[1] ?? null}::uuid))
+          ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`.execute(trx)).rows;
+        const [{ n }] = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM dnc_entry WHERE ${match}`.execute(trx)).rows as [{ n: number }];
+        const p = page(rows, q.limit, 'dnc', (r) => [r.at_key, r.id]);
+        return { data: p.data.map(({ at_key: _, ...r }) => r), next_cursor: p.next_cursor, total: n };
+      });
+    },
 
     /**
      * Put a CSV of phones and emails (columns phone and/or email, optional reason and source) on

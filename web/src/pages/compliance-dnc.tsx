@@ -2,19 +2,19 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { DncService } from '../../../src/domain/routing/dnc.service.ts';
 import { api, query, upload, type Answer } from '../api.ts';
 import { Field, Outcome, useAction } from '../form.tsx';
-import { useLoad } from '../load.ts';
+import { useLoad, usePaged } from '../load.ts';
 import { navigate } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import { DataTable, num } from '../table.tsx';
-import { Ago, Empty, ErrorState, Loading } from '../ui.tsx';
+import { Ago, Empty, ErrorState, Loading, ShowMore } from '../ui.tsx';
 import { contact, when } from './calls-shared.tsx';
 
 // The do-not-contact list: who is on it and why (the values masked, as the server keeps only
-// their keyed hash), searched and paged here; a number checked against it, the national
+// their keyed hash), searched and paged by the server; a number checked against it, the national
 // registry copy and its consents; added by anyone, taken off by managers; and files loaded
 // (your own list as CSV, or a registry download), with every refused line and why.
 
-type Entry = Answer<DncService['list']>[number];
+type Listing = Answer<DncService['page']>;
 type Checked = Answer<DncService['check']>;
 type Added = Answer<DncService['add']>;
 type OwnImport = Answer<DncService['importList']>;
@@ -27,22 +27,16 @@ const which = (value: string) => (value.includes('@') ? { email: value.trim() } 
 
 export function DncList({ params }: { params: URLSearchParams }) {
   const q = params.get('q') ?? '';
-  const at = Math.max(1, Number(params.get('page')) || 1);
-  const list = useLoad(() => api<{ data: Entry[] }>('GET', '/v1/dnc'), []);
+  const list = usePaged((cursor) => api<Listing>('GET', `/v1/dnc${query({ q, limit: PER_PAGE, cursor })}`), [q]);
   const [typed, setTyped] = useState(q);
   useEffect(() => setTyped(q), [q]);
-  const go = (next: { q?: string; page?: number }) => navigate(`/compliance${query({ tab: 'dnc', q: next.q ?? q, page: (next.page ?? 1) > 1 ? next.page : undefined })}`, true);
+  const go = (next: string) => navigate(`/compliance${query({ tab: 'dnc', q: next })}`, true);
   useEffect(() => {
     if (typed === q) return;
-    const t = setTimeout(() => go({ q: typed.trim() }), 300);
+    const t = setTimeout(() => go(typed.trim()), 300);
     return () => clearTimeout(t);
   });
-  // the list holds masked values: search what is shown (the last four digits, the domain), the reason and the source
-  const needle = q.toLowerCase().replace(/[\s()-]/g, '');
-  const all = list.data?.data ?? [];
-  const found = needle ? all.filter((e) => [e.display, e.reason ?? '', e.source, contact(e.display)].some((v) => v.toLowerCase().replace(/[\s()-]/g, '').includes(needle))) : all;
-  const pages = Math.max(1, Math.ceil(found.length / PER_PAGE));
-  const shown = found.slice((Math.min(at, pages) - 1) * PER_PAGE, Math.min(at, pages) * PER_PAGE);
+  const total = list.data?.total ?? 0;
 
   return (
     <div className="cc-panel">
@@ -53,25 +47,22 @@ export function DncList({ params }: { params: URLSearchParams }) {
       </div>
       <ImportFile onLoaded={list.reload} />
 
-      <h2 id="dnc-list-title">Your list{list.data ? ` (${num(all.length)})` : ''}</h2>
-      <form className="filters" role="search" aria-labelledby="dnc-list-title" onSubmit={(e) => { e.preventDefault(); go({ q: typed.trim() }); }}>
+      <h2 id="dnc-list-title">Your list{list.data && !q ? ` (${num(total)})` : ''}</h2>
+      <form className="filters" role="search" aria-labelledby="dnc-list-title" onSubmit={(e) => { e.preventDefault(); go(typed.trim()); }}>
         <label>Search <input type="search" value={typed} placeholder="last digits, domain, reason" onChange={(e) => setTyped(e.target.value)} /></label>
       </form>
       {list.error ? <ErrorState error={list.error} retry={list.reload} />
         : !list.data ? <Loading what="the list" />
-          : !all.length ? <Empty title="Nobody on your list yet"><p>Add a number above when an owner asks not to be contacted, or load your list as a CSV file. Opt-outs (STOP, “don't call me”) land here by themselves.</p></Empty>
-            : !found.length ? <Empty title="No entry matches"><button type="button" className="link" onClick={() => go({ q: '' })}>Clear the search</button></Empty>
+          : !list.items.length && !q ? <Empty title="Nobody on your list yet"><p>Add a number above when an owner asks not to be contacted, or load your list as a CSV file. Opt-outs (STOP, “don't call me”) land here by themselves.</p></Empty>
+            : !list.items.length ? <Empty title="No entry matches"><button type="button" className="link" onClick={() => go('')}>Clear the search</button></Empty>
               : (
                 <>
-                  <DataTable caption="Your do-not-contact list" rows={shown} columns={[
+                  <DataTable caption="Your do-not-contact list" rows={list.items} columns={[
                     { label: 'Contact', value: (e) => contact(e.display) }, { label: 'For', value: (e) => (e.channels ? e.channels.map((c) => CHANNELS.find(([k]) => k === c)?.[1] ?? c).join(', ') : 'everything') },
                     { label: 'Reason', value: (e) => e.reason ?? '—' }, { label: 'Source', value: (e) => e.source }, { label: 'Added', value: (e) => <Ago at={e.created_at} /> },
                   ]} />
-                  <nav className="pager" aria-label="Pages of the list">
-                    <button type="button" className="secondary" disabled={at <= 1} onClick={() => go({ page: at - 1 })}>← Previous</button>
-                    <span>Page {Math.min(at, pages)} of {pages} · {num(found.length)} {found.length === 1 ? 'entry' : 'entries'}</span>
-                    <button type="button" className="secondary" disabled={at >= pages} onClick={() => go({ page: at + 1 })}>Next →</button>
-                  </nav>
+                  <p className="note">Showing {num(list.items.length)} of {num(total)} {total === 1 ? 'entry' : 'entries'}{q ? ' that match' : ''}, newest first.</p>
+                  <ShowMore list={list} />
                 </>
               )}
     </div>
